@@ -1,0 +1,173 @@
+#include "common/crypto/key_share.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+
+#include "common/crypto/error.hpp"
+
+namespace sc::crypto {
+namespace {
+
+constexpr std::size_t kX25519Length = 32;
+constexpr std::size_t kP256PointLength = 65;  // 0x04 || X || Y
+constexpr std::size_t kP256ScalarLength = 32;
+
+using ParamBuildPtr = std::unique_ptr<OSSL_PARAM_BLD, OpensslDeleter<OSSL_PARAM_BLD_free>>;
+using ParamPtr = std::unique_ptr<OSSL_PARAM, OpensslDeleter<OSSL_PARAM_free>>;
+using EcGroupPtr = std::unique_ptr<EC_GROUP, OpensslDeleter<EC_GROUP_free>>;
+using EcPointPtr = std::unique_ptr<EC_POINT, OpensslDeleter<EC_POINT_free>>;
+
+Bytes x25519_public(EVP_PKEY* key) {
+  Bytes public_key(kX25519Length);
+  std::size_t length = public_key.size();
+  check(
+      EVP_PKEY_get_raw_public_key(key, public_key.data(), &length) == 1 && length == kX25519Length,
+      "EVP_PKEY_get_raw_public_key");
+  return public_key;
+}
+
+Bytes p256_public(EVP_PKEY* key) {
+  Bytes public_key(kP256PointLength);
+  std::size_t length = 0;
+  check(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, public_key.data(),
+                                        public_key.size(), &length) == 1,
+        "EVP_PKEY_get_octet_string_param (public key)");
+  check(length == kP256PointLength && public_key[0] == 0x04, "P-256 public key encoding");
+  return public_key;
+}
+
+// A P-256 EVP_PKEY from parameters; public_point must be uncompressed and on the curve.
+EvpPkeyPtr p256_from_params(ByteView public_point, const BIGNUM* private_scalar) {
+  ParamBuildPtr builder(OSSL_PARAM_BLD_new());
+  check(builder != nullptr, "OSSL_PARAM_BLD_new");
+  check(OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1",
+                                        0) == 1,
+        "OSSL_PARAM_BLD_push_utf8_string");
+  check(OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY,
+                                         public_point.data(), public_point.size()) == 1,
+        "OSSL_PARAM_BLD_push_octet_string");
+  if (private_scalar != nullptr) {
+    check(OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_PRIV_KEY, private_scalar) == 1,
+          "OSSL_PARAM_BLD_push_BN");
+  }
+  ParamPtr params(OSSL_PARAM_BLD_to_param(builder.get()));
+  check(params != nullptr, "OSSL_PARAM_BLD_to_param");
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  check(context != nullptr, "EVP_PKEY_CTX_new_from_name EC");
+  check(EVP_PKEY_fromdata_init(context.get()) == 1, "EVP_PKEY_fromdata_init");
+  EVP_PKEY* key = nullptr;
+  int selection = private_scalar != nullptr ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
+  if (EVP_PKEY_fromdata(context.get(), &key, selection, params.get()) != 1) return nullptr;
+  return EvpPkeyPtr(key);
+}
+
+Bytes p256_point_from_scalar(const BIGNUM* scalar) {
+  EcGroupPtr group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  check(group != nullptr, "EC_GROUP_new_by_curve_name");
+  // A private scalar is in [1, n-1] (SEC 1 section 3.2.1).
+  if (BN_is_zero(scalar) || BN_cmp(scalar, EC_GROUP_get0_order(group.get())) >= 0) {
+    throw CryptoError("P-256 private key is outside [1, n-1]");
+  }
+  EcPointPtr point(EC_POINT_new(group.get()));
+  check(point != nullptr, "EC_POINT_new");
+  check(EC_POINT_mul(group.get(), point.get(), scalar, nullptr, nullptr, nullptr) == 1,
+        "EC_POINT_mul");
+  Bytes encoded(kP256PointLength);
+  check(EC_POINT_point2oct(group.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, encoded.data(),
+                           encoded.size(), nullptr) == kP256PointLength,
+        "EC_POINT_point2oct");
+  return encoded;
+}
+
+EvpPkeyPtr peer_key(KeyExchangeGroup group, ByteView peer_public_key) {
+  if (group == KeyExchangeGroup::X25519) {
+    if (peer_public_key.size() != kX25519Length) return nullptr;
+    return EvpPkeyPtr(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public_key.data(),
+                                                  kX25519Length));
+  }
+  // RFC 8446 section 4.2.8.2: only the uncompressed form is used in TLS 1.3.
+  if (peer_public_key.size() != kP256PointLength || peer_public_key[0] != 0x04) return nullptr;
+  return p256_from_params(peer_public_key, nullptr);
+}
+
+bool all_zero(const SecretBytes& bytes) {
+  unsigned char accumulated = 0;
+  for (std::uint8_t byte : bytes) accumulated |= byte;
+  return accumulated == 0;
+}
+
+}  // namespace
+
+const char* group_name(KeyExchangeGroup group) {
+  return group == KeyExchangeGroup::X25519 ? "x25519" : "secp256r1";
+}
+
+KeyShare::KeyShare(KeyExchangeGroup group, EvpPkeyPtr key) : group_(group), key_(std::move(key)) {
+  check(key_ != nullptr, "key share");
+  public_key_ =
+      group == KeyExchangeGroup::X25519 ? x25519_public(key_.get()) : p256_public(key_.get());
+}
+
+KeyShare KeyShare::generate(KeyExchangeGroup group) {
+  EVP_PKEY* key = group == KeyExchangeGroup::X25519
+                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519")
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  if (key == nullptr)
+    throw_openssl_error(std::string("generating a ") + group_name(group) + " key");
+  return KeyShare(group, EvpPkeyPtr(key));
+}
+
+KeyShare KeyShare::from_private_key(KeyExchangeGroup group, ByteView private_key) {
+  if (group == KeyExchangeGroup::X25519) {
+    if (private_key.size() != kX25519Length)
+      throw CryptoError("X25519 private key must be 32 bytes");
+    EVP_PKEY* key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, private_key.data(),
+                                                 private_key.size());
+    if (key == nullptr) throw_openssl_error("EVP_PKEY_new_raw_private_key X25519");
+    return KeyShare(group, EvpPkeyPtr(key));
+  }
+  if (private_key.size() != kP256ScalarLength)
+    throw CryptoError("P-256 private key must be 32 bytes");
+  BignumPtr scalar(BN_secure_new());
+  check(scalar != nullptr, "BN_secure_new");
+  check(
+      BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), scalar.get()) != nullptr,
+      "BN_bin2bn");
+  Bytes point = p256_point_from_scalar(scalar.get());
+  EvpPkeyPtr key = p256_from_params(point, scalar.get());
+  if (key == nullptr) throw_openssl_error("building a P-256 key from its scalar");
+  return KeyShare(group, std::move(key));
+}
+
+std::optional<SecretBytes> KeyShare::derive(ByteView peer_public_key) const {
+  EvpPkeyPtr peer = peer_key(group_, peer_public_key);
+  if (peer == nullptr) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
+  check(context != nullptr, "EVP_PKEY_CTX_new_from_pkey");
+  check(EVP_PKEY_derive_init(context.get()) == 1, "EVP_PKEY_derive_init");
+  // validate_peer = 1: OpenSSL checks the peer's public key too.
+  if (EVP_PKEY_derive_set_peer_ex(context.get(), peer.get(), 1) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  std::size_t length = 0;
+  check(EVP_PKEY_derive(context.get(), nullptr, &length) == 1, "EVP_PKEY_derive (length)");
+  SecretBytes secret(length);
+  if (EVP_PKEY_derive(context.get(), secret.data(), &length) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  secret.resize(length);
+  // RFC 8446 section 7.4.2: an all-zero X25519 result MUST be rejected.
+  if (group_ == KeyExchangeGroup::X25519 && all_zero(secret)) return std::nullopt;
+  return secret;
+}
+
+}  // namespace sc::crypto

@@ -1,0 +1,348 @@
+#include "common/crypto/signature.hpp"
+
+#include <fcntl.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+
+#include "common/crypto/error.hpp"
+
+namespace sc::crypto {
+namespace {
+
+constexpr unsigned kMinimumRsaBits = 2048;
+constexpr unsigned kMaximumRsaBits = 4096;
+
+KeyType key_type_of(const EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "RSA")) return KeyType::Rsa;
+  if (EVP_PKEY_is_a(key, "EC")) return KeyType::Ecdsa;
+  throw CryptoError("unsupported key algorithm (only RSA and ECDSA keys are used)");
+}
+
+std::optional<EcCurve> curve_of(const EVP_PKEY* key) {
+  if (!EVP_PKEY_is_a(key, "EC")) return std::nullopt;
+  char name[64] = {};
+  std::size_t length = 0;
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &length) !=
+      1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  std::string group(name, length);
+  if (group == "prime256v1" || group == "P-256" || group == "secp256r1") return EcCurve::P256;
+  if (group == "secp384r1" || group == "P-384") return EcCurve::P384;
+  return std::nullopt;
+}
+
+bool key_supports(const EVP_PKEY* key, SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::rsa_pss_rsae_sha256:
+    case SignatureScheme::rsa_pss_rsae_sha384:
+      return EVP_PKEY_is_a(key, "RSA");
+    case SignatureScheme::ecdsa_secp256r1_sha256:
+      return curve_of(key) == EcCurve::P256;
+    case SignatureScheme::ecdsa_secp384r1_sha384:
+      return curve_of(key) == EcCurve::P384;
+  }
+  return false;
+}
+
+bool is_pss(SignatureScheme scheme) {
+  return scheme == SignatureScheme::rsa_pss_rsae_sha256 ||
+         scheme == SignatureScheme::rsa_pss_rsae_sha384;
+}
+
+// RSA-PSS as TLS 1.3 uses it: MGF1 with the same hash, salt length = hash length.
+void configure_pss(EVP_PKEY_CTX* context, SignatureScheme scheme) {
+  if (!is_pss(scheme)) return;
+  check(EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING) == 1,
+        "EVP_PKEY_CTX_set_rsa_padding");
+  check(EVP_PKEY_CTX_set_rsa_pss_saltlen(context, RSA_PSS_SALTLEN_DIGEST) == 1,
+        "EVP_PKEY_CTX_set_rsa_pss_saltlen");
+  check(EVP_PKEY_CTX_set_rsa_mgf1_md(context, evp_md(signature_scheme_hash(scheme))) == 1,
+        "EVP_PKEY_CTX_set_rsa_mgf1_md");
+}
+
+void require_support(const EVP_PKEY* key, SignatureScheme scheme) {
+  if (!key_supports(key, scheme)) {
+    throw CryptoError(std::string("this key cannot be used with ") + signature_scheme_name(scheme));
+  }
+}
+
+SecretBytes read_secret_file(const std::filesystem::path& path) {
+  // A PEM key of the profile is a few kilobytes; anything far larger is not a key file.
+  constexpr std::uintmax_t kMaximumKeyFileBytes = 1 << 20;
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) throw CryptoError("cannot read key file " + path.string() + ": " + error.message());
+  if (size > kMaximumKeyFileBytes) {
+    throw CryptoError("key file " + path.string() + " is larger than 1 MiB, so not a PEM key");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CryptoError("cannot read key file " + path.string());
+  SecretBytes content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return content;
+}
+
+// Passphrase callback that declines: an encrypted key must fail to load with a clear error, never
+// block a daemon on a terminal prompt (OpenSSL's default callback reads from the tty).
+int refuse_passphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*user*/) {
+  return -1;
+}
+
+BioPtr memory_bio(std::string_view text) {
+  // BIO_new_mem_buf takes an int length, and reads a negative one as "NUL-terminated".
+  if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw CryptoError("PEM text too large");
+  }
+  BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  check(bio != nullptr, "BIO_new_mem_buf");
+  return bio;
+}
+
+void write_all(int fd, const std::uint8_t* data, std::size_t length, const std::string& path) {
+  while (length > 0) {
+    ssize_t written = ::write(fd, data, length);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) throw CryptoError("cannot write " + path + ": " + std::strerror(errno));
+    data += written;
+    length -= static_cast<std::size_t>(written);
+  }
+}
+
+}  // namespace
+
+const char* signature_scheme_name(SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::ecdsa_secp256r1_sha256:
+      return "ecdsa_secp256r1_sha256";
+    case SignatureScheme::ecdsa_secp384r1_sha384:
+      return "ecdsa_secp384r1_sha384";
+    case SignatureScheme::rsa_pss_rsae_sha256:
+      return "rsa_pss_rsae_sha256";
+    case SignatureScheme::rsa_pss_rsae_sha384:
+      return "rsa_pss_rsae_sha384";
+  }
+  return "unknown";
+}
+
+std::optional<SignatureScheme> signature_scheme_from_code(std::uint16_t code) {
+  switch (code) {
+    case 0x0403:
+    case 0x0503:
+    case 0x0804:
+    case 0x0805:
+      return static_cast<SignatureScheme>(code);
+    default:
+      return std::nullopt;
+  }
+}
+
+HashAlgorithm signature_scheme_hash(SignatureScheme scheme) {
+  return scheme == SignatureScheme::ecdsa_secp256r1_sha256 ||
+                 scheme == SignatureScheme::rsa_pss_rsae_sha256
+             ? HashAlgorithm::Sha256
+             : HashAlgorithm::Sha384;
+}
+
+// ---------------------------------------------------------------- PublicKey
+PublicKey::PublicKey(EvpPkeyPtr key) : key_(std::move(key)) {
+  if (key_ == nullptr) throw CryptoError("public key is null");
+}
+
+PublicKey PublicKey::from_der(ByteView subject_public_key_info) {
+  const unsigned char* cursor = subject_public_key_info.data();
+  EVP_PKEY* key = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(subject_public_key_info.size()));
+  if (key == nullptr) throw_openssl_error("parsing a SubjectPublicKeyInfo");
+  EvpPkeyPtr owned(key);
+  if (cursor != subject_public_key_info.data() + subject_public_key_info.size()) {
+    throw CryptoError("trailing bytes after the SubjectPublicKeyInfo");
+  }
+  return PublicKey(std::move(owned));
+}
+
+PublicKey PublicKey::from_pem(std::string_view pem) {
+  BioPtr bio = memory_bio(pem);
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, nullptr);
+  if (key == nullptr) throw_openssl_error("reading a PEM public key");
+  return PublicKey(EvpPkeyPtr(key));
+}
+
+KeyType PublicKey::type() const {
+  return key_type_of(key_.get());
+}
+unsigned PublicKey::bits() const {
+  return static_cast<unsigned>(EVP_PKEY_get_bits(key_.get()));
+}
+std::optional<EcCurve> PublicKey::curve() const {
+  return curve_of(key_.get());
+}
+bool PublicKey::supports(SignatureScheme scheme) const {
+  return key_supports(key_.get(), scheme);
+}
+
+bool PublicKey::verify(SignatureScheme scheme, ByteView message, ByteView signature) const {
+  require_support(key_.get(), scheme);
+  EvpMdCtxPtr context(EVP_MD_CTX_new());
+  check(context != nullptr, "EVP_MD_CTX_new");
+  EVP_PKEY_CTX* key_context = nullptr;
+  check(
+      EVP_DigestVerifyInit_ex(context.get(), &key_context, hash_name(signature_scheme_hash(scheme)),
+                              nullptr, nullptr, key_.get(), nullptr) == 1,
+      "EVP_DigestVerifyInit_ex");
+  configure_pss(key_context, scheme);
+  int result = EVP_DigestVerify(context.get(), signature.data(), signature.size(), message.data(),
+                                message.size());
+  ERR_clear_error();  // a bad signature leaves errors behind; they are not ours to report
+  return result == 1;
+}
+
+Bytes PublicKey::to_der() const {
+  unsigned char* der = nullptr;
+  int length = i2d_PUBKEY(key_.get(), &der);
+  if (length <= 0) throw_openssl_error("i2d_PUBKEY");
+  Bytes bytes(der, der + length);
+  OPENSSL_free(der);
+  return bytes;
+}
+
+// ---------------------------------------------------------------- PrivateKey
+PrivateKey::PrivateKey(EvpPkeyPtr key) : key_(std::move(key)) {
+  if (key_ == nullptr) throw CryptoError("private key is null");
+  key_type_of(key_.get());  // only RSA and EC keys
+}
+
+PrivateKey PrivateKey::generate_rsa(unsigned bits) {
+  if (bits < kMinimumRsaBits || bits > kMaximumRsaBits) {
+    throw CryptoError("RSA keys must have 2048 to 4096 bits, not " + std::to_string(bits));
+  }
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits));
+  if (key == nullptr) throw_openssl_error("generating an RSA key");
+  return PrivateKey(EvpPkeyPtr(key));
+}
+
+PrivateKey PrivateKey::generate_ecdsa(EcCurve curve) {
+  EVP_PKEY* key =
+      EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve == EcCurve::P256 ? "P-256" : "P-384");
+  if (key == nullptr) throw_openssl_error("generating an ECDSA key");
+  return PrivateKey(EvpPkeyPtr(key));
+}
+
+PrivateKey PrivateKey::from_pem(std::string_view pem) {
+  BioPtr bio = memory_bio(pem);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr);
+  if (key == nullptr) {
+    throw_openssl_error(
+        "reading a PEM private key (unencrypted PKCS#8 or traditional PEM expected)");
+  }
+  return PrivateKey(EvpPkeyPtr(key));
+}
+
+PrivateKey PrivateKey::load_pem_file(const std::filesystem::path& path) {
+  SecretBytes content = read_secret_file(path);
+  try {
+    return from_pem(
+        std::string_view(reinterpret_cast<const char*>(content.data()), content.size()));
+  } catch (const CryptoError& error) {
+    throw CryptoError("key file " + path.string() + " is damaged: " + error.what());
+  }
+}
+
+SecretBytes PrivateKey::to_pem() const {
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  check(bio != nullptr, "BIO_new");
+  check(PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "PEM_write_bio_PrivateKey");
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio.get(), &data);
+  check(length > 0 && data != nullptr, "BIO_get_mem_data");
+  return SecretBytes(data, data + length);
+}
+
+void PrivateKey::save_pem_file(const std::filesystem::path& path) const {
+  SecretBytes pem = to_pem();
+  std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
+  std::string temporary_name = ".";
+  temporary_name.append(path.filename().string()).append(".XXXXXX");
+  std::string temporary = (folder / temporary_name).string();
+  // mkstemp opens with O_CREAT | O_EXCL and mode 0600: the key is never world-readable, not even
+  // for an instant, and an attacker's pre-created file or symlink is never followed.
+  int fd = ::mkstemp(temporary.data());
+  if (fd < 0) throw CryptoError("cannot create a temporary file beside " + path.string());
+  try {
+    if (::fchmod(fd, 0600) != 0) throw CryptoError("cannot set mode 0600 on " + temporary);
+    write_all(fd, pem.data(), pem.size(), temporary);
+    if (::fsync(fd) != 0) throw CryptoError("cannot fsync " + temporary);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    ::unlink(temporary.c_str());
+    throw CryptoError("cannot close " + temporary);
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    throw CryptoError("cannot rename " + temporary + " to " + path.string());
+  }
+  // Make the rename itself durable.
+  int folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder_fd < 0) throw CryptoError("cannot open folder " + folder.string() + " to fsync it");
+  const bool synced = ::fsync(folder_fd) == 0;
+  ::close(folder_fd);
+  if (!synced) throw CryptoError("cannot fsync folder " + folder.string());
+}
+
+KeyType PrivateKey::type() const {
+  return key_type_of(key_.get());
+}
+unsigned PrivateKey::bits() const {
+  return static_cast<unsigned>(EVP_PKEY_get_bits(key_.get()));
+}
+std::optional<EcCurve> PrivateKey::curve() const {
+  return curve_of(key_.get());
+}
+bool PrivateKey::supports(SignatureScheme scheme) const {
+  return key_supports(key_.get(), scheme);
+}
+
+PublicKey PrivateKey::public_key() const {
+  unsigned char* der = nullptr;
+  int length = i2d_PUBKEY(key_.get(), &der);
+  if (length <= 0) throw_openssl_error("i2d_PUBKEY");
+  Bytes bytes(der, der + length);
+  OPENSSL_free(der);
+  return PublicKey::from_der(bytes);
+}
+
+Bytes PrivateKey::sign(SignatureScheme scheme, ByteView message) const {
+  require_support(key_.get(), scheme);
+  EvpMdCtxPtr context(EVP_MD_CTX_new());
+  check(context != nullptr, "EVP_MD_CTX_new");
+  EVP_PKEY_CTX* key_context = nullptr;
+  check(EVP_DigestSignInit_ex(context.get(), &key_context, hash_name(signature_scheme_hash(scheme)),
+                              nullptr, nullptr, key_.get(), nullptr) == 1,
+        "EVP_DigestSignInit_ex");
+  configure_pss(key_context, scheme);
+  std::size_t length = 0;
+  check(EVP_DigestSign(context.get(), nullptr, &length, message.data(), message.size()) == 1,
+        "EVP_DigestSign (length)");
+  Bytes signature(length);
+  check(
+      EVP_DigestSign(context.get(), signature.data(), &length, message.data(), message.size()) == 1,
+      "EVP_DigestSign");
+  signature.resize(length);
+  return signature;
+}
+
+}  // namespace sc::crypto

@@ -1,0 +1,237 @@
+// (EC)DHE key shares: Project Wycheproof X25519 and P-256 (uncompressed point) vectors, RFC 8448
+// section 3's X25519 exchange (transcribed), and agreement between generated shares.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "common/crypto/error.hpp"
+#include "common/crypto/key_share.hpp"
+#include "tests/unit/crypto/wycheproof.hpp"
+
+namespace {
+
+using sc::Bytes;
+using sc::from_hex;
+using sc::crypto::CryptoError;
+using sc::crypto::KeyExchangeGroup;
+using sc::crypto::KeyShare;
+
+Bytes plain(const sc::SecretBytes& secret) {
+  return Bytes(secret.begin(), secret.end());
+}
+
+bool has_flag(const nlohmann::json& test, const char* flag) {
+  for (const auto& value : test.at("flags")) {
+    if (value.get<std::string>() == flag) return true;
+  }
+  return false;
+}
+
+// Wycheproof writes P-256 private keys as ASN.1 integers: sometimes with a leading 00 byte,
+// sometimes shorter than 32 bytes. The API takes the 32-byte big-endian scalar.
+Bytes p256_scalar(const Bytes& integer) {
+  std::size_t start = 0;
+  while (start < integer.size() && integer[start] == 0) ++start;
+  const std::size_t length = integer.size() - start;
+  REQUIRE(length <= 32);
+  Bytes scalar(32 - length, 0);
+  scalar.insert(scalar.end(), integer.begin() + static_cast<std::ptrdiff_t>(start), integer.end());
+  return scalar;
+}
+
+// RFC 8448 section 3: the client's and server's ephemeral X25519 keys and their shared secret
+// (the IKM of the handshake secret).
+const char* const kClientPrivate =
+    "49af42ba7f7994852d713ef2784bcbcaa7911de26adc5642cb634540e7ea5005";
+const char* const kClientPublic =
+    "99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c";
+const char* const kServerPrivate =
+    "b1580eeadf6dd589b8ef4f2d5652578cc810e9980191ec8d058308cea216a21e";
+const char* const kServerPublic =
+    "c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f";
+const char* const kSharedSecret =
+    "8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d";
+
+}  // namespace
+
+TEST_CASE("Wycheproof X25519 vectors", "[crypto][key_share][wycheproof]") {
+  const char* file_name = "x25519_test.json";
+  auto document = sc::test::load_wycheproof(file_name);
+  if (!document) return;
+  sc::test::VectorTally tally{file_name};
+  for (const auto& group : (*document)["testGroups"]) {
+    REQUIRE(group.at("curve").get<std::string>() == "curve25519");
+    for (const auto& test : group.at("tests")) {
+      const std::string result = test.at("result").get<std::string>();
+      INFO(sc::test::vector_name(file_name, test));
+      const KeyShare share = KeyShare::from_private_key(KeyExchangeGroup::X25519,
+                                                        sc::test::hex_field(test, "private"));
+      const auto secret = share.derive(sc::test::hex_field(test, "public"));
+      const std::string shared = test.at("shared").get<std::string>();
+      if (result == "valid") {
+        REQUIRE(secret.has_value());
+        CHECK(sc::to_hex(plain(*secret)) == shared);
+      } else if (result == "acceptable") {
+        if (has_flag(test, "ZeroSharedSecret")) {
+          // Policy: low-order public keys give an all-zero secret, which TLS 1.3 MUST reject
+          // (RFC 8446 section 7.4.2, RFC 7748 section 6.1).
+          CHECK(shared == std::string(64, '0'));
+          CHECK_FALSE(secret.has_value());
+        } else {
+          // Policy: twist points, non-canonical encodings (RFC 7748 section 5: mask the top
+          // bit) and other special public values are accepted when the result is not zero, and
+          // the result must then be the correct one.
+          REQUIRE(secret.has_value());
+          CHECK(sc::to_hex(plain(*secret)) == shared);
+        }
+      } else {
+        REQUIRE(result == "invalid");
+        CHECK_FALSE(secret.has_value());
+      }
+      tally.count(result);
+    }
+  }
+  tally.report();
+}
+
+TEST_CASE("Wycheproof ECDH secp256r1 (uncompressed point) vectors",
+          "[crypto][key_share][wycheproof]") {
+  const char* file_name = "ecdh_secp256r1_ecpoint_test.json";
+  auto document = sc::test::load_wycheproof(file_name);
+  if (!document) return;
+  sc::test::VectorTally tally{file_name};
+  for (const auto& group : (*document)["testGroups"]) {
+    REQUIRE(group.at("curve").get<std::string>() == "secp256r1");
+    for (const auto& test : group.at("tests")) {
+      const std::string result = test.at("result").get<std::string>();
+      INFO(sc::test::vector_name(file_name, test));
+      const KeyShare share = KeyShare::from_private_key(
+          KeyExchangeGroup::Secp256r1, p256_scalar(sc::test::hex_field(test, "private")));
+      REQUIRE(share.public_key().size() == 65);
+      const auto secret = share.derive(sc::test::hex_field(test, "public"));
+      if (result == "valid") {
+        REQUIRE(secret.has_value());
+        CHECK(sc::to_hex(plain(*secret)) == test.at("shared").get<std::string>());
+      } else if (result == "acceptable") {
+        // Policy: the only acceptable vector is a compressed point. TLS 1.3 carries
+        // UncompressedPointRepresentation only (RFC 8446 section 4.2.8.2), so it is rejected.
+        REQUIRE(has_flag(test, "CompressedPoint"));
+        CHECK_FALSE(secret.has_value());
+      } else {
+        // Points off the curve, on the twist, empty or badly compressed: rejected.
+        REQUIRE(result == "invalid");
+        CHECK_FALSE(secret.has_value());
+      }
+      tally.count(result);
+    }
+  }
+  tally.report();
+}
+
+TEST_CASE("RFC 8448 X25519 exchange", "[crypto][key_share][rfc8448]") {
+  const KeyShare client =
+      KeyShare::from_private_key(KeyExchangeGroup::X25519, from_hex(kClientPrivate));
+  const KeyShare server =
+      KeyShare::from_private_key(KeyExchangeGroup::X25519, from_hex(kServerPrivate));
+  CHECK(sc::to_hex(client.public_key()) == kClientPublic);
+  CHECK(sc::to_hex(server.public_key()) == kServerPublic);
+  auto client_secret = client.derive(from_hex(kServerPublic));
+  auto server_secret = server.derive(from_hex(kClientPublic));
+  REQUIRE(client_secret.has_value());
+  REQUIRE(server_secret.has_value());
+  CHECK(sc::to_hex(plain(*client_secret)) == kSharedSecret);
+  CHECK(sc::to_hex(plain(*server_secret)) == kSharedSecret);
+}
+
+TEST_CASE("generated shares agree", "[crypto][key_share]") {
+  for (KeyExchangeGroup group : {KeyExchangeGroup::X25519, KeyExchangeGroup::Secp256r1}) {
+    INFO(sc::crypto::group_name(group));
+    const KeyShare alice = KeyShare::generate(group);
+    const KeyShare bob = KeyShare::generate(group);
+    CHECK(alice.group() == group);
+    if (group == KeyExchangeGroup::X25519) {
+      CHECK(alice.public_key().size() == 32);
+    } else {
+      REQUIRE(alice.public_key().size() == 65);
+      CHECK(alice.public_key()[0] == 0x04);
+    }
+    CHECK(alice.public_key() != bob.public_key());
+    auto alice_secret = alice.derive(bob.public_key());
+    auto bob_secret = bob.derive(alice.public_key());
+    REQUIRE(alice_secret.has_value());
+    REQUIRE(bob_secret.has_value());
+    CHECK(alice_secret->size() == 32);
+    CHECK(*alice_secret == *bob_secret);
+    // A third party gets a different secret.
+    const KeyShare eve = KeyShare::generate(group);
+    CHECK(*eve.derive(bob.public_key()) != *alice_secret);
+  }
+}
+
+TEST_CASE("a share rebuilt from its private key matches the original", "[crypto][key_share]") {
+  // A fixed scalar, and the scalar 1: rebuilt shares are stable and agree.
+  const Bytes scalar_a =
+      from_hex("c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433");
+  const Bytes scalar_b =
+      from_hex("0000000000000000000000000000000000000000000000000000000000000001");
+  const KeyShare a = KeyShare::from_private_key(KeyExchangeGroup::Secp256r1, scalar_a);
+  const KeyShare a_again = KeyShare::from_private_key(KeyExchangeGroup::Secp256r1, scalar_a);
+  const KeyShare b = KeyShare::from_private_key(KeyExchangeGroup::Secp256r1, scalar_b);
+  CHECK(a.public_key() == a_again.public_key());
+  // The scalar 1 gives the base point G (SEC 2 section 2.4.2).
+  CHECK(sc::to_hex(b.public_key()) ==
+        "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+        "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+  CHECK(*a.derive(b.public_key()) == *b.derive(a.public_key()));
+  // a * G: the x coordinate of a's own public key.
+  CHECK(sc::to_hex(plain(*b.derive(a.public_key()))) ==
+        sc::to_hex(Bytes(a.public_key().begin() + 1, a.public_key().begin() + 33)));
+}
+
+TEST_CASE("peer values TLS does not accept are refused", "[crypto][key_share]") {
+  const KeyShare x25519 = KeyShare::generate(KeyExchangeGroup::X25519);
+  CHECK_FALSE(x25519.derive(Bytes{}).has_value());
+  CHECK_FALSE(x25519.derive(Bytes(31, 9)).has_value());
+  CHECK_FALSE(x25519.derive(Bytes(33, 9)).has_value());
+  CHECK_FALSE(x25519.derive(Bytes(32, 0)).has_value());  // u = 0: all-zero secret
+  Bytes one(32, 0);
+  one[0] = 1;
+  CHECK_FALSE(x25519.derive(one).has_value());  // u = 1: low order, all-zero secret
+
+  const KeyShare p256 = KeyShare::generate(KeyExchangeGroup::Secp256r1);
+  const KeyShare other = KeyShare::generate(KeyExchangeGroup::Secp256r1);
+  Bytes compressed(other.public_key().begin(), other.public_key().begin() + 33);
+  compressed[0] = static_cast<std::uint8_t>(0x02 | (other.public_key()[64] & 1));
+  CHECK_FALSE(p256.derive(compressed).has_value());   // RFC 8446 section 4.2.8.2
+  CHECK_FALSE(p256.derive(Bytes{0x00}).has_value());  // point at infinity
+  CHECK_FALSE(p256.derive(Bytes{}).has_value());
+  Bytes hybrid = other.public_key();
+  hybrid[0] = static_cast<std::uint8_t>(0x06 | (other.public_key()[64] & 1));
+  CHECK_FALSE(p256.derive(hybrid).has_value());
+  Bytes off_curve = other.public_key();
+  off_curve[64] ^= 0x01;
+  CHECK_FALSE(p256.derive(off_curve).has_value());
+  Bytes too_long = other.public_key();
+  too_long.push_back(0);
+  CHECK_FALSE(p256.derive(too_long).has_value());
+  // An X25519 value handed to a P-256 share, and the other way round.
+  CHECK_FALSE(p256.derive(x25519.public_key()).has_value());
+  CHECK_FALSE(x25519.derive(other.public_key()).has_value());
+  // The shares still work after all these refusals (no error left in OpenSSL's queue).
+  CHECK(p256.derive(other.public_key()).has_value());
+}
+
+TEST_CASE("private keys of the wrong size or range are misuse", "[crypto][key_share]") {
+  CHECK_THROWS_AS(KeyShare::from_private_key(KeyExchangeGroup::X25519, Bytes(31, 1)), CryptoError);
+  CHECK_THROWS_AS(KeyShare::from_private_key(KeyExchangeGroup::Secp256r1, Bytes(33, 1)),
+                  CryptoError);
+  CHECK_THROWS_AS(KeyShare::from_private_key(KeyExchangeGroup::Secp256r1, Bytes(32, 0)),
+                  CryptoError);
+  // The group order n itself is not a valid scalar.
+  CHECK_THROWS_AS(KeyShare::from_private_key(
+                      KeyExchangeGroup::Secp256r1,
+                      from_hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")),
+                  CryptoError);
+  CHECK(std::string(sc::crypto::group_name(KeyExchangeGroup::X25519)) == "x25519");
+  CHECK(std::string(sc::crypto::group_name(KeyExchangeGroup::Secp256r1)) == "secp256r1");
+}
