@@ -1,0 +1,31 @@
+#pragma once
+// The engine hands the peer's certificate chain to a verifier. common/pki implements it with
+// an X509_STORE; tests may implement it too. The engine itself never parses X.509 beyond
+// extracting the leaf's public key.
+#include <string>
+#include <vector>
+
+#include "common/crypto/bytes.hpp"
+#include "common/tls/alert.hpp"
+
+namespace sc::tls {
+
+enum class PeerRole { Server, Client };
+
+struct CertificateCheck {
+  bool accepted = false;
+  AlertDescription alert = AlertDescription::bad_certificate;  // when not accepted
+  std::string reason;  // "certificate for CN=client-7 is revoked (serial 4F..., 2026-11-20)"
+  std::string subject;  // one-line subject of the leaf, for logs, when it could be parsed
+};
+
+class CertificateVerifier {
+ public:
+  virtual ~CertificateVerifier() = default;
+  // chain_der[0] is the leaf. expected_server_name is empty when the role is Client or when
+  // no name is to be checked.
+  virtual CertificateCheck verify(const std::vector<Bytes>& chain_der, PeerRole role,
+                                  const std::string& expected_server_name) const = 0;
+};
+
+}  // namespace sc::tls

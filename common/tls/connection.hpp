@@ -1,0 +1,93 @@
+#pragma once
+// What the client and server engines share: the record layer in both directions, handshake
+// reassembly, alerts, the middlebox-compatibility ChangeCipherSpec rule, application data,
+// KeyUpdate and close_notify. The engines add the handshake state machines on top.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/tls/engine.hpp"
+#include "common/tls/handshake/handshake_message.hpp"
+#include "common/tls/handshake/handshake_reassembler.hpp"
+#include "common/tls/record/record_deframer.hpp"
+#include "common/tls/record/record_protection.hpp"
+
+namespace sc::tls {
+
+class Connection {
+ public:
+  using HandshakeHandler = std::function<void(const HandshakeMessage&)>;
+
+  Connection(bool is_client, const Limits& limits);
+
+  // Feeds received bytes; complete handshake messages before handshake completion go to
+  // on_handshake. Every ProtocolError thrown here or by the handler becomes a fatal alert.
+  void receive(ByteView bytes, const HandshakeHandler& on_handshake);
+  Bytes take_output();
+  std::vector<Event> take_events();
+
+  void send_application_data(ByteView data);
+  void send_key_update(bool request_peer_update);
+  void close();
+
+  // ---- for the handshake state machines
+  // Queues a handshake message. The messages of one flight are coalesced into as few records
+  // as possible (at most 2^14 bytes each), flushed before a key change, a ChangeCipherSpec or
+  // take_output(). tls10_record_version: 0x0301 as legacy_record_version (initial ClientHello).
+  void send_handshake(ByteView message, bool tls10_record_version = false);
+  // The middlebox-compatibility dummy ChangeCipherSpec (RFC 8446 appendix D.4), once.
+  void send_change_cipher_spec();
+  void set_read_secret(CipherSuite suite, ByteView traffic_secret);
+  void set_write_secret(CipherSuite suite, ByteView traffic_secret);
+  // The first ClientHello has been received (server) or sent (client): from now on a dummy
+  // ChangeCipherSpec may arrive (RFC 8446 section 5).
+  void allow_change_cipher_spec() { change_cipher_spec_allowed_ = true; }
+  void complete_handshake(HandshakeSummary summary);
+  void fail(AlertDescription alert, const std::string& reason);
+
+  bool handshake_complete() const { return handshake_complete_; }
+  bool failed() const { return failed_; }
+  bool peer_closed() const { return peer_closed_; }
+  bool local_closed() const { return local_closed_; }
+
+ private:
+  void process_record(Record& record);
+  void process_content(ContentType type, Bytes content);
+  void process_alert(ByteView content);
+  void process_post_handshake(const HandshakeMessage& message);
+  void write_records(ContentType type, ByteView content, bool tls10_record_version = false);
+  void write_alert(AlertLevel level, AlertDescription description);
+  void update_sending_keys();
+  void flush_handshake();
+
+  struct Direction {
+    CipherSuite suite{};
+    SecretBytes secret;
+    std::unique_ptr<RecordProtection> protection;
+  };
+
+  bool is_client_;
+  Limits limits_;
+  RecordDeframer deframer_;
+  HandshakeReassembler reassembler_;
+  Direction read_;
+  Direction write_;
+  Bytes output_;
+  Bytes pending_handshake_;
+  bool pending_tls10_record_version_ = false;
+  std::vector<Event> events_;
+  bool handshake_complete_ = false;
+  bool failed_ = false;
+  bool peer_closed_ = false;
+  bool local_closed_ = false;
+  bool change_cipher_spec_allowed_ = false;
+  bool change_cipher_spec_sent_ = false;
+  std::size_t change_cipher_spec_received_ = 0;
+  std::size_t warning_alerts_ = 0;
+  std::size_t empty_records_ = 0;
+  std::size_t key_updates_without_data_ = 0;
+};
+
+}  // namespace sc::tls

@@ -1,0 +1,73 @@
+#include "common/tls/handshake/certificate.hpp"
+
+#include "common/tls/handshake/handshake_message.hpp"
+
+namespace sc::tls {
+
+Bytes encode_certificate(const Certificate& message) {
+  wire::ByteWriter writer;
+  writer.vector8(message.certificate_request_context);
+  std::size_t mark = writer.open(3);
+  for (const CertificateEntry& entry : message.certificate_list) {
+    writer.vector24(entry.cert_data);
+    write_extensions(writer, entry.extensions);
+  }
+  writer.close(mark);
+  return frame_handshake(HandshakeType::certificate, writer.data());
+}
+
+Certificate decode_certificate(ByteView body) {
+  wire::ByteReader reader(body, "Certificate");
+  Certificate message;
+  message.certificate_request_context =
+      to_bytes(reader.vector8(0, 255, "certificate_request_context"));
+  wire::ByteReader list(reader.vector24(0, 0xFFFFFF, "certificate_list"), "Certificate");
+  reader.expect_end();
+  while (!list.empty()) {
+    CertificateEntry entry;
+    entry.cert_data = to_bytes(list.vector24(1, 0xFFFFFF, "cert_data"));
+    entry.extensions = read_extensions(list, 0, "CertificateEntry");
+    message.certificate_list.push_back(std::move(entry));
+  }
+  return message;
+}
+
+}  // namespace sc::tls
+
+#include <openssl/x509.h>
+
+#include "common/crypto/error.hpp"
+#include "common/crypto/openssl_ptr.hpp"
+
+namespace sc::tls {
+
+crypto::PublicKey certificate_public_key(ByteView certificate_der) {
+  const unsigned char* cursor = certificate_der.data();
+  crypto::X509Ptr certificate(
+      d2i_X509(nullptr, &cursor, static_cast<long>(certificate_der.size())));
+  if (!certificate || cursor != certificate_der.data() + certificate_der.size()) {
+    throw ProtocolError(AlertDescription::bad_certificate,
+                        "the peer's certificate is not a valid DER X.509 certificate");
+  }
+  EVP_PKEY* key = X509_get0_pubkey(certificate.get());
+  if (key == nullptr) {
+    throw ProtocolError(AlertDescription::bad_certificate,
+                        "the public key of the peer's certificate cannot be read");
+  }
+  unsigned char* spki = nullptr;
+  const int length = i2d_PUBKEY(key, &spki);
+  if (length <= 0 || spki == nullptr) {
+    throw ProtocolError(AlertDescription::bad_certificate,
+                        "the public key of the peer's certificate cannot be encoded");
+  }
+  Bytes der(spki, spki + length);
+  OPENSSL_free(spki);
+  try {
+    return crypto::PublicKey::from_der(der);
+  } catch (const crypto::CryptoError& error) {
+    throw ProtocolError(AlertDescription::unsupported_certificate,
+                        std::string("the peer's certificate key is not usable: ") + error.what());
+  }
+}
+
+}  // namespace sc::tls

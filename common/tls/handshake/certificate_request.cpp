@@ -1,0 +1,29 @@
+#include "common/tls/handshake/certificate_request.hpp"
+
+#include "common/tls/handshake/handshake_message.hpp"
+
+namespace sc::tls {
+
+Bytes encode_certificate_request(const CertificateRequest& message) {
+  wire::ByteWriter writer;
+  writer.vector8(message.certificate_request_context);
+  write_extensions(writer, message.extensions);
+  return frame_handshake(HandshakeType::certificate_request, writer.data());
+}
+
+CertificateRequest decode_certificate_request(ByteView body) {
+  wire::ByteReader reader(body, "CertificateRequest");
+  CertificateRequest message;
+  message.certificate_request_context =
+      to_bytes(reader.vector8(0, 255, "certificate_request_context"));
+  message.extensions = read_extensions(reader, 2, "CertificateRequest");
+  reader.expect_end();
+  // RFC 8446 section 4.3.2: "The "signature_algorithms" extension MUST be specified".
+  if (find_extension(message.extensions, ExtensionType::signature_algorithms) == nullptr) {
+    throw ProtocolError(AlertDescription::missing_extension,
+                        "CertificateRequest lacks the signature_algorithms extension");
+  }
+  return message;
+}
+
+}  // namespace sc::tls

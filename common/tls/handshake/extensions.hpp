@@ -1,0 +1,76 @@
+#pragma once
+// Extensions (RFC 8446 section 4.2) and the codecs of the ones this engine speaks.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/crypto/bytes.hpp"
+#include "common/tls/wire/byte_reader.hpp"
+#include "common/tls/wire/byte_writer.hpp"
+
+namespace sc::tls {
+
+enum class ExtensionType : std::uint16_t {
+  server_name = 0,
+  supported_groups = 10,
+  signature_algorithms = 13,
+  pre_shared_key = 41,
+  early_data = 42,
+  supported_versions = 43,
+  cookie = 44,
+  psk_key_exchange_modes = 45,
+  certificate_authorities = 47,
+  post_handshake_auth = 49,
+  signature_algorithms_cert = 50,
+  key_share = 51,
+};
+
+std::string extension_name(std::uint16_t type);
+
+struct Extension {
+  std::uint16_t type = 0;
+  Bytes data;
+};
+using Extensions = std::vector<Extension>;
+
+// Reads extensions<min..2^16-1>; two extensions of one type are illegal_parameter (4.2).
+Extensions read_extensions(wire::ByteReader& reader, std::size_t min, std::string_view where);
+void write_extensions(wire::ByteWriter& writer, const Extensions& extensions);
+const Extension* find_extension(const Extensions& extensions, ExtensionType type);
+void add_extension(Extensions& extensions, ExtensionType type, Bytes data);
+
+constexpr std::uint16_t kTls13 = 0x0304;
+constexpr std::uint16_t kTls12 = 0x0303;
+
+// supported_versions (4.2.1)
+std::vector<std::uint16_t> decode_supported_versions_list(ByteView data);
+Bytes encode_supported_versions_list(const std::vector<std::uint16_t>& versions);
+std::uint16_t decode_selected_version(ByteView data);
+Bytes encode_selected_version(std::uint16_t version);
+
+// NamedGroupList (4.2.7) and SignatureSchemeList (4.2.3): lists of uint16 code points.
+std::vector<std::uint16_t> decode_code_point_list(ByteView data, std::string_view what);
+Bytes encode_code_point_list(const std::vector<std::uint16_t>& code_points);
+
+// key_share (4.2.8)
+struct KeyShareEntry {
+  std::uint16_t group = 0;
+  Bytes key_exchange;
+};
+std::vector<KeyShareEntry> decode_client_key_shares(ByteView data);
+Bytes encode_client_key_shares(const std::vector<KeyShareEntry>& shares);
+KeyShareEntry decode_server_key_share(ByteView data);
+Bytes encode_server_key_share(const KeyShareEntry& share);
+std::uint16_t decode_hello_retry_key_share(ByteView data);
+Bytes encode_hello_retry_key_share(std::uint16_t group);
+
+// server_name (RFC 6066 section 3): returns the host_name, or "" for an empty extension.
+std::string decode_server_name(ByteView data);
+Bytes encode_server_name(std::string_view host_name);
+
+// cookie (4.2.2)
+Bytes decode_cookie(ByteView data);
+Bytes encode_cookie(ByteView cookie);
+
+}  // namespace sc::tls

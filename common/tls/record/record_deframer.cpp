@@ -1,0 +1,67 @@
+#include "common/tls/record/record_deframer.hpp"
+
+#include "common/tls/alert.hpp"
+
+namespace sc::tls {
+
+std::string content_type_name(std::uint8_t type) {
+  switch (static_cast<ContentType>(type)) {
+    case ContentType::change_cipher_spec:
+      return "change_cipher_spec";
+    case ContentType::alert:
+      return "alert";
+    case ContentType::handshake:
+      return "handshake";
+    case ContentType::application_data:
+      return "application_data";
+  }
+  return "unknown content type " + std::to_string(type);
+}
+
+void RecordDeframer::feed(ByteView bytes) {
+  if (position_ > 0 && position_ == buffer_.size()) {
+    buffer_.clear();
+    position_ = 0;
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_tls10_version) {
+  if (buffered() < kRecordHeaderLength) return std::nullopt;
+  const std::uint8_t* header = buffer_.data() + position_;
+  const std::uint8_t type = header[0];
+  const std::uint16_t version = static_cast<std::uint16_t>((header[1] << 8) | header[2]);
+  const std::size_t length = (std::size_t{header[3]} << 8) | header[4];
+  // RFC 8446 section 5: "If a TLS implementation receives an unexpected record type, it MUST
+  // terminate the connection with an "unexpected_message" alert."
+  if (type < 20 || type > 23) {
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "received a record of " + content_type_name(type));
+  }
+  if (version != 0x0303 && !(accept_tls10_version && version == 0x0301)) {
+    throw ProtocolError(AlertDescription::protocol_version,
+                        "record carries legacy_record_version " + to_hex(ByteView(header + 1, 2)) +
+                            ", expected 0303");
+  }
+  // RFC 8446 section 5.1/5.2: record_overflow for TLSPlaintext longer than 2^14 and
+  // TLSCiphertext longer than 2^14 + 256.
+  const std::size_t limit = protected_input ? kMaxCiphertext : kMaxPlaintext;
+  if (length > limit) {
+    throw ProtocolError(AlertDescription::record_overflow, "record of " + std::to_string(length) +
+                                                               " bytes exceeds the limit of " +
+                                                               std::to_string(limit));
+  }
+  if (buffered() < kRecordHeaderLength + length) return std::nullopt;
+  Record record;
+  record.type = type;
+  record.header.assign(header, header + kRecordHeaderLength);
+  record.fragment.assign(header + kRecordHeaderLength, header + kRecordHeaderLength + length);
+  position_ += kRecordHeaderLength + length;
+  if (position_ == buffer_.size()) {
+    buffer_.clear();
+    position_ = 0;
+  }
+  return record;
+}
+
+}  // namespace sc::tls

@@ -1,0 +1,31 @@
+#pragma once
+// Splits the received byte stream into records (RFC 8446 section 5.1), checking the header
+// before a single byte of the fragment is buffered beyond the limit.
+#include <optional>
+
+#include "common/crypto/bytes.hpp"
+#include "common/tls/record/content_type.hpp"
+
+namespace sc::tls {
+
+struct Record {
+  std::uint8_t type = 0;
+  Bytes header;  // the 5 header bytes: the AAD of a protected record
+  Bytes fragment;
+};
+
+class RecordDeframer {
+ public:
+  void feed(ByteView bytes);
+  // The next complete record, or nullopt when more bytes are needed. protected_input: the
+  // peer's records are encrypted now (length limit 2^14+256, else 2^14). accept_tls10_version:
+  // the legacy_record_version 0x0301 of an initial ClientHello is acceptable.
+  std::optional<Record> next(bool protected_input, bool accept_tls10_version);
+  std::size_t buffered() const { return buffer_.size() - position_; }
+
+ private:
+  Bytes buffer_;
+  std::size_t position_ = 0;
+};
+
+}  // namespace sc::tls

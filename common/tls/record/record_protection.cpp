@@ -1,0 +1,74 @@
+#include "common/tls/record/record_protection.hpp"
+
+#include <string>
+
+#include "common/tls/alert.hpp"
+
+namespace sc::tls {
+
+RecordProtection::RecordProtection(crypto::AeadAlgorithm aead, const TrafficKeys& keys)
+    : aead_(aead, keys.key), iv_(keys.iv) {}
+
+Bytes RecordProtection::nonce() const {
+  // RFC 8446 section 5.3: the 64-bit sequence number in network byte order, left-padded with
+  // zeros to iv_length, XORed with the static IV.
+  Bytes nonce(iv_.begin(), iv_.end());
+  for (std::size_t i = 0; i < 8; ++i) {
+    nonce[nonce.size() - 1 - i] ^= static_cast<std::uint8_t>(sequence_number_ >> (8 * i));
+  }
+  return nonce;
+}
+
+Bytes RecordProtection::seal(ContentType type, ByteView content) {
+  Bytes inner(content.begin(), content.end());
+  inner.push_back(static_cast<std::uint8_t>(type));
+  const std::size_t length = inner.size() + crypto::Aead::kTagLength;
+  Bytes record = {static_cast<std::uint8_t>(ContentType::application_data), 0x03, 0x03,
+                  static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
+  const Bytes header = record;
+  record.resize(kRecordHeaderLength + length);
+  aead_.seal(nonce(), header, inner, MutableByteView(record.data() + kRecordHeaderLength, length));
+  crypto::cleanse(inner.data(), inner.size());
+  ++sequence_number_;
+  return record;
+}
+
+OpenedRecord RecordProtection::open(ByteView header, ByteView ciphertext) {
+  if (ciphertext.size() < crypto::Aead::kTagLength + 1) {
+    throw ProtocolError(AlertDescription::bad_record_mac,
+                        "protected record of " + std::to_string(ciphertext.size()) +
+                            " bytes is too short to hold a tag and a content type");
+  }
+  Bytes inner(ciphertext.size() - crypto::Aead::kTagLength);
+  if (!aead_.open(nonce(), header, ciphertext, inner)) {
+    throw ProtocolError(
+        AlertDescription::bad_record_mac,
+        "record " + std::to_string(sequence_number_) + " failed authentication (bad_record_mac)");
+  }
+  ++sequence_number_;
+  if (inner.size() > kMaxInnerPlaintext) {
+    throw ProtocolError(
+        AlertDescription::record_overflow,
+        "decrypted record of " + std::to_string(inner.size()) + " bytes exceeds 2^14 + 1");
+  }
+  // RFC 8446 section 5.4: the content type is the last non-zero byte; an all-zero plaintext
+  // "MUST terminate the connection with an "unexpected_message" alert".
+  std::size_t end = inner.size();
+  while (end > 0 && inner[end - 1] == 0) --end;
+  if (end == 0) {
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "protected record holds only padding, no content type");
+  }
+  OpenedRecord opened;
+  const std::uint8_t type = inner[end - 1];
+  if (type < 20 || type > 23) {
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "protected record carries " + content_type_name(type));
+  }
+  opened.type = static_cast<ContentType>(type);
+  inner.resize(end - 1);
+  opened.content = std::move(inner);
+  return opened;
+}
+
+}  // namespace sc::tls

@@ -1,0 +1,40 @@
+#pragma once
+// Record protection of one direction under one traffic secret (RFC 8446 section 5.2-5.3):
+// per-record nonce = write_iv XOR the 64-bit sequence number padded to 12 bytes, AAD = the
+// record header, inner plaintext = content || type || zeros. A new RecordProtection (sequence
+// number 0) is made at every key change.
+#include <cstdint>
+
+#include "common/crypto/aead.hpp"
+#include "common/tls/key_schedule.hpp"
+#include "common/tls/record/content_type.hpp"
+
+namespace sc::tls {
+
+struct OpenedRecord {
+  ContentType type{};
+  Bytes content;
+};
+
+class RecordProtection {
+ public:
+  RecordProtection(crypto::AeadAlgorithm aead, const TrafficKeys& keys);
+
+  // A whole TLSCiphertext record (header included) carrying content of the given type
+  // (content.size() <= 2^14).
+  Bytes seal(ContentType type, ByteView content);
+  // Opens one record: bad_record_mac when it does not authenticate, unexpected_message when
+  // the inner plaintext is all zeros, record_overflow when it is longer than 2^14 + 1.
+  OpenedRecord open(ByteView header, ByteView ciphertext);
+
+  std::uint64_t sequence_number() const { return sequence_number_; }
+
+ private:
+  Bytes nonce() const;
+
+  crypto::Aead aead_;
+  SecretBytes iv_;
+  std::uint64_t sequence_number_ = 0;
+};
+
+}  // namespace sc::tls

@@ -1,0 +1,513 @@
+// The TLS 1.3 server (RFC 8446 section 2): a state machine whose states are types held in a
+// std::variant, on top of the shared Connection (records, alerts, KeyUpdate).
+#include <algorithm>
+#include <stdexcept>
+#include <variant>
+
+#include "common/crypto/random.hpp"
+#include "common/tls/connection.hpp"
+#include "common/tls/engine.hpp"
+#include "common/tls/handshake/certificate.hpp"
+#include "common/tls/handshake/certificate_request.hpp"
+#include "common/tls/handshake/certificate_verify.hpp"
+#include "common/tls/handshake/client_hello.hpp"
+#include "common/tls/handshake/encrypted_extensions.hpp"
+#include "common/tls/handshake/finished.hpp"
+#include "common/tls/handshake/negotiation.hpp"
+#include "common/tls/handshake/server_hello.hpp"
+#include "common/tls/key_schedule.hpp"
+#include "common/tls/keylog.hpp"
+#include "common/tls/transcript.hpp"
+
+namespace sc::tls {
+
+namespace {
+
+// ---------------------------------------------------------------- states
+struct ExpectClientHello {
+  static constexpr const char* name = "ExpectClientHello";
+};
+struct ExpectSecondClientHello {
+  static constexpr const char* name = "ExpectSecondClientHello";
+  ClientHello first;
+  CipherSuite suite;
+  NamedGroup group;
+  Bytes cookie;
+};
+struct ExpectClientCertificate {
+  static constexpr const char* name = "ExpectClientCertificate";
+};
+struct ExpectClientCertificateVerify {
+  static constexpr const char* name = "ExpectClientCertificateVerify";
+  crypto::PublicKey client_key;
+};
+struct ExpectClientFinished {
+  static constexpr const char* name = "ExpectClientFinished";
+};
+struct Connected {
+  static constexpr const char* name = "Connected";
+};
+using ServerState =
+    std::variant<ExpectClientHello, ExpectSecondClientHello, ExpectClientCertificate,
+                 ExpectClientCertificateVerify, ExpectClientFinished, Connected>;
+
+bool contains(const std::vector<std::uint16_t>& list, std::uint16_t value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// What a ClientHello asks for, checked and decoded once.
+struct ClientOffer {
+  std::vector<std::uint16_t> suites;
+  std::vector<std::uint16_t> groups;
+  std::vector<std::uint16_t> schemes;
+  std::vector<KeyShareEntry> shares;
+  std::string server_name;
+  std::optional<Bytes> cookie;
+};
+
+class ServerEngineImpl final : public ServerEngine {
+ public:
+  explicit ServerEngineImpl(ServerConfig config)
+      : config_(std::move(config)), connection_(false, config_.limits) {
+    if (config_.credentials.certificate_chain.empty() || !config_.credentials.private_key) {
+      throw std::invalid_argument("ServerConfig.credentials needs a chain and a private key");
+    }
+    if (config_.request_client_certificate && !config_.verifier) {
+      throw std::invalid_argument("ServerConfig.verifier is required to request certificates");
+    }
+    if (config_.require_client_certificate) config_.request_client_certificate = true;
+  }
+
+  void receive(ByteView bytes) override {
+    connection_.receive(bytes, [this](const HandshakeMessage& message) { handle(message); });
+  }
+  Bytes take_output() override { return connection_.take_output(); }
+  std::vector<Event> take_events() override { return connection_.take_events(); }
+  void send_application_data(ByteView data) override { connection_.send_application_data(data); }
+  void send_key_update(bool request_peer_update) override {
+    connection_.send_key_update(request_peer_update);
+  }
+  void close() override { connection_.close(); }
+  bool handshake_complete() const override { return connection_.handshake_complete(); }
+  bool failed() const override { return connection_.failed(); }
+  bool peer_closed() const override { return connection_.peer_closed(); }
+  bool local_closed() const override { return connection_.local_closed(); }
+  std::string state_name() const override {
+    return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
+  }
+
+ private:
+  void handle(const HandshakeMessage& message) {
+    if (std::holds_alternative<ExpectClientHello>(state_)) {
+      expect_message(message, HandshakeType::client_hello);
+      handle_client_hello(message);
+    } else if (auto* retry = std::get_if<ExpectSecondClientHello>(&state_)) {
+      expect_message(message, HandshakeType::client_hello);
+      ExpectSecondClientHello pending = std::move(*retry);
+      handle_second_client_hello(message, pending);
+    } else if (std::holds_alternative<ExpectClientCertificate>(state_)) {
+      expect_message(message, HandshakeType::certificate);
+      handle_client_certificate(message);
+    } else if (auto* verify = std::get_if<ExpectClientCertificateVerify>(&state_)) {
+      expect_message(message, HandshakeType::certificate_verify);
+      crypto::PublicKey key = std::move(verify->client_key);
+      handle_client_certificate_verify(message, key);
+    } else if (std::holds_alternative<ExpectClientFinished>(state_)) {
+      expect_message(message, HandshakeType::finished);
+      handle_client_finished(message);
+    } else {
+      throw ProtocolError(AlertDescription::unexpected_message,
+                          "unexpected " + handshake_type_name(message.type));
+    }
+  }
+
+  // ---------------------------------------------------------------- ClientHello checks
+  ClientOffer read_offer(const ClientHello& hello) {
+    ClientOffer offer;
+    const Extension* versions = find_extension(hello.extensions, ExtensionType::supported_versions);
+    // RFC 8446 section 4.2.1: without supported_versions the client offers TLS 1.2 at most.
+    if (versions == nullptr || !contains(decode_supported_versions_list(versions->data), kTls13)) {
+      throw ProtocolError(AlertDescription::protocol_version,
+                          "client does not offer TLS 1.3 (only TLS 1.3 is supported)");
+    }
+    // RFC 8446 section 4.1.2: legacy_compression_methods MUST be exactly one null byte.
+    if (hello.legacy_compression_methods != Bytes{0}) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "ClientHello legacy_compression_methods is not [null]");
+    }
+    offer.suites = hello.cipher_suites;
+    const Extension* schemes =
+        find_extension(hello.extensions, ExtensionType::signature_algorithms);
+    if (schemes == nullptr) {
+      throw ProtocolError(AlertDescription::missing_extension,
+                          "ClientHello lacks signature_algorithms");
+    }
+    offer.schemes = decode_code_point_list(schemes->data, "signature_algorithms");
+    const Extension* groups = find_extension(hello.extensions, ExtensionType::supported_groups);
+    const Extension* shares = find_extension(hello.extensions, ExtensionType::key_share);
+    // RFC 8446 section 9.2: supported_groups and key_share come together for (EC)DHE.
+    if (groups == nullptr || shares == nullptr) {
+      throw ProtocolError(AlertDescription::missing_extension,
+                          std::string("ClientHello lacks ") +
+                              (groups == nullptr ? "supported_groups" : "key_share"));
+    }
+    offer.groups = decode_code_point_list(groups->data, "supported_groups");
+    offer.shares = decode_client_key_shares(shares->data);
+    for (const KeyShareEntry& share : offer.shares) {
+      // RFC 8446 section 4.2.8: shares only for groups in supported_groups.
+      if (!contains(offer.groups, share.group)) {
+        throw ProtocolError(AlertDescription::illegal_parameter,
+                            "ClientHello key_share for " + group_description(share.group) +
+                                " which supported_groups does not list");
+      }
+    }
+    if (auto* name = find_extension(hello.extensions, ExtensionType::server_name)) {
+      offer.server_name = decode_server_name(name->data);
+    }
+    if (auto* cookie = find_extension(hello.extensions, ExtensionType::cookie)) {
+      offer.cookie = decode_cookie(cookie->data);
+    }
+    if (find_extension(hello.extensions, ExtensionType::pre_shared_key) != nullptr &&
+        hello.extensions.back().type != static_cast<std::uint16_t>(ExtensionType::pre_shared_key)) {
+      // RFC 8446 section 4.2.11: pre_shared_key MUST be the last extension.
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "pre_shared_key is not the last ClientHello extension");
+    }
+    return offer;
+  }
+
+  CipherSuite choose_suite(const ClientOffer& offer) const {
+    const std::vector<std::uint16_t> ours = code_points(config_.cipher_suites);
+    const auto& first = config_.prefer_own_order ? ours : offer.suites;
+    const auto& second = config_.prefer_own_order ? offer.suites : ours;
+    for (std::uint16_t code : first) {
+      if (contains(second, code)) {
+        if (auto suite = cipher_suite_from_code(code)) return *suite;
+      }
+    }
+    std::string offered;
+    for (std::uint16_t code : offer.suites) {
+      offered += (offered.empty() ? "" : ", ") + suite_description(code);
+    }
+    throw ProtocolError(AlertDescription::handshake_failure,
+                        "no cipher suite in common; the client offered " + offered);
+  }
+
+  crypto::SignatureScheme choose_signature_scheme(const ClientOffer& offer) const {
+    for (crypto::SignatureScheme scheme : config_.signature_schemes) {
+      if (contains(offer.schemes, static_cast<std::uint16_t>(scheme)) &&
+          config_.credentials.private_key->supports(scheme)) {
+        return scheme;
+      }
+    }
+    // RFC 8446 section 4.4.3: the signature MUST use a scheme from the client's
+    // signature_algorithms; with none our key can make, the handshake cannot continue.
+    throw ProtocolError(AlertDescription::handshake_failure,
+                        "no signature scheme in common: the client accepts " +
+                            scheme_list(offer.schemes) + "; our " + key_description() +
+                            " key can sign with " + schemes_our_key_makes());
+  }
+
+  static std::string scheme_list(const std::vector<std::uint16_t>& codes) {
+    std::string text;
+    for (std::uint16_t code : codes) {
+      text += (text.empty() ? "" : ", ") + scheme_description(code);
+    }
+    return text.empty() ? "none" : text;
+  }
+
+  std::string key_description() const {
+    const crypto::PrivateKey& key = *config_.credentials.private_key;
+    if (key.type() == crypto::KeyType::Rsa) return "RSA " + std::to_string(key.bits());
+    return key.curve() == crypto::EcCurve::P384 ? "ECDSA P-384" : "ECDSA P-256";
+  }
+
+  std::string schemes_our_key_makes() const {
+    std::vector<std::uint16_t> codes;
+    for (crypto::SignatureScheme scheme : config_.signature_schemes) {
+      if (config_.credentials.private_key->supports(scheme)) {
+        codes.push_back(static_cast<std::uint16_t>(scheme));
+      }
+    }
+    return scheme_list(codes);
+  }
+
+  // The group to use and whether the client already sent a share for it.
+  std::pair<NamedGroup, const KeyShareEntry*> choose_group(const ClientOffer& offer) const {
+    // First a group the client already sent a share for (in our order): no extra round trip.
+    for (NamedGroup group : config_.groups) {
+      for (const KeyShareEntry& share : offer.shares) {
+        if (share.group == static_cast<std::uint16_t>(group)) return {group, &share};
+      }
+    }
+    for (NamedGroup group : config_.groups) {
+      if (contains(offer.groups, static_cast<std::uint16_t>(group))) return {group, nullptr};
+    }
+    throw ProtocolError(AlertDescription::handshake_failure,
+                        "no key exchange group in common with the client");
+  }
+
+  // ---------------------------------------------------------------- first ClientHello
+  void handle_client_hello(const HandshakeMessage& message) {
+    connection_.allow_change_cipher_spec();
+    ClientHello hello = decode_client_hello(message.body());
+    const ClientOffer offer = read_offer(hello);
+    const CipherSuite suite = choose_suite(offer);
+    scheme_ = choose_signature_scheme(offer);
+    const auto [group, share] = choose_group(offer);
+    summary_.server_name = offer.server_name;
+    client_random_ = hello.random;
+    transcript_.select_hash(cipher_suite_info(suite).hash);
+    transcript_.add(message.encoded);
+    if (share != nullptr) {
+      send_server_flight(hello, suite, group, *share);
+      return;
+    }
+    send_hello_retry_request(std::move(hello), suite, group);
+  }
+
+  void send_hello_retry_request(ClientHello hello, CipherSuite suite, NamedGroup group) {
+    transcript_.replace_with_message_hash();  // RFC 8446 section 4.4.1
+    ServerHello retry;
+    const ByteView special = hello_retry_request_random();
+    retry.random.assign(special.begin(), special.end());
+    retry.legacy_session_id_echo = hello.legacy_session_id;
+    retry.cipher_suite = static_cast<std::uint16_t>(suite);
+    add_extension(retry.extensions, ExtensionType::supported_versions,
+                  encode_selected_version(kTls13));
+    add_extension(retry.extensions, ExtensionType::key_share,
+                  encode_hello_retry_key_share(static_cast<std::uint16_t>(group)));
+    Bytes cookie = fresh_random(config_.test_hooks, 16);
+    add_extension(retry.extensions, ExtensionType::cookie, encode_cookie(cookie));
+    const Bytes message = encode_server_hello(retry);
+    transcript_.add(message);
+    connection_.send_handshake(message);
+    send_compatibility_change_cipher_spec(hello);
+    summary_.hello_retry_request = true;
+    state_ = ExpectSecondClientHello{std::move(hello), suite, group, std::move(cookie)};
+  }
+
+  // ---------------------------------------------------------------- second ClientHello
+  void handle_second_client_hello(const HandshakeMessage& message,
+                                  const ExpectSecondClientHello& retry) {
+    ClientHello hello = decode_client_hello(message.body());
+    const ClientOffer offer = read_offer(hello);
+    // RFC 8446 section 4.1.2: the second ClientHello repeats the first, except for key_share,
+    // cookie (and early_data / pre_shared_key, which we do not use).
+    if (hello.random != retry.first.random ||
+        hello.legacy_session_id != retry.first.legacy_session_id ||
+        hello.cipher_suites != retry.first.cipher_suites) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "second ClientHello changed random, session id or cipher suites");
+    }
+    if (choose_suite(offer) != retry.suite) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "second ClientHello leads to a different cipher suite");
+    }
+    if (!offer.cookie) {
+      throw ProtocolError(AlertDescription::missing_extension,
+                          "second ClientHello does not echo the HelloRetryRequest cookie");
+    }
+    if (!crypto::equal_constant_time(*offer.cookie, retry.cookie)) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "second ClientHello echoes a different cookie");
+    }
+    if (offer.shares.size() != 1 ||
+        offer.shares.front().group != static_cast<std::uint16_t>(retry.group)) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          std::string("second ClientHello does not carry exactly one key share "
+                                      "for ") +
+                              named_group_name(retry.group));
+    }
+    scheme_ = choose_signature_scheme(offer);
+    transcript_.add(message.encoded);
+    send_server_flight(hello, retry.suite, retry.group, offer.shares.front());
+  }
+
+  // ---------------------------------------------------------------- server flight
+  void send_server_flight(const ClientHello& hello, CipherSuite suite, NamedGroup group,
+                          const KeyShareEntry& client_share) {
+    suite_ = suite;
+    const CipherSuiteInfo& info = cipher_suite_info(suite);
+    const crypto::KeyShare own_share = fresh_key_share(config_.test_hooks, group);
+    std::optional<SecretBytes> shared = own_share.derive(client_share.key_exchange);
+    if (!shared) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          std::string("client's ") + named_group_name(group) +
+                              " key share is not a valid public value");
+    }
+    ServerHello server_hello;
+    server_hello.random = fresh_random(config_.test_hooks, 32);
+    server_hello.legacy_session_id_echo = hello.legacy_session_id;
+    server_hello.cipher_suite = static_cast<std::uint16_t>(suite);
+    add_extension(server_hello.extensions, ExtensionType::supported_versions,
+                  encode_selected_version(kTls13));
+    add_extension(
+        server_hello.extensions, ExtensionType::key_share,
+        encode_server_key_share({static_cast<std::uint16_t>(group), own_share.public_key()}));
+    const Bytes server_hello_message = encode_server_hello(server_hello);
+    transcript_.add(server_hello_message);
+    connection_.send_handshake(server_hello_message);
+    send_compatibility_change_cipher_spec(hello);
+
+    schedule_.emplace(info.hash);
+    schedule_->derive_handshake_secrets(*shared, transcript_.current_hash());
+    write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_random_,
+                  schedule_->client_handshake_traffic_secret());
+    write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", client_random_,
+                  schedule_->server_handshake_traffic_secret());
+    connection_.set_write_secret(suite, schedule_->server_handshake_traffic_secret());
+    connection_.set_read_secret(suite, schedule_->client_handshake_traffic_secret());
+
+    EncryptedExtensions extensions;
+    if (!summary_.server_name.empty()) {
+      // RFC 6066 section 3: the server acknowledges a used server_name with an empty one.
+      add_extension(extensions.extensions, ExtensionType::server_name, {});
+    }
+    send(encode_encrypted_extensions(extensions));
+    if (config_.request_client_certificate) {
+      CertificateRequest request;
+      add_extension(request.extensions, ExtensionType::signature_algorithms,
+                    encode_code_point_list(code_points(config_.signature_schemes)));
+      send(encode_certificate_request(request));
+    }
+    Certificate certificate;
+    for (const Bytes& der : config_.credentials.certificate_chain) {
+      certificate.certificate_list.push_back({der, {}});
+    }
+    send(encode_certificate(certificate));
+    CertificateVerify verify;
+    verify.algorithm = static_cast<std::uint16_t>(scheme_);
+    verify.signature = config_.credentials.private_key->sign(
+        scheme_, certificate_verify_content(true, transcript_.current_hash()));
+    send(encode_certificate_verify(verify));
+    send(encode_finished(Finished{compute_finished(
+        info.hash, schedule_->server_handshake_traffic_secret(), transcript_.current_hash())}));
+
+    // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
+    schedule_->derive_application_secrets(transcript_.current_hash());
+    write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", client_random_,
+                  schedule_->client_application_traffic_secret());
+    write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", client_random_,
+                  schedule_->server_application_traffic_secret());
+    write_key_log(config_.key_log, "EXPORTER_SECRET", client_random_,
+                  schedule_->exporter_master_secret());
+    connection_.set_write_secret(suite, schedule_->server_application_traffic_secret());
+
+    summary_.suite = suite;
+    summary_.group = group;
+    summary_.own_signature_scheme = scheme_;
+    if (config_.request_client_certificate) {
+      state_ = ExpectClientCertificate{};
+    } else {
+      state_ = ExpectClientFinished{};
+    }
+  }
+
+  // RFC 8446 appendix D.4: when the client asked for middlebox compatibility (non-empty
+  // legacy_session_id) the server sends one dummy ChangeCipherSpec right after its first
+  // handshake message (ServerHello or HelloRetryRequest).
+  void send_compatibility_change_cipher_spec(const ClientHello& hello) {
+    if (!hello.legacy_session_id.empty()) connection_.send_change_cipher_spec();
+  }
+
+  void send(const Bytes& message) {
+    transcript_.add(message);
+    connection_.send_handshake(message);
+  }
+
+  // ---------------------------------------------------------------- client flight
+  void handle_client_certificate(const HandshakeMessage& message) {
+    const Certificate certificate = decode_certificate(message.body());
+    if (!certificate.certificate_request_context.empty()) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "client Certificate has a certificate_request_context we never sent");
+    }
+    transcript_.add(message.encoded);
+    if (certificate.certificate_list.empty()) {
+      // RFC 8446 section 4.4.2.4: the server may continue without client authentication or
+      // abort with certificate_required.
+      if (config_.require_client_certificate) {
+        throw ProtocolError(AlertDescription::certificate_required,
+                            "client sent no certificate but one is required");
+      }
+      state_ = ExpectClientFinished{};
+      return;
+    }
+    std::vector<Bytes> chain;
+    for (const CertificateEntry& entry : certificate.certificate_list) {
+      if (!entry.extensions.empty()) {
+        throw ProtocolError(AlertDescription::unsupported_extension,
+                            "client CertificateEntry carries " +
+                                extension_name(entry.extensions.front().type) +
+                                ", which we did not request");
+      }
+      chain.push_back(entry.cert_data);
+    }
+    const CertificateCheck check = config_.verifier->verify(chain, PeerRole::Client, "");
+    if (!check.accepted) throw ProtocolError(check.alert, check.reason);
+    crypto::PublicKey key = certificate_public_key(chain.front());
+    summary_.peer_certificate_chain = std::move(chain);
+    summary_.peer_subject = check.subject;
+    state_ = ExpectClientCertificateVerify{std::move(key)};
+  }
+
+  void handle_client_certificate_verify(const HandshakeMessage& message,
+                                        const crypto::PublicKey& client_key) {
+    const CertificateVerify verify = decode_certificate_verify(message.body());
+    auto scheme = crypto::signature_scheme_from_code(verify.algorithm);
+    if (!scheme || !contains(code_points(config_.signature_schemes), verify.algorithm)) {
+      throw ProtocolError(
+          AlertDescription::illegal_parameter,
+          "client signed with " + scheme_description(verify.algorithm) + " which we did not offer");
+    }
+    if (!client_key.supports(*scheme)) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "client signed with " + scheme_description(verify.algorithm) +
+                              ", which its certificate key cannot make");
+    }
+    const Bytes content = certificate_verify_content(false, transcript_.current_hash());
+    if (!client_key.verify(*scheme, content, verify.signature)) {
+      throw ProtocolError(AlertDescription::decrypt_error,
+                          "client CertificateVerify signature (" +
+                              scheme_description(verify.algorithm) + ") does not verify");
+    }
+    summary_.peer_signature_scheme = *scheme;
+    transcript_.add(message.encoded);
+    state_ = ExpectClientFinished{};
+  }
+
+  void handle_client_finished(const HandshakeMessage& message) {
+    const crypto::HashAlgorithm hash = schedule_->hash();
+    const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
+    const Bytes expected = compute_finished(hash, schedule_->client_handshake_traffic_secret(),
+                                            transcript_.current_hash());
+    if (!crypto::equal_constant_time(expected, finished.verify_data)) {
+      throw ProtocolError(AlertDescription::decrypt_error,
+                          "client Finished does not match the handshake transcript");
+    }
+    transcript_.add(message.encoded);
+    schedule_->derive_resumption_secret(transcript_.current_hash());
+    connection_.set_read_secret(suite_, schedule_->client_application_traffic_secret());
+    state_ = Connected{};
+    connection_.complete_handshake(summary_);
+  }
+
+  ServerConfig config_;
+  Connection connection_;
+  ServerState state_ = ExpectClientHello{};
+  Bytes client_random_;
+  CipherSuite suite_{};
+  crypto::SignatureScheme scheme_{};
+  Transcript transcript_;
+  std::optional<KeySchedule> schedule_;
+  HandshakeSummary summary_;
+};
+
+}  // namespace
+
+std::unique_ptr<ServerEngine> ServerEngine::create(ServerConfig config) {
+  return std::make_unique<ServerEngineImpl>(std::move(config));
+}
+
+}  // namespace sc::tls

@@ -1,0 +1,208 @@
+// The pieces under the engines: the wire reader, record deframing and protection, handshake
+// reassembly and the transcript's HelloRetryRequest rule.
+#include <catch2/catch.hpp>
+
+#include "common/crypto/hash.hpp"
+#include "common/tls/handshake/certificate.hpp"
+#include "common/tls/handshake/client_hello.hpp"
+#include "common/tls/handshake/handshake_reassembler.hpp"
+#include "common/tls/handshake/key_update.hpp"
+#include "common/tls/record/record_deframer.hpp"
+#include "common/tls/record/record_protection.hpp"
+#include "common/tls/transcript.hpp"
+#include "common/tls/wire/byte_reader.hpp"
+
+using namespace sc;
+using namespace sc::tls;
+
+namespace {
+
+AlertDescription alert_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const ProtocolError& error) {
+    return error.alert();
+  }
+  FAIL("no ProtocolError thrown");
+  return AlertDescription::close_notify;
+}
+
+TrafficKeys test_keys(std::size_t key_length) {
+  return TrafficKeys{SecretBytes(key_length, 0x11), SecretBytes(12, 0x22)};
+}
+
+}  // namespace
+
+TEST_CASE("the byte reader never reads past the end", "[tls][wire]") {
+  const Bytes data = {0x00, 0x03, 0xAA, 0xBB, 0xCC, 0x01};
+  wire::ByteReader reader(data, "Test");
+  CHECK(reader.vector16(1, 3, "v").size() == 3);
+  CHECK(reader.u8("x") == 1);
+  CHECK_NOTHROW(reader.expect_end());
+  CHECK(alert_of([&] { reader.u8("y"); }) == AlertDescription::decode_error);
+
+  const Bytes too_long_data = {0x00, 0x05, 0xAA};
+  wire::ByteReader too_long(too_long_data, "Test");
+  CHECK(alert_of([&] { too_long.vector16(0, 100, "v"); }) == AlertDescription::decode_error);
+  const Bytes out_of_range_data = {0x02, 0xAA, 0xBB};
+  wire::ByteReader out_of_range(out_of_range_data, "Test");
+  CHECK(alert_of([&] { out_of_range.vector8(3, 10, "v"); }) == AlertDescription::decode_error);
+  const Bytes trailing_data = {0x01, 0x02};
+  wire::ByteReader trailing(trailing_data, "Test");
+  trailing.u8("a");
+  CHECK(alert_of([&] { trailing.expect_end(); }) == AlertDescription::decode_error);
+  const Bytes u24_data = {0x01, 0x02, 0x03};
+  wire::ByteReader u24(u24_data, "Test");
+  CHECK(u24.u24("n") == 0x010203);
+}
+
+TEST_CASE("record protection round trip, per-record nonces and padding", "[tls][record]") {
+  const auto aead = GENERATE(crypto::AeadAlgorithm::Aes128Gcm, crypto::AeadAlgorithm::Aes256Gcm,
+                             crypto::AeadAlgorithm::ChaCha20Poly1305);
+  const TrafficKeys keys = test_keys(crypto::aead_key_length(aead));
+  RecordProtection sender(aead, keys);
+  RecordProtection receiver(aead, keys);
+  const Bytes first = sender.seal(ContentType::application_data, as_bytes("one"));
+  const Bytes second = sender.seal(ContentType::handshake, as_bytes("one"));
+  CHECK(first.size() == 5 + 3 + 1 + 16);
+  CHECK(Bytes(first.begin(), first.begin() + 3) == Bytes{23, 3, 3});
+  // Same content, different sequence number: different ciphertext.
+  CHECK(Bytes(first.begin() + 5, first.end()) != Bytes(second.begin() + 5, second.end()));
+
+  SECTION("records open in order") {
+    OpenedRecord one = receiver.open(ByteView(first).first(5), ByteView(first).subspan(5));
+    CHECK(one.type == ContentType::application_data);
+    CHECK(one.content == to_bytes(as_bytes("one")));
+    OpenedRecord two = receiver.open(ByteView(second).first(5), ByteView(second).subspan(5));
+    CHECK(two.type == ContentType::handshake);
+    CHECK(receiver.sequence_number() == 2);
+  }
+  SECTION("a record out of order does not authenticate") {
+    CHECK(alert_of([&] {
+            receiver.open(ByteView(second).first(5), ByteView(second).subspan(5));
+          }) == AlertDescription::bad_record_mac);
+  }
+  SECTION("the header is authenticated") {
+    Bytes header(first.begin(), first.begin() + 5);
+    header[2] = 0x01;
+    CHECK(alert_of([&] { receiver.open(header, ByteView(first).subspan(5)); }) ==
+          AlertDescription::bad_record_mac);
+  }
+  SECTION("zero padding is stripped and an all-zero plaintext refused") {
+    // Seal inner plaintexts by hand with the same nonce rule (sequence 0).
+    crypto::Aead raw(aead, keys.key);
+    const Bytes nonce(keys.iv.begin(), keys.iv.end());
+    auto seal_inner = [&](const Bytes& inner) {
+      const std::size_t length = inner.size() + 16;
+      const Bytes header = {23, 3, 3, static_cast<std::uint8_t>(length >> 8),
+                            static_cast<std::uint8_t>(length)};
+      Bytes record = header;
+      const Bytes body = raw.seal(nonce, header, inner);
+      record.insert(record.end(), body.begin(), body.end());
+      return record;
+    };
+    const Bytes padded = seal_inner(Bytes{'h', 'i', 23, 0, 0, 0, 0});
+    OpenedRecord opened = receiver.open(ByteView(padded).first(5), ByteView(padded).subspan(5));
+    CHECK(opened.content == Bytes{'h', 'i'});
+    CHECK(opened.type == ContentType::application_data);
+    RecordProtection fresh(aead, keys);
+    const Bytes zeros = seal_inner(Bytes(10, 0));
+    CHECK(alert_of([&] { fresh.open(ByteView(zeros).first(5), ByteView(zeros).subspan(5)); }) ==
+          AlertDescription::unexpected_message);
+  }
+}
+
+TEST_CASE("record deframing checks the header before buffering", "[tls][record]") {
+  RecordDeframer deframer;
+  deframer.feed(Bytes{22, 3, 1, 0, 2, 0xAA});
+  CHECK_FALSE(deframer.next(false, true).has_value());  // one byte missing
+  deframer.feed(Bytes{0xBB, 23, 3});
+  auto record = deframer.next(false, true);
+  REQUIRE(record.has_value());
+  CHECK(record->type == 22);
+  CHECK(record->fragment == Bytes{0xAA, 0xBB});
+  CHECK_FALSE(deframer.next(false, true).has_value());
+  CHECK(deframer.buffered() == 2);
+
+  RecordDeframer version;
+  version.feed(Bytes{22, 3, 1, 0, 1, 0});
+  CHECK(alert_of([&] { version.next(true, false); }) == AlertDescription::protocol_version);
+  RecordDeframer plaintext;
+  plaintext.feed(Bytes{22, 3, 3, 0x40, 0x01});
+  CHECK(alert_of([&] { plaintext.next(false, false); }) == AlertDescription::record_overflow);
+  RecordDeframer ciphertext;
+  ciphertext.feed(Bytes{23, 3, 3, 0x41, 0x00});
+  CHECK_FALSE(ciphertext.next(true, false).has_value());  // 2^14 + 256 is allowed
+  RecordDeframer too_big;
+  too_big.feed(Bytes{23, 3, 3, 0x41, 0x01});
+  CHECK(alert_of([&] { too_big.next(true, false); }) == AlertDescription::record_overflow);
+}
+
+TEST_CASE("handshake messages are reassembled across and within records", "[tls][handshake]") {
+  HandshakeReassembler reassembler(1000, 4000);
+  const Bytes one = encode_key_update(KeyUpdate{true});
+  const Bytes two = encode_key_update(KeyUpdate{false});
+  Bytes both = one;
+  both.insert(both.end(), two.begin(), two.end());
+  reassembler.feed(ByteView(both).first(3));
+  CHECK_FALSE(reassembler.next().has_value());
+  reassembler.feed(ByteView(both).subspan(3));
+  auto first = reassembler.next();
+  auto second = reassembler.next();
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  CHECK(first->encoded == one);
+  CHECK(second->encoded == two);
+  CHECK(reassembler.empty());
+
+  HandshakeReassembler small(10, 4000);
+  small.feed(Bytes{11, 0, 0, 11});
+  CHECK(alert_of([&] { small.next(); }) == AlertDescription::illegal_parameter);
+  HandshakeReassembler capped(1000, 8);
+  CHECK(alert_of([&] { capped.feed(Bytes(9, 0)); }) == AlertDescription::unexpected_message);
+}
+
+TEST_CASE("messages refuse truncation, trailing bytes and bad values", "[tls][handshake]") {
+  CHECK(alert_of([] { decode_key_update(Bytes{2}); }) == AlertDescription::illegal_parameter);
+  CHECK(alert_of([] { decode_key_update(Bytes{0, 0}); }) == AlertDescription::decode_error);
+  CHECK(alert_of([] { decode_key_update(Bytes{}); }) == AlertDescription::decode_error);
+  // A Certificate whose list length overstates its content.
+  CHECK(alert_of([] {
+          decode_certificate(Bytes{0, 0, 0, 5, 0, 0, 1});
+        }) == AlertDescription::decode_error);
+
+  ClientHello hello;
+  hello.random = Bytes(32, 1);
+  hello.cipher_suites = {0x1301};
+  add_extension(hello.extensions, ExtensionType::supported_groups, encode_code_point_list({29}));
+  add_extension(hello.extensions, ExtensionType::supported_versions,
+                encode_supported_versions_list({kTls13}));
+  add_extension(hello.extensions, ExtensionType::supported_versions,
+                encode_supported_versions_list({kTls13}));
+  const Bytes twice = encode_client_hello(hello);
+  CHECK(alert_of([&] { decode_client_hello(ByteView(twice).subspan(4)); }) ==
+        AlertDescription::illegal_parameter);
+  hello.extensions.pop_back();
+  const Bytes once = encode_client_hello(hello);
+  const ClientHello decoded = decode_client_hello(ByteView(once).subspan(4));
+  CHECK(decoded.cipher_suites == std::vector<std::uint16_t>{0x1301});
+  CHECK(decoded.extensions.size() == 2);
+}
+
+TEST_CASE("the transcript replaces ClientHello1 with message_hash after HRR", "[tls][handshake]") {
+  const Bytes client_hello1 = {1, 0, 0, 2, 0xAB, 0xCD};
+  const Bytes retry = {2, 0, 0, 1, 0xEE};
+  Transcript transcript;
+  transcript.add(client_hello1);
+  transcript.select_hash(crypto::HashAlgorithm::Sha256);
+  transcript.replace_with_message_hash();
+  transcript.add(retry);
+
+  // RFC 8446 section 4.4.1: message_hash || 00 00 Hash.length || Hash(ClientHello1).
+  const Bytes inner = crypto::Hash::digest(crypto::HashAlgorithm::Sha256, client_hello1);
+  Bytes expected_input = {254, 0, 0, 32};
+  expected_input.insert(expected_input.end(), inner.begin(), inner.end());
+  expected_input.insert(expected_input.end(), retry.begin(), retry.end());
+  CHECK(transcript.current_hash() ==
+        crypto::Hash::digest(crypto::HashAlgorithm::Sha256, expected_input));
+}
