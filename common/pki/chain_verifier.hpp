@@ -1,0 +1,76 @@
+#pragma once
+// Certificate chain verification for the TLS engine (tls::CertificateVerifier) with an
+// X509_STORE: trusted roots, untrusted intermediates from the peer, X509_V_FLAG_X509_STRICT,
+// the leaf's EKU for the peer's role, keyUsage digitalSignature, host name or IP, and an
+// optional revocation check.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/pki/certificate.hpp"
+#include "common/pki/revocation.hpp"
+#include "common/tls/certificate_verifier.hpp"
+
+namespace sc::pki {
+
+// Asked about the leaf once the chain is otherwise good. Revoked -> certificate_revoked;
+// Unknown -> accepted unless the verifier was told to require a known status.
+using RevocationCheck =
+    std::function<RevocationStatus(const Certificate& leaf, const Certificate& issuer)>;
+
+// Sends a DER OCSP request to a responder and returns its DER response (throws on failure).
+using OcspTransport = std::function<Bytes(const Bytes& request_der)>;
+
+// A RevocationCheck that asks an OCSP responder: a request with a fresh nonce for the leaf,
+// sent through transport, and the response checked by verify_ocsp_response (signature by the
+// leaf's issuer, CertID, freshness, nonce echo). A response that cannot be trusted throws,
+// which the verifier reports as certificate_unknown when it requires a known status.
+RevocationCheck ocsp_revocation_check(OcspTransport transport);
+
+class ChainVerifier : public tls::CertificateVerifier {
+ public:
+  explicit ChainVerifier(std::vector<Certificate> trusted_roots,
+                         RevocationCheck revocation_check = {});
+
+  void set_revocation_check(RevocationCheck check) { revocation_check_ = std::move(check); }
+  // When set, an Unknown status is refused with certificate_unknown.
+  void require_known_status(bool required) { require_known_status_ = required; }
+  // Verify as of this time instead of now (tests, forensic checks).
+  void set_verification_time(std::optional<TimePoint> time) { verification_time_ = time; }
+
+  tls::CertificateCheck verify(const std::vector<Bytes>& chain_der, tls::PeerRole role,
+                               const std::string& expected_server_name) const override;
+
+  const std::vector<Certificate>& trusted_roots() const { return trusted_roots_; }
+
+ private:
+  std::vector<Certificate> trusted_roots_;
+  RevocationCheck revocation_check_;
+  bool require_known_status_ = false;
+  std::optional<TimePoint> verification_time_;
+};
+
+// First contact with the TTP: the caller knows only the SHA-256 fingerprint of its root (out
+// of band). Accepts a chain whose last certificate is a self-signed CA root with exactly that
+// fingerprint, then verifies the chain to that root like ChainVerifier.
+class PinnedRootVerifier : public tls::CertificateVerifier {
+ public:
+  // fingerprint: 32 bytes, or hex text with or without ':' separators (either case).
+  explicit PinnedRootVerifier(Bytes sha256_fingerprint);
+  explicit PinnedRootVerifier(std::string_view sha256_fingerprint_text);
+
+  tls::CertificateCheck verify(const std::vector<Bytes>& chain_der, tls::PeerRole role,
+                               const std::string& expected_server_name) const override;
+
+  // The pinned root if chain_der ends with it (so a client can save it after first contact).
+  std::optional<Certificate> pinned_root_in(const std::vector<Bytes>& chain_der) const;
+
+ private:
+  Bytes fingerprint_;
+};
+
+// Parses "AB:CD:..." / "abcd..." into 32 bytes; throws PkiError otherwise.
+Bytes parse_sha256_fingerprint(std::string_view text);
+
+}  // namespace sc::pki

@@ -1,0 +1,38 @@
+#pragma once
+// Who a certificate is for, and what the CA puts in it because of that.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/pki/certificate.hpp"
+
+namespace sc::pki {
+
+// Bank: serverAuth + clientAuth (it serves customers and is a client of the TTP).
+// Customer: clientAuth. TtpService: serverAuth (the TTP's own endpoint).
+enum class Role { Bank, Customer, TtpService };
+const char* role_name(Role role);  // "bank", "customer", "ttp-service"
+std::optional<Role> role_from_name(std::string_view name);
+std::vector<ExtendedKeyUsage> extended_key_usages_for(Role role);
+
+struct IssuanceProfile {
+  IssuanceProfile() = default;
+  IssuanceProfile(Role role_, unsigned validity_days_, std::vector<std::string> dns_names_ = {},
+                  std::optional<TimePoint> not_before_ = std::nullopt)
+      : role(role_),
+        validity_days(validity_days_),
+        dns_names(std::move(dns_names_)),
+        not_before(not_before_) {}
+
+  Role role = Role::Customer;
+  unsigned validity_days = 365;  // 1 .. 3650
+  // subjectAltName entries; a name that parses as an IPv4/IPv6 address becomes iPAddress,
+  // the rest dNSName. Empty: no subjectAltName extension.
+  std::vector<std::string> dns_names;
+  // Start of validity. Default (nullopt): now minus 5 minutes for clock skew. Set it to
+  // back-date a certificate, e.g. in tests that need an expired one.
+  std::optional<TimePoint> not_before;
+};
+
+}  // namespace sc::pki
