@@ -1,0 +1,292 @@
+// The TTP registry: schema, tokens (hashed, single use, bound to role and name), issuance
+// committed with the token redemption, serial collisions, revocations, concurrent access.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "common/crypto/hash.hpp"
+#include "tests/unit/ttp/ttp_fixture.hpp"
+#include "ttp/registry.hpp"
+
+using namespace sc;
+using namespace sc::ttp;
+
+namespace {
+
+EnrollmentClaim claim_for(const TokenGrant& grant, pki::Role role, std::string common_name) {
+  return EnrollmentClaim{"test", role, grant.token, std::move(common_name), "ECDSA P-256"};
+}
+
+Registry::Issuer issuer_for(const pki::CertificateAuthority& authority,
+                            const pki::CertificateSigningRequest& csr, pki::Role role) {
+  return [&authority, csr, role](const pki::SerialNumber& serial, const TokenRecord&) {
+    pki::IssuanceProfile profile;
+    profile.role = role;
+    return authority.issue(csr, profile, serial);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("a new registry uses WAL, full sync and schema version 1; reopening reuses it",
+          "[ttp][registry]") {
+  test::TempFolder folder;
+  const auto path = folder / "registry.db";
+  std::string token;
+  {
+    Registry registry(path);
+    token = registry.create_token(pki::Role::Customer, "alice", std::chrono::hours(1)).token;
+  }
+  Registry reopened(path);
+  REQUIRE(reopened.tokens().size() == 1);
+  REQUIRE(reopened.integrity_ok());
+
+  SqliteDatabase raw(path);
+  CHECK(raw.pragma_text("journal_mode") == "wal");
+  SqliteStatement version(raw, "SELECT version FROM schema_version");
+  REQUIRE(version.step());
+  CHECK(version.integer(0) == Registry::schema_version);
+}
+
+TEST_CASE("a registry written by a newer schema is refused untouched", "[ttp][registry]") {
+  test::TempFolder folder;
+  const auto path = folder / "registry.db";
+  { Registry registry(path); }
+  {
+    SqliteDatabase raw(path);
+    raw.execute("UPDATE schema_version SET version = 99");
+  }
+  REQUIRE_THROWS_WITH(Registry(path), Catch::Contains("schema version 99"));
+}
+
+TEST_CASE("tokens are random, stored only as their SHA-256 hash", "[ttp][registry][token]") {
+  test::TempFolder folder;
+  Registry registry(folder / "registry.db");
+  const auto first = registry.create_token(pki::Role::Bank, "bank", std::chrono::hours(24));
+  const auto second = registry.create_token(pki::Role::Customer, "bob", std::chrono::hours(24));
+  CHECK(first.token.size() == 64);
+  CHECK(first.token != second.token);
+  CHECK(first.host_name == "bank");  // a bank's host name defaults to its CN
+  CHECK(second.host_name.empty());
+
+  SqliteDatabase raw(folder / "registry.db");
+  SqliteStatement stored(raw, "SELECT token_hash FROM tokens ORDER BY id");
+  REQUIRE(stored.step());
+  CHECK(stored.text(0) ==
+        to_hex(crypto::Hash::digest(crypto::HashAlgorithm::Sha256, as_bytes(first.token))));
+  CHECK(stored.text(0) != first.token);
+  // Nothing in the database file (or its WAL) holds the token text.
+  const std::string bytes =
+      test::read_file(folder / "registry.db") + test::read_file(folder / "registry.db-wal");
+  CHECK(bytes.find(first.token) == std::string::npos);
+  CHECK(bytes.find(second.token) == std::string::npos);
+}
+
+TEST_CASE("token checks refuse each way with a sentence", "[ttp][registry][token]") {
+  test::TempFolder folder;
+  Registry registry(folder / "registry.db");
+  const auto now = Clock::now();
+  const auto grant = registry.create_token(pki::Role::Bank, "bank", std::chrono::hours(1));
+
+  auto refusal_of = [&](const EnrollmentClaim& claim, TimePoint at) {
+    const auto checked = registry.check_token(claim, at);
+    REQUIRE(std::holds_alternative<TokenDenial>(checked));
+    return std::get<TokenDenial>(checked);
+  };
+
+  const auto ok = registry.check_token(claim_for(grant, pki::Role::Bank, "bank"), now);
+  REQUIRE(std::holds_alternative<TokenRecord>(ok));
+  CHECK(std::get<TokenRecord>(ok).id == grant.id);
+
+  CHECK(refusal_of(claim_for(grant, pki::Role::Customer, "bank"), now).refusal ==
+        TokenRefusal::RoleMismatch);
+  const auto name = refusal_of(claim_for(grant, pki::Role::Bank, "mallory"), now);
+  CHECK(name.refusal == TokenRefusal::NameMismatch);
+  CHECK_THAT(name.sentence, Catch::Contains("mallory") && Catch::Contains("\"bank\""));
+  CHECK(
+      refusal_of(claim_for(grant, pki::Role::Bank, "bank"), now + std::chrono::hours(2)).refusal ==
+      TokenRefusal::Expired);
+  EnrollmentClaim unknown = claim_for(grant, pki::Role::Bank, "bank");
+  unknown.token = std::string(64, 'a');
+  CHECK(refusal_of(unknown, now).refusal == TokenRefusal::Unknown);
+  unknown.token.clear();
+  CHECK(refusal_of(unknown, now).refusal == TokenRefusal::Missing);
+  CHECK(std::string(token_refusal_code(TokenRefusal::AlreadyUsed)) == "token-used");
+}
+
+TEST_CASE("redeeming issues, commits and consumes the token once", "[ttp][registry][token]") {
+  test::TempFolder folder;
+  const auto authority = test::test_authority(folder.path());
+  Registry registry(folder / "registry.db");
+  const auto grant = registry.create_token(pki::Role::Customer, "alice", std::chrono::hours(1));
+  const auto csr = test::in_process_csr("alice");
+  const auto issue = issuer_for(authority, csr, pki::Role::Customer);
+
+  const auto first =
+      registry.redeem_and_issue(claim_for(grant, pki::Role::Customer, "alice"), issue);
+  REQUIRE(std::holds_alternative<pki::Certificate>(first));
+  const auto& certificate = std::get<pki::Certificate>(first);
+  const auto record = registry.find_certificate(certificate.serial());
+  REQUIRE(record);
+  CHECK(record->pem == certificate.to_pem());
+  CHECK(record->role == pki::Role::Customer);
+  CHECK(record->key_type == "ECDSA P-256");
+  CHECK_FALSE(record->revocation);
+  const auto tokens = registry.tokens();
+  REQUIRE(tokens.size() == 1);
+  CHECK(tokens[0].used_at);
+  CHECK(tokens[0].used_by_serial == certificate.serial_hex());
+
+  const auto second =
+      registry.redeem_and_issue(claim_for(grant, pki::Role::Customer, "alice"), issue);
+  REQUIRE(std::holds_alternative<TokenDenial>(second));
+  CHECK(std::get<TokenDenial>(second).refusal == TokenRefusal::AlreadyUsed);
+  CHECK_THAT(std::get<TokenDenial>(second).sentence, Catch::Contains(certificate.serial_hex()));
+  CHECK(registry.certificate_count() == 1);
+}
+
+TEST_CASE("a failure while signing rolls back: nothing issued, token still unused",
+          "[ttp][registry]") {
+  test::TempFolder folder;
+  Registry registry(folder / "registry.db");
+  const auto grant = registry.create_token(pki::Role::Customer, "alice", std::chrono::hours(1));
+  const Registry::Issuer failing = [](const pki::SerialNumber&,
+                                      const TokenRecord&) -> pki::Certificate {
+    throw std::runtime_error("signing failed");
+  };
+  REQUIRE_THROWS(
+      registry.redeem_and_issue(claim_for(grant, pki::Role::Customer, "alice"), failing));
+  CHECK(registry.certificate_count() == 0);
+  CHECK_FALSE(registry.tokens().at(0).used_at);
+}
+
+TEST_CASE("a serial already in the registry is never issued twice", "[ttp][registry]") {
+  test::TempFolder folder;
+  const auto authority = test::test_authority(folder.path());
+  const auto fixed = pki::SerialNumber::from_hex("7A11CE0000000001");
+  const auto other = pki::SerialNumber::from_hex("7A11CE0000000002");
+  int draws = 0;
+  Registry registry(folder / "registry.db", [&] {
+    ++draws;
+    return draws <= 2 ? fixed : other;  // 1st enrollment: fixed; 2nd: fixed (taken), other
+  });
+  for (const char* name : {"alice", "bob"}) {
+    const auto grant = registry.create_token(pki::Role::Customer, name, std::chrono::hours(1));
+    const auto csr = test::in_process_csr(name);
+    const auto issued = registry.redeem_and_issue(claim_for(grant, pki::Role::Customer, name),
+                                                  issuer_for(authority, csr, pki::Role::Customer));
+    REQUIRE(std::holds_alternative<pki::Certificate>(issued));
+  }
+  CHECK(draws == 3);
+  const auto records = registry.certificates();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].serial_hex == fixed.hex());
+  CHECK(records[1].serial_hex == other.hex());
+}
+
+TEST_CASE("the UNIQUE constraint itself refuses a duplicate serial", "[ttp][registry]") {
+  test::TempFolder folder;
+  { Registry registry(folder / "registry.db"); }
+  SqliteDatabase raw(folder / "registry.db");
+  const char* insert =
+      "INSERT INTO certificates (serial, subject, role, not_before, not_after, pem, issued_at, "
+      "key_type) VALUES ('0A', 'CN=x', 'customer', 0, 1, 'pem', 0, 'RSA 2048')";
+  raw.execute(insert);
+  try {
+    raw.execute(insert);
+    FAIL("a duplicate serial was stored");
+  } catch (const SqliteError& error) {
+    CHECK(error.is_constraint_violation());
+  }
+}
+
+TEST_CASE("revocations: once per serial, unknown serials refused, seen by another connection",
+          "[ttp][registry][revocation]") {
+  test::TempFolder folder;
+  const auto authority = test::test_authority(folder.path());
+  Registry daemon(folder / "registry.db");
+  const auto grant = daemon.create_token(pki::Role::Customer, "alice", std::chrono::hours(1));
+  const auto csr = test::in_process_csr("alice");
+  const auto issued = daemon.redeem_and_issue(claim_for(grant, pki::Role::Customer, "alice"),
+                                              issuer_for(authority, csr, pki::Role::Customer));
+  const auto serial = std::get<pki::Certificate>(issued).serial();
+
+  Registry admin(folder / "registry.db");  // a second process would open it the same way
+  CHECK(admin.crl_outdated());             // never published
+  CHECK(admin.revoke(serial, pki::RevocationReason::keyCompromise) == RevokeOutcome::Revoked);
+  CHECK(admin.revoke(serial, pki::RevocationReason::superseded) == RevokeOutcome::AlreadyRevoked);
+  CHECK(admin.revoke(pki::SerialNumber::from_hex("0BADBAD0"), pki::RevocationReason::unspecified) ==
+        RevokeOutcome::UnknownSerial);
+
+  const auto seen = daemon.find_certificate(serial);
+  REQUIRE(seen);
+  REQUIRE(seen->revocation);
+  CHECK(seen->revocation->reason == pki::RevocationReason::keyCompromise);
+  REQUIRE(daemon.revocations().size() == 1);
+
+  std::int64_t number = 0;
+  daemon.publish_crl([&](const Registry::CrlDraft& draft) {
+    number = draft.crl_number;
+    CHECK(draft.revocations.size() == 1);
+  });
+  CHECK(number == 1);
+  CHECK_FALSE(admin.crl_outdated());
+  admin.publish_crl([&](const Registry::CrlDraft& draft) { number = draft.crl_number; });
+  CHECK(number == 2);  // RFC 5280 section 5.2.3: CRL numbers increase
+}
+
+TEST_CASE("a failed CRL publication does not advance the CRL number", "[ttp][registry]") {
+  test::TempFolder folder;
+  Registry registry(folder / "registry.db");
+  REQUIRE_THROWS(registry.publish_crl(
+      [](const Registry::CrlDraft&) { throw std::runtime_error("disk full"); }));
+  std::int64_t number = 0;
+  registry.publish_crl([&](const Registry::CrlDraft& draft) { number = draft.crl_number; });
+  CHECK(number == 1);
+}
+
+TEST_CASE("refused enrollment attempts are recorded", "[ttp][registry]") {
+  test::TempFolder folder;
+  Registry registry(folder / "registry.db");
+  registry.record_refusal(RefusalRecord{"127.0.0.1:5000", pki::Role::Bank, "bank", std::nullopt,
+                                        "bad-token", "the enrollment token is not known"});
+  CHECK(registry.refused_request_count() == 1);
+  CHECK(registry.certificate_count() == 0);
+}
+
+TEST_CASE("two connections racing to redeem one token: exactly one certificate",
+          "[ttp][registry][token]") {
+  test::TempFolder folder;
+  const auto authority = test::test_authority(folder.path());
+  const auto path = folder / "registry.db";
+  const auto grant =
+      Registry(path).create_token(pki::Role::Customer, "mallory", std::chrono::hours(1));
+  const auto csr = test::in_process_csr("mallory");
+  std::atomic<int> issued{0};
+  std::atomic<int> refused_as_used{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 4; ++i) {
+    racers.emplace_back([&] {
+      try {
+        Registry registry(path);  // its own connection, as a second process would have
+        const auto outcome =
+            registry.redeem_and_issue(claim_for(grant, pki::Role::Customer, "mallory"),
+                                      issuer_for(authority, csr, pki::Role::Customer));
+        if (std::holds_alternative<pki::Certificate>(outcome)) {
+          ++issued;
+        } else if (std::get<TokenDenial>(outcome).refusal == TokenRefusal::AlreadyUsed) {
+          ++refused_as_used;
+        }
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  }
+  for (auto& racer : racers) racer.join();
+  CHECK(failed == 0);
+  CHECK(issued == 1);
+  CHECK(refused_as_used == 3);
+  CHECK(Registry(path).certificate_count() == 1);
+}

@@ -1,0 +1,470 @@
+// ttp: the trusted third party and certificate authority.
+//
+//   ttp [serve] [options]                       run the CA service (default)
+//   ttp init [options]                          everything serve prepares, then exit
+//   ttp token create --role R --cn NAME [...]   mint a one-time enrollment token
+//   ttp list                                    certificates and their status
+//   ttp revoke --serial S --reason R            revoke, and publish a new CRL
+//   ttp crl                                     publish a new CRL, print its path
+//
+// The admin commands open the same registry as a running daemon (SQLite WAL), so they work
+// while it serves; the daemon reads revocations from the registry at every status answer.
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/pki/certificate_authority.hpp"
+#include "common/pki/pem_file.hpp"
+#include "common/pki/pki_error.hpp"
+#include "ttp/crl_publisher.hpp"
+#include "ttp/registry.hpp"
+#include "ttp/run_service.hpp"
+#include "ttp/ttp_service.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+using namespace sc;
+using namespace sc::ttp;
+
+constexpr const char* registry_file = "registry.db";
+constexpr const char* fingerprint_file = "ca.fingerprint";
+
+// A refusal of the command line or of the operator's request: printed, exit code 2 or 1.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct CommandFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void configure_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("ttp");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%H:%M:%S.%e [%n] %^%l%$ %v");
+  const auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") {
+    throw UsageError("unknown --log-level \"" + level +
+                     "\" (trace, debug, info, warn, error, off)");
+  }
+  spdlog::set_level(parsed);
+}
+
+po::options_description common_options() {
+  po::options_description options("common options");
+  options.add_options()("help,h", "show this help")(
+      "certs-dir", po::value<std::string>()->default_value("certs/ttp"),
+      "folder holding the root key, root certificate, registry and CRL")(
+      "log-level", po::value<std::string>()->default_value("info"),
+      "trace, debug, info, warn, error or off");
+  return options;
+}
+
+po::options_description serve_options() {
+  po::options_description options("ttp serve");
+  options.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8443"),
+                        "address and port to serve enrollment, status and CRL requests on")(
+      "root-key-type", po::value<std::string>()->default_value("rsa"),
+      "root key algorithm at first start: rsa or ecdsa")(
+      "root-rsa-bits", po::value<unsigned>()->default_value(3072),
+      "root RSA key size at first start: 3072 or 4096")(
+      "root-curve", po::value<std::string>()->default_value("P-384"),
+      "root ECDSA curve at first start: P-256 or P-384")(
+      "root-hash", po::value<std::string>(),
+      "hash the CA signs with, at first start: sha256 or sha384 (default: sha384 for a P-384 "
+      "root, else sha256; an ECDSA root's hash must match its curve)")(
+      "bank-validity-days", po::value<unsigned>()->default_value(365),
+      "validity of bank certificates, in days (1-3650)")(
+      "customer-validity-days", po::value<unsigned>()->default_value(90),
+      "validity of customer certificates, in days (1-3650)")(
+      "port-file", po::value<std::string>(),
+      "write the port actually listened on to this file (useful with --listen HOST:0)")(
+      "threads", po::value<unsigned>()->default_value(2), "threads serving connections")(
+      "max-connections", po::value<std::size_t>()->default_value(256),
+      "connections served at the same time; more wait in the accept queue");
+  return options;
+}
+
+po::options_description token_options() {
+  po::options_description options("ttp token create");
+  options.add_options()("role", po::value<std::string>(), "bank or customer (required)")(
+      "cn", po::value<std::string>(), "the common name the certificate will carry (required)")(
+      "host", po::value<std::string>(),
+      "bank only: DNS name or IP address for its subjectAltName (default: the CN)")(
+      "ttl-hours", po::value<unsigned>()->default_value(24), "hours until the token expires");
+  return options;
+}
+
+po::options_description revoke_options() {
+  po::options_description options("ttp revoke");
+  options.add_options()("serial", po::value<std::string>(), "serial number in hex (required)")(
+      "reason", po::value<std::string>()->default_value("unspecified"),
+      "RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, "
+      "superseded, cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise");
+  return options;
+}
+
+std::string required(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name) || vm[name].as<std::string>().empty()) {
+    throw UsageError(std::string("--") + name + " is required");
+  }
+  return vm[name].as<std::string>();
+}
+
+unsigned validity_days(const po::variables_map& vm, const char* name) {
+  const unsigned days = vm[name].as<unsigned>();
+  if (days < 1 || days > 3650) {
+    throw UsageError(std::string("--") + name + " must be between 1 and 3650 days");
+  }
+  return days;
+}
+
+pki::CaOptions ca_options(const po::variables_map& vm) {
+  pki::CaOptions options;
+  const std::string type = vm["root-key-type"].as<std::string>();
+  if (type == "rsa") {
+    options.key_type = crypto::KeyType::Rsa;
+  } else if (type == "ecdsa") {
+    options.key_type = crypto::KeyType::Ecdsa;
+  } else {
+    throw UsageError("--root-key-type must be rsa or ecdsa, not \"" + type + "\"");
+  }
+  options.rsa_bits = vm["root-rsa-bits"].as<unsigned>();
+  if (options.rsa_bits != 3072 && options.rsa_bits != 4096) {
+    throw UsageError("--root-rsa-bits must be 3072 or 4096");
+  }
+  const std::string curve = vm["root-curve"].as<std::string>();
+  if (curve == "P-256") {
+    options.curve = crypto::EcCurve::P256;
+  } else if (curve == "P-384") {
+    options.curve = crypto::EcCurve::P384;
+  } else {
+    throw UsageError("--root-curve must be P-256 or P-384, not \"" + curve + "\"");
+  }
+  // The curve's own hash for ECDSA (as TLS 1.3 pairs them: ecdsa_secp256r1_sha256,
+  // ecdsa_secp384r1_sha384); RSA signs with SHA-256 unless --root-hash asks for SHA-384.
+  const bool p384_root =
+      options.key_type == crypto::KeyType::Ecdsa && options.curve == crypto::EcCurve::P384;
+  options.hash = p384_root ? crypto::HashAlgorithm::Sha384 : crypto::HashAlgorithm::Sha256;
+  if (vm.count("root-hash")) {
+    const std::string hash = vm["root-hash"].as<std::string>();
+    if (hash != "sha256" && hash != "sha384") {
+      throw UsageError("--root-hash must be sha256 or sha384, not \"" + hash + "\"");
+    }
+    const auto asked =
+        hash == "sha384" ? crypto::HashAlgorithm::Sha384 : crypto::HashAlgorithm::Sha256;
+    if (options.key_type == crypto::KeyType::Ecdsa && asked != options.hash) {
+      throw UsageError("--root-hash " + hash + " does not match the " + curve +
+                       " root: ECDSA P-256 signs with sha256 and P-384 with sha384");
+    }
+    options.hash = asked;
+  }
+  return options;
+}
+
+// What the CA signs with on later starts: the hash the root's own self-signature used, so
+// that every certificate, CRL and OCSP response carries the root's algorithm and hash.
+crypto::HashAlgorithm hash_for_root(const pki::Certificate& root) {
+  int digest_nid = NID_undef;
+  if (X509_get_signature_info(root.native(), &digest_nid, nullptr, nullptr, nullptr) != 1) {
+    ERR_clear_error();
+    throw CommandFailure("cannot read the signature algorithm of the root certificate " +
+                         root.subject_line());
+  }
+  if (digest_nid == NID_sha384) return crypto::HashAlgorithm::Sha384;
+  if (digest_nid == NID_sha256) return crypto::HashAlgorithm::Sha256;
+  throw CommandFailure("the root certificate " + root.subject_line() + " is signed with " +
+                       OBJ_nid2sn(digest_nid) + "; this CA signs only with SHA-256 or SHA-384");
+}
+
+// Opens the existing CA for an admin command (never creates one).
+pki::CertificateAuthority open_authority(const fs::path& certs_dir) {
+  const fs::path root_file = certs_dir / pki::CertificateAuthority::root_certificate_file;
+  if (!fs::exists(root_file)) {
+    throw CommandFailure("there is no CA in " + certs_dir.string() +
+                         " (run ttp init or ttp serve first)");
+  }
+  return pki::CertificateAuthority::open(certs_dir,
+                                         hash_for_root(pki::read_certificate_file(root_file)));
+}
+
+// The names in the TTP's service certificate: localhost, 127.0.0.1 and the --listen host.
+std::vector<std::string> service_names(const std::string& listen) {
+  std::vector<std::string> names{"localhost", "127.0.0.1"};
+  const auto colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (!host.empty() && host != "0.0.0.0" && host != "::" &&
+      std::find(names.begin(), names.end(), host) == names.end()) {
+    names.push_back(host);
+  }
+  return names;
+}
+
+// What `ttp serve` prepares before it listens: the CA (created at first start), its
+// fingerprint, the service credentials, the registry and a current CRL.
+// Held by pointer so that the references between them stay valid when the struct moves.
+struct PreparedTtp {
+  std::unique_ptr<pki::CertificateAuthority> authority;
+  pki::ServiceCredentials credentials;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<CrlPublisher> crl_publisher;
+  IssuancePolicy policy;
+};
+
+PreparedTtp prepare(const po::variables_map& vm) {
+  const fs::path certs_dir = vm["certs-dir"].as<std::string>();
+  const IssuancePolicy policy{validity_days(vm, "bank-validity-days"),
+                              validity_days(vm, "customer-validity-days")};
+  const std::string listen = vm["listen"].as<std::string>();
+
+  spdlog::info("opening the certificate authority in {}", certs_dir.string());
+  pki::CaOptions options = ca_options(vm);
+  const fs::path root_file = certs_dir / pki::CertificateAuthority::root_certificate_file;
+  if (fs::exists(root_file)) {
+    // A later start: the root decides the algorithms, not today's --root-* options.
+    options.hash = hash_for_root(pki::read_certificate_file(root_file));
+    if (vm.count("root-hash") && ca_options(vm).hash != options.hash) {
+      spdlog::warn("--root-hash {} ignored: the existing root signs with {}",
+                   vm["root-hash"].as<std::string>(),
+                   options.hash == crypto::HashAlgorithm::Sha384 ? "sha384" : "sha256");
+    }
+  }
+  auto authority_owner = std::make_unique<pki::CertificateAuthority>(
+      pki::CertificateAuthority::open_or_create(certs_dir, options));
+  const pki::CertificateAuthority& authority = *authority_owner;
+  spdlog::info("the CA signs with {} and {}",
+               authority.root().public_key().type() == crypto::KeyType::Rsa ? "RSA" : "ECDSA",
+               authority.hash() == crypto::HashAlgorithm::Sha384 ? "SHA-384" : "SHA-256");
+  const std::string fingerprint = authority.root().sha256_fingerprint();
+  std::cout << "CA fingerprint (SHA-256): " << fingerprint << std::endl;
+  pki::write_text_file_atomically(certs_dir / fingerprint_file, fingerprint + "\n");
+  spdlog::info("root CA \"{}\" (serial {}), valid until {}; fingerprint written to {}",
+               authority.root().subject_line(), authority.root().serial_hex(),
+               iso8601(authority.root().not_after()), (certs_dir / fingerprint_file).string());
+
+  pki::ServiceCredentials credentials = authority.ensure_service_credentials(service_names(listen));
+  auto registry = std::make_unique<Registry>(certs_dir / registry_file);
+  registry->record_service_certificate(credentials.certificate(),
+                                       credentials.key.type() == crypto::KeyType::Rsa
+                                           ? "RSA " + std::to_string(credentials.key.bits())
+                                           : "ECDSA " + std::to_string(credentials.key.bits()));
+  spdlog::info("service certificate serial {} for {}, valid until {}",
+               credentials.certificate().serial_hex(), credentials.certificate().subject_line(),
+               iso8601(credentials.certificate().not_after()));
+
+  auto crl_publisher =
+      std::make_unique<CrlPublisher>(authority, *registry, certs_dir / CrlPublisher::file_name);
+  crl_publisher->refresh_if_needed();
+  spdlog::info("registry {} holds {} certificate(s); policy: bank {} days, customer {} days",
+               registry->path().string(), registry->certificate_count(), policy.bank_validity_days,
+               policy.customer_validity_days);
+  return PreparedTtp{std::move(authority_owner), std::move(credentials), std::move(registry),
+                     std::move(crl_publisher), policy};
+}
+
+int serve(const po::variables_map& vm) {
+  PreparedTtp ttp = prepare(vm);
+  CrlRefresher refresher(*ttp.authority, ttp.registry->path(), ttp.crl_publisher->path());
+  TtpService service(*ttp.authority, *ttp.registry, *ttp.crl_publisher, ttp.policy);
+  return run_service(service, ServeSettings{vm["listen"].as<std::string>(), &ttp.credentials, &vm});
+}
+
+int init(const po::variables_map& vm) {
+  prepare(vm);
+  return 0;
+}
+
+int create_token(const po::variables_map& vm) {
+  const fs::path certs_dir = vm["certs-dir"].as<std::string>();
+  const std::string role_text = required(vm, "role");
+  const auto role = pki::role_from_name(role_text);
+  if (!role || *role == pki::Role::TtpService) {
+    throw UsageError("--role must be bank or customer, not \"" + role_text + "\"");
+  }
+  const std::string common_name = required(vm, "cn");
+  const std::string host = vm.count("host") ? vm["host"].as<std::string>() : "";
+  if (!host.empty() && *role != pki::Role::Bank) {
+    throw UsageError("--host is only for bank tokens (customers get no subjectAltName)");
+  }
+  const unsigned ttl_hours = vm["ttl-hours"].as<unsigned>();
+  if (ttl_hours < 1 || ttl_hours > 24 * 30) {
+    throw UsageError("--ttl-hours must be between 1 and 720");
+  }
+  pki::SubjectDetails probe;
+  probe.common_name = common_name;
+  if (const auto bad = probe.validate()) throw UsageError("--cn: " + *bad);
+
+  Registry registry(certs_dir / registry_file);
+  const TokenGrant grant =
+      registry.create_token(*role, common_name, std::chrono::hours(ttl_hours), host);
+  spdlog::info("token #{} created for {} \"{}\"{}, single use, expires {}; it is shown once",
+               grant.id, pki::role_name(grant.role), grant.common_name,
+               grant.host_name.empty() ? "" : " (host " + grant.host_name + ")",
+               iso8601(grant.expires_at));
+  std::cout << grant.token << std::endl;
+  return 0;
+}
+
+std::string status_text(const CertificateRecord& record, TimePoint now) {
+  if (record.revocation) {
+    return std::string("revoked ") + pki::revocation_reason_name(record.revocation->reason) + " " +
+           iso8601(record.revocation->revoked_at);
+  }
+  if (record.not_after < now) return "expired";
+  return "good";
+}
+
+int list(const po::variables_map& vm) {
+  Registry registry(fs::path(vm["certs-dir"].as<std::string>()) / registry_file);
+  const auto records = registry.certificates();
+  const TimePoint now = Clock::now();
+  std::cout << std::left << std::setw(34) << "SERIAL" << std::setw(12) << "ROLE" << std::setw(22)
+            << "NOT AFTER" << std::setw(45) << "STATUS"
+            << "SUBJECT\n";
+  for (const auto& record : records) {
+    std::cout << std::left << std::setw(34) << record.serial_hex << std::setw(12)
+              << pki::role_name(record.role) << std::setw(22) << iso8601(record.not_after)
+              << std::setw(45) << status_text(record, now) << record.subject << '\n';
+  }
+  std::cout << records.size() << " certificate(s)" << std::endl;
+  return 0;
+}
+
+int revoke(const po::variables_map& vm) {
+  const fs::path certs_dir = vm["certs-dir"].as<std::string>();
+  const std::string serial_text = required(vm, "serial");
+  std::optional<pki::SerialNumber> serial;
+  try {
+    serial = pki::SerialNumber::from_hex(serial_text);
+  } catch (const std::exception&) {
+    throw UsageError("--serial \"" + serial_text + "\" is not a serial number in hex");
+  }
+  const std::string reason_text = vm["reason"].as<std::string>();
+  const auto reason = pki::revocation_reason_from_name(reason_text);
+  if (!reason || *reason == pki::RevocationReason::removeFromCRL) {
+    throw UsageError("--reason \"" + reason_text +
+                     "\" is not a revocation reason; use one of unspecified, keyCompromise, "
+                     "cACompromise, affiliationChanged, superseded, cessationOfOperation, "
+                     "certificateHold, privilegeWithdrawn, aACompromise");
+  }
+  const auto authority = open_authority(certs_dir);
+  Registry registry(certs_dir / registry_file);
+  switch (registry.revoke(*serial, *reason)) {
+    case RevokeOutcome::UnknownSerial:
+      throw CommandFailure("no certificate with serial " + serial->hex() +
+                           " was issued by this TTP");
+    case RevokeOutcome::AlreadyRevoked:
+      throw CommandFailure("the certificate with serial " + serial->hex() + " is already revoked");
+    case RevokeOutcome::Revoked:
+      break;
+  }
+  spdlog::info("revoked serial {} ({})", serial->hex(), pki::revocation_reason_name(*reason));
+  CrlPublisher publisher(authority, registry, certs_dir / CrlPublisher::file_name);
+  publisher.publish();
+  std::cout << "revoked " << serial->hex() << " (" << pki::revocation_reason_name(*reason)
+            << "); CRL " << publisher.path().string() << std::endl;
+  return 0;
+}
+
+int crl(const po::variables_map& vm) {
+  const fs::path certs_dir = vm["certs-dir"].as<std::string>();
+  const auto authority = open_authority(certs_dir);
+  Registry registry(certs_dir / registry_file);
+  CrlPublisher publisher(authority, registry, certs_dir / CrlPublisher::file_name);
+  publisher.publish();
+  std::cout << publisher.path().string() << std::endl;
+  return 0;
+}
+
+void print_usage(std::ostream& out) {
+  out << "usage: ttp [serve] [options]\n"
+         "       ttp init [options]          (prepare the CA, registry and CRL, then exit)\n"
+         "       ttp token create --role bank|customer --cn NAME [--host NAME] "
+         "[--ttl-hours N]\n"
+         "       ttp list\n"
+         "       ttp revoke --serial HEX [--reason REASON]\n"
+         "       ttp crl\n\n"
+      << common_options() << '\n'
+      << serve_options() << '\n'
+      << token_options() << '\n'
+      << revoke_options() << '\n';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words;
+  int first_option = 1;
+  while (first_option < argc && argv[first_option][0] != '-' && words.size() < 2) {
+    words.emplace_back(argv[first_option++]);
+  }
+  std::string command = words.empty() ? "serve" : words.front();
+  if (command == "token") {
+    if (words.size() < 2 || words[1] != "create") {
+      std::cerr << "ttp: the token command is \"ttp token create --role R --cn NAME\"\n";
+      return 2;
+    }
+    command = "token create";
+  } else if (words.size() > 1) {
+    std::cerr << "ttp: unexpected argument \"" << words[1] << "\"\n";
+    return 2;
+  }
+
+  po::options_description options = common_options();
+  if (command == "serve" || command == "init") {
+    options.add(serve_options());
+  } else if (command == "token create") {
+    options.add(token_options());
+  } else if (command == "revoke") {
+    options.add(revoke_options());
+  } else if (command != "list" && command != "crl") {
+    std::cerr << "ttp: unknown command \"" << command << "\"\n";
+    print_usage(std::cerr);
+    return 2;
+  }
+
+  try {
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc - first_option + 1, argv + first_option - 1, options),
+              vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      print_usage(std::cout);
+      return 0;
+    }
+    configure_logging(vm["log-level"].as<std::string>());
+    if (command == "serve") return serve(vm);
+    if (command == "init") return init(vm);
+    if (command == "token create") return create_token(vm);
+    if (command == "list") return list(vm);
+    if (command == "revoke") return revoke(vm);
+    return crl(vm);
+  } catch (const po::error& failure) {
+    std::cerr << "ttp: " << failure.what() << "\n";
+    print_usage(std::cerr);
+    return 2;
+  } catch (const UsageError& failure) {
+    std::cerr << "ttp: " << failure.what() << "\n";
+    return 2;
+  } catch (const std::exception& failure) {
+    std::cerr << "ttp " << command << ": " << failure.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,106 @@
+#include "ttp/request_assembler.hpp"
+
+namespace sc::ttp {
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// Command words and PEM lines are printable ASCII; tabs are allowed as separators.
+bool is_printable_ascii(std::string_view line) {
+  for (const char c : line) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t') || byte > 0x7e) return false;
+  }
+  return true;
+}
+
+bool command_takes_pem(std::string_view command_line) {
+  return command_line == "ENROLL" || starts_with(command_line, "ENROLL ") ||
+         starts_with(command_line, "ENROLL\t");
+}
+
+}  // namespace
+
+void RequestAssembler::receive(ByteView bytes) {
+  for (const std::uint8_t byte : bytes) {
+    if (failure_) return;
+    if (byte == '\n') {
+      std::string line;
+      line.swap(line_);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      take_line(std::move(line));
+      continue;
+    }
+    // +1: a CR before the LF does not count against the line.
+    if (line_.size() >= max_line_length + 1) {
+      fail("too-large", "a line is longer than " + std::to_string(max_line_length) + " bytes");
+      return;
+    }
+    line_.push_back(static_cast<char>(byte));
+  }
+}
+
+std::optional<Request> RequestAssembler::next() {
+  if (ready_.empty()) return std::nullopt;
+  Request request = std::move(ready_.front());
+  ready_.pop_front();
+  return request;
+}
+
+void RequestAssembler::take_line(std::string line) {
+  if (line.size() > max_line_length) {
+    fail("too-large", "a line is longer than " + std::to_string(max_line_length) + " bytes");
+    return;
+  }
+  if (!is_printable_ascii(line)) {
+    fail("malformed", "a line holds a byte that is not printable ASCII");
+    return;
+  }
+  switch (state_) {
+    case State::ExpectCommand:
+      if (line.empty()) return;  // blank lines between requests are ignored
+      if (command_takes_pem(line)) {
+        command_ = std::move(line);
+        state_ = State::ExpectPemBegin;
+      } else {
+        ready_.push_back(Request{std::move(line), ""});
+      }
+      return;
+    case State::ExpectPemBegin:
+      if (line.empty()) return;
+      if (!starts_with(line, "-----BEGIN ")) {
+        fail("malformed", "ENROLL must be followed by a PEM block starting with -----BEGIN");
+        return;
+      }
+      pem_ = line + "\n";
+      state_ = State::InPem;
+      return;
+    case State::InPem:
+      if (pem_.size() + line.size() + 1 > max_pem_size) {
+        fail("too-large",
+             "the PEM block is larger than " + std::to_string(max_pem_size) + " bytes");
+        return;
+      }
+      pem_ += line;
+      pem_ += '\n';
+      if (starts_with(line, "-----END ")) {
+        ready_.push_back(Request{std::move(command_), std::move(pem_)});
+        command_.clear();
+        pem_.clear();
+        state_ = State::ExpectCommand;
+      }
+      return;
+  }
+}
+
+void RequestAssembler::fail(std::string code, std::string sentence) {
+  failure_ = FramingFailure{std::move(code), std::move(sentence)};
+  line_.clear();
+  line_.shrink_to_fit();
+  pem_.clear();
+  pem_.shrink_to_fit();
+}
+
+}  // namespace sc::ttp

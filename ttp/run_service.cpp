@@ -1,0 +1,85 @@
+#include "ttp/run_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/net/listener.hpp"
+
+namespace sc::ttp {
+namespace {
+
+template <typename T>
+T option_or(const boost::program_options::variables_map& options, const char* name, T fallback) {
+  return options.count(name) ? options[name].as<T>() : fallback;
+}
+
+void write_port_file(const std::string& path, std::uint16_t port) {
+  if (path.empty()) return;
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << port << '\n';
+    if (!out) throw std::runtime_error("cannot write " + temporary);
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+tls::ServerConfig service_channel(const pki::ServiceCredentials& credentials) {
+  tls::ServerConfig config;
+  for (const pki::Certificate& certificate : credentials.chain) {
+    config.credentials.certificate_chain.push_back(certificate.to_der());
+  }
+  // The key stays owned by the CA's credentials; the engine needs its own shared copy.
+  SecretBytes pem = credentials.key.to_pem();
+  config.credentials.private_key =
+      std::make_shared<const crypto::PrivateKey>(crypto::PrivateKey::from_pem(
+          std::string_view(reinterpret_cast<const char*>(pem.data()), pem.size())));
+  // Enrollment is authorised by the one-time token, status and CRL are public: the TTP does
+  // not ask its peers for certificates.
+  config.request_client_certificate = false;
+  return config;
+}
+
+// One connection: decrypted bytes to the protocol handler, its answers back.
+net::asio::awaitable<void> serve_requester(TtpService& service, net::TlsStream& stream) {
+  TtpConnection connection(service, stream.peer_label());
+  for (;;) {
+    Bytes received = co_await stream.read();
+    if (received.empty()) break;  // close_notify
+    std::string answer = connection.receive(received);
+    if (!answer.empty()) co_await stream.write(as_bytes(answer));
+    if (connection.should_close()) break;
+  }
+}
+
+}  // namespace
+
+int run_service(TtpService& service, const ServeSettings& settings) {
+  const auto& options = *settings.options;
+  auto [host, port] = net::parse_host_port(settings.listen);
+  net::ListenerOptions listener_options;
+  listener_options.host = host;
+  listener_options.port = port;
+  listener_options.max_connections = option_or<std::size_t>(options, "max-connections", 256);
+  listener_options.timeouts.handshake =
+      std::chrono::seconds(option_or<unsigned>(options, "handshake-timeout", 10));
+  listener_options.timeouts.idle =
+      std::chrono::seconds(option_or<unsigned>(options, "idle-timeout", 30));
+
+  tls::ServerConfig config = service_channel(*settings.credentials);
+  net::asio::io_context io;
+  net::Listener listener(
+      io, listener_options, [config] { return tls::ServerEngine::create(config); },
+      [&service](net::TlsStream& stream) { return serve_requester(service, stream); });
+  listener.start();
+  write_port_file(option_or<std::string>(options, "port-file", ""), listener.port());
+  spdlog::info("TTP ready on {}:{}: ENROLL, CA, STATUS, OCSP, CRL", host, listener.port());
+  net::run_until_signal(io, option_or<unsigned>(options, "threads", 2),
+                        [&listener] { listener.stop(); });
+  spdlog::info("TTP stopped");
+  return 0;
+}
+
+}  // namespace sc::ttp
