@@ -1,0 +1,56 @@
+#pragma once
+// Command-line options for a secure channel, shared by ttp, bank_server and client, and the
+// TLS configurations built from them.
+//
+// Suites: --suites takes full names in preference order (standard or private); the seed-style
+// shorthand --cipher AES|AES128|AES256|CHACHA20 --hash SHA256|SHA384 picks one suite:
+//   AES      + SHA256 -> TLS_AES_128_GCM_SHA256      AES      + SHA384 -> TLS_AES_256_GCM_SHA384
+//   AES128   + SHA256 -> TLS_AES_128_GCM_SHA256      AES128   + SHA384 -> private 0xFF01
+//   AES256   + SHA256 -> private 0xFF02              AES256   + SHA384 -> TLS_AES_256_GCM_SHA384
+//   CHACHA20 + SHA256 -> TLS_CHACHA20_POLY1305_SHA256 CHACHA20 + SHA384 -> private 0xFF03
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/net/tls_stream.hpp"
+#include "common/tls/engine.hpp"
+
+namespace sc::app {
+
+struct ChannelOptions {
+  std::vector<std::string> suites;  // full names
+  std::string cipher;               // shorthand
+  std::string hash;                 // shorthand
+  std::vector<std::string> groups;  // "x25519", "secp256r1" (aliases: X25519, P-256, prime256v1)
+  std::string key_log_file;         // SSLKEYLOGFILE format, mode 0600
+  unsigned handshake_timeout_seconds = 10;
+  unsigned idle_timeout_seconds = 300;
+};
+
+// Adds --suites, --cipher, --hash, --groups, --keylog-file, --handshake-timeout,
+// --idle-timeout to options, bound to channel.
+void add_channel_options(boost::program_options::options_description& options,
+                         ChannelOptions& channel);
+
+// Throws std::invalid_argument with a sentence naming the bad value.
+std::vector<tls::CipherSuite> resolve_cipher_suites(const ChannelOptions& channel);
+std::vector<tls::NamedGroup> resolve_groups(const ChannelOptions& channel);
+net::Timeouts resolve_timeouts(const ChannelOptions& channel);
+// An empty sink when no file was asked for.
+tls::KeyLogSink open_key_log(const std::string& path);
+
+// Loads a certificate chain (PEM, leaf first) and its private key. Refuses a key file that
+// group or others can read ("chmod 600 FILE").
+tls::Credentials load_credentials(const std::filesystem::path& certificate_chain_file,
+                                  const std::filesystem::path& private_key_file);
+
+// "info" | "debug" | "warn" | ... ; names the process in every line ("[bank_server]").
+void configure_logging(const std::string& process_name, const std::string& level);
+
+// A readable name list for logs: "TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA384 (private)".
+std::string describe_suites(const std::vector<tls::CipherSuite>& suites);
+
+}  // namespace sc::app

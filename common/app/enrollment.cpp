@@ -1,0 +1,241 @@
+#include "common/app/enrollment.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "common/app/run_blocking.hpp"
+#include "common/crypto/signature.hpp"
+#include "common/pki/certificate_signing_request.hpp"
+#include "common/pki/chain_verifier.hpp"
+#include "common/pki/pem_file.hpp"
+
+namespace sc::app {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kKeyFile = "key.pem";
+constexpr const char* kCertificateFile = "cert.pem";
+constexpr const char* kRootFile = "ca.pem";
+
+crypto::PrivateKey generate_key(const KeySpec& spec) {
+  if (spec.type == "rsa") {
+    spdlog::info("generating an RSA-{} key pair", spec.rsa_bits);
+    return crypto::PrivateKey::generate_rsa(spec.rsa_bits);
+  }
+  if (spec.type == "ecdsa") {
+    if (spec.curve == "P-256" || spec.curve == "p256" || spec.curve == "P256") {
+      spdlog::info("generating an ECDSA P-256 key pair");
+      return crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
+    }
+    if (spec.curve == "P-384" || spec.curve == "p384" || spec.curve == "P384") {
+      spdlog::info("generating an ECDSA P-384 key pair");
+      return crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P384);
+    }
+    throw std::invalid_argument("unsupported --curve \"" + spec.curve + "\" (P-256 or P-384)");
+  }
+  throw std::invalid_argument("unsupported --key-type \"" + spec.type + "\" (rsa or ecdsa)");
+}
+
+void check_subject(const pki::SubjectDetails& subject) {
+  if (auto problem = subject.validate()) {
+    throw std::invalid_argument("the subject for the certificate request is not valid: " +
+                                *problem);
+  }
+}
+
+// The identity already in the folder, if it is whole, consistent and not close to expiry.
+std::optional<Identity> reusable_identity(const EnrollmentOptions& options) {
+  fs::path key_file = options.folder / kKeyFile;
+  fs::path certificate_file = options.folder / kCertificateFile;
+  fs::path root_file = options.folder / kRootFile;
+  if (!fs::exists(certificate_file) || !fs::exists(root_file)) {
+    spdlog::info("no certificate in {} yet: enrolling with the TTP", options.folder.string());
+    return std::nullopt;
+  }
+  tls::Credentials credentials = load_credentials(certificate_file, key_file);
+  pki::Certificate certificate = pki::Certificate::from_der(credentials.certificate_chain.front());
+  pki::Certificate root = pki::read_certificate_file(root_file);
+  pki::ChainVerifier verifier({root});
+  auto role = options.role == pki::Role::Customer ? tls::PeerRole::Client : tls::PeerRole::Server;
+  tls::CertificateCheck check = verifier.verify(credentials.certificate_chain, role, "");
+  if (!check.accepted) {
+    spdlog::warn("the certificate in {} cannot be used ({}): enrolling again",
+                 certificate_file.string(), check.reason);
+    return std::nullopt;
+  }
+  auto renew_at =
+      certificate.not_after() - std::chrono::hours(24 * options.renew_days_before_expiry);
+  if (std::chrono::system_clock::now() >= renew_at) {
+    spdlog::info("the certificate in {} expires {}: enrolling again", certificate_file.string(),
+                 pki::format_time(certificate.not_after()));
+    return std::nullopt;
+  }
+  spdlog::info("using the certificate in {}: {} (serial {}, valid until {})",
+               certificate_file.string(), certificate.subject_line(), certificate.serial_hex(),
+               pki::format_time(certificate.not_after()));
+  return Identity{std::move(credentials), certificate, root, certificate_file, key_file, root_file};
+}
+
+crypto::PrivateKey existing_or_new_key(const EnrollmentOptions& options) {
+  fs::path key_file = options.folder / kKeyFile;
+  if (fs::exists(key_file)) {
+    spdlog::info("reusing the key pair in {}", key_file.string());
+    return crypto::PrivateKey::load_pem_file(key_file);  // a damaged file throws: never replaced
+  }
+  crypto::PrivateKey key = generate_key(options.key);
+  key.save_pem_file(key_file);
+  spdlog::info("saved the private key to {} (mode 0600)", key_file.string());
+  return key;
+}
+
+EnrolledCertificate enroll_with_retries(const TtpClient& client, const EnrollmentOptions& options,
+                                        const pki::CertificateSigningRequest& csr) {
+  auto delay = std::chrono::milliseconds(500);
+  for (unsigned attempt = 1;; ++attempt) {
+    try {
+      return run_blocking(client.enroll(options.role, options.token, csr));
+    } catch (const TtpRefusal&) {
+      throw;  // the TTP answered: asking again would not change its mind
+    } catch (const std::exception& error) {
+      if (attempt >= options.attempts) {
+        throw std::runtime_error("could not enroll with the TTP at " + client.endpoint().label() +
+                                 " after " + std::to_string(attempt) +
+                                 " attempts: " + error.what());
+      }
+      spdlog::warn("TTP at {} not reachable ({}); retrying in {} ms (attempt {} of {})",
+                   client.endpoint().label(), error.what(), delay.count(), attempt,
+                   options.attempts);
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(8000));
+    }
+  }
+}
+
+void check_enrolled(const EnrolledCertificate& enrolled, const crypto::PrivateKey& key,
+                    const EnrollmentOptions& options) {
+  if (enrolled.certificate.public_key().to_der() != key.public_key().to_der()) {
+    throw std::runtime_error("the TTP returned a certificate for another key");
+  }
+  if (!enrolled.certificate.signature_verified_by(enrolled.root)) {
+    throw std::runtime_error("the TTP returned a certificate its root did not sign");
+  }
+  if (!options.ttp_fingerprint.empty() &&
+      enrolled.root.sha256_fingerprint_raw() !=
+          pki::parse_sha256_fingerprint(options.ttp_fingerprint)) {
+    throw std::runtime_error("the TTP's root does not have the pinned fingerprint");
+  }
+}
+
+std::string read_line_from_terminal(const std::string& question) {
+  std::cout << question << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer;
+}
+
+}  // namespace
+
+void add_enrollment_options(po::options_description& options, EnrollmentOptions& enrollment) {
+  options.add_options()("country", po::value(&enrollment.subject.country),
+                        "subject country (C), an ISO 3166-1 two-letter code such as DE")(
+      "state", po::value(&enrollment.subject.state), "subject state or province (ST)")(
+      "locality", po::value(&enrollment.subject.locality), "subject locality or city (L)")(
+      "organisation", po::value(&enrollment.subject.organisation), "subject organisation (O)")(
+      "unit", po::value(&enrollment.subject.organisational_unit),
+      "subject organisational unit (OU)")("common-name", po::value(&enrollment.subject.common_name),
+                                          "subject common name (CN)")(
+      "key-type", po::value(&enrollment.key.type)->default_value("rsa"),
+      "key pair to generate at first enrollment: rsa or ecdsa")(
+      "key-size", po::value(&enrollment.key.rsa_bits)->default_value(2048),
+      "RSA key size in bits (2048-4096)")("curve",
+                                          po::value(&enrollment.key.curve)->default_value("P-256"),
+                                          "ECDSA curve: P-256 or P-384")(
+      "token", po::value(&enrollment.token),
+      "one-time enrollment token from the TTP operator (ttp token create ...)")(
+      "ttp", po::value(&enrollment.ttp_address)->default_value("127.0.0.1:8443"),
+      "TTP address HOST:PORT")(
+      "ttp-ca-file", po::value(&enrollment.ttp_ca_file),
+      "the TTP's root certificate (PEM), when it was obtained out of band")(
+      "ttp-fingerprint", po::value(&enrollment.ttp_fingerprint),
+      "SHA-256 fingerprint of the TTP's root, as the TTP prints it at start (pinned)")(
+      "enroll-attempts", po::value(&enrollment.attempts)->default_value(6),
+      "how many times to try reaching the TTP (exponential backoff from 0.5 s)");
+}
+
+void prompt_for_missing_subject(pki::SubjectDetails& subject) {
+  if (!::isatty(STDIN_FILENO)) return;
+  if (subject.common_name.empty())
+    subject.common_name = read_line_from_terminal("Common name (CN): ");
+  if (subject.country.empty())
+    subject.country = read_line_from_terminal("Country code (C, e.g. DE): ");
+  if (subject.organisation.empty()) {
+    subject.organisation = read_line_from_terminal("Organisation (O, optional): ");
+  }
+  if (subject.locality.empty())
+    subject.locality = read_line_from_terminal("Locality (L, optional): ");
+}
+
+std::shared_ptr<const tls::CertificateVerifier> ttp_verifier(const EnrollmentOptions& options) {
+  fs::path enrolled_root = options.folder / kRootFile;
+  if (fs::exists(enrolled_root)) {
+    return std::make_shared<pki::ChainVerifier>(
+        std::vector<pki::Certificate>{pki::read_certificate_file(enrolled_root)});
+  }
+  if (!options.ttp_ca_file.empty()) {
+    return std::make_shared<pki::ChainVerifier>(
+        std::vector<pki::Certificate>{pki::read_certificate_file(options.ttp_ca_file)});
+  }
+  if (!options.ttp_fingerprint.empty()) {
+    return std::make_shared<pki::PinnedRootVerifier>(options.ttp_fingerprint);
+  }
+  throw std::invalid_argument(
+      "cannot authenticate the TTP: give --ttp-fingerprint (printed by the TTP at start) or "
+      "--ttp-ca-file");
+}
+
+TtpEndpoint ttp_endpoint(const EnrollmentOptions& options, const ChannelOptions& channel) {
+  TtpEndpoint endpoint;
+  std::tie(endpoint.host, endpoint.port) = net::parse_host_port(options.ttp_address);
+  endpoint.verifier = ttp_verifier(options);
+  endpoint.channel.groups = resolve_groups(channel);
+  endpoint.channel.key_log = open_key_log(channel.key_log_file);
+  endpoint.timeouts = resolve_timeouts(channel);
+  return endpoint;
+}
+
+Identity ensure_enrolled(const EnrollmentOptions& options, const ChannelOptions& channel) {
+  fs::create_directories(options.folder);
+  if (auto identity = reusable_identity(options)) return *identity;
+  if (options.token.empty()) {
+    throw std::runtime_error(
+        "not enrolled yet and no --token given: ask the TTP operator for "
+        "one (ttp token create --role " +
+        std::string(pki::role_name(options.role)) + " --cn NAME)");
+  }
+  check_subject(options.subject);
+  crypto::PrivateKey key = existing_or_new_key(options);
+  auto csr = pki::CertificateSigningRequest::create(options.subject, key, options.dns_names);
+  spdlog::info("built a certificate request for {}", csr.subject_line());
+
+  TtpClient client(ttp_endpoint(options, channel));
+  EnrolledCertificate enrolled = enroll_with_retries(client, options, csr);
+  check_enrolled(enrolled, key, options);
+
+  pki::write_certificate_file(options.folder / kRootFile, enrolled.root);
+  pki::write_chain_file(options.folder / kCertificateFile, {enrolled.certificate, enrolled.root});
+  spdlog::info("enrolled: {} (serial {}, valid until {}), saved to {}",
+               enrolled.certificate.subject_line(), enrolled.certificate.serial_hex(),
+               pki::format_time(enrolled.certificate.not_after()),
+               (options.folder / kCertificateFile).string());
+  auto identity = reusable_identity(options);
+  if (!identity) throw std::runtime_error("the enrolled certificate cannot be used");
+  return *identity;
+}
+
+}  // namespace sc::app

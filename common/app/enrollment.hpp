@@ -1,0 +1,68 @@
+#pragma once
+// Enrollment of a bank or a customer with the TTP: a key pair (kept in FOLDER/key.pem, mode
+// 0600), a CSR with the subject the user gave, a one-time token, and the certificate chain
+// the TTP returns (FOLDER/cert.pem: leaf then root; FOLDER/ca.pem: the root). Later starts
+// reuse what is there and enroll again when the certificate is missing or close to expiry.
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/app/channel_options.hpp"
+#include "common/app/ttp_client.hpp"
+#include "common/pki/certificate.hpp"
+#include "common/pki/issuance_profile.hpp"
+#include "common/pki/subject.hpp"
+#include "common/tls/engine.hpp"
+
+namespace sc::app {
+
+struct KeySpec {
+  std::string type = "rsa";  // rsa | ecdsa
+  unsigned rsa_bits = 2048;
+  std::string curve = "P-256";  // P-256 | P-384
+};
+
+struct EnrollmentOptions {
+  std::filesystem::path folder;  // certs/<name>
+  pki::Role role = pki::Role::Customer;
+  pki::SubjectDetails subject;
+  std::vector<std::string> dns_names;  // subjectAltName asked for (bank: its host name)
+  KeySpec key;
+  std::string token;
+  std::string ttp_address = "127.0.0.1:8443";
+  std::string ttp_ca_file;      // trust anchor for the TTP, or...
+  std::string ttp_fingerprint;  // ...the SHA-256 fingerprint of its root, pinned
+  unsigned renew_days_before_expiry = 7;
+  unsigned attempts = 6;  // reaching the TTP, with exponential backoff from 0.5 s
+};
+
+// --country --state --locality --organisation --unit --common-name --key-type --key-size
+// --curve --token --ttp --ttp-ca-file --ttp-fingerprint --enroll-attempts
+void add_enrollment_options(boost::program_options::options_description& options,
+                            EnrollmentOptions& enrollment);
+
+// Asks on the terminal for the subject fields that are still empty (country, common name
+// and, if the user likes, the others), when standard input is a terminal.
+void prompt_for_missing_subject(pki::SubjectDetails& subject);
+
+struct Identity {
+  tls::Credentials credentials;
+  pki::Certificate certificate;
+  pki::Certificate root;
+  std::filesystem::path certificate_file;
+  std::filesystem::path key_file;
+  std::filesystem::path root_file;
+};
+
+// Reuses or obtains the identity. Throws std::runtime_error with a sentence a user can act on
+// (TtpRefusal when the TTP refused, with its reason).
+Identity ensure_enrolled(const EnrollmentOptions& options, const ChannelOptions& channel);
+
+// The verifier for the TTP's endpoint: the root in FOLDER/ca.pem when enrolled, else
+// --ttp-ca-file, else the pinned --ttp-fingerprint.
+std::shared_ptr<const tls::CertificateVerifier> ttp_verifier(const EnrollmentOptions& options);
+
+TtpEndpoint ttp_endpoint(const EnrollmentOptions& options, const ChannelOptions& channel);
+
+}  // namespace sc::app
