@@ -1,0 +1,44 @@
+# Shared by demo.sh and e2e.sh: start daemons on free ports, wait for them, stop them by pid.
+# shellcheck shell=bash
+
+BIN=${BIN:-build/bin}
+PIDS=()
+
+# start_daemon NAME LOGFILE PORTFILE COMMAND...: runs COMMAND in the background, waits until
+# it has written its port to PORTFILE, and prints the port.
+start_daemon() {
+  local name=$1 log=$2 port_file=$3
+  shift 3
+  rm -f "$port_file"
+  "$@" >"$log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  local waited=0
+  until [[ -s $port_file ]]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited before it was ready; its log ($log):" >&2
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+    if ((waited > 600)); then
+      echo "$name not ready after 60 s; its log ($log):" >&2
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+  done
+  cat "$port_file"
+}
+
+# stop_daemons: SIGTERM to every daemon started here, then wait for each (SIGKILL after 10 s).
+stop_daemons() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
