@@ -1,5 +1,6 @@
 #include "common/tls/record/record_protection.hpp"
 
+#include <stdexcept>
 #include <string>
 
 #include "common/tls/alert.hpp"
@@ -20,6 +21,9 @@ Bytes RecordProtection::nonce() const {
 }
 
 Bytes RecordProtection::seal(ContentType type, ByteView content) {
+  // A zero type would be read back as padding (RFC 8446 5.4); 2^14 is the plaintext limit (5.1).
+  if (static_cast<std::uint8_t>(type) == 0) throw std::invalid_argument("cannot seal content type 0");
+  if (content.size() > kMaxPlaintext) throw std::length_error("record content over 2^14 bytes");
   Bytes inner(content.begin(), content.end());
   inner.push_back(static_cast<std::uint8_t>(type));
   const std::size_t length = inner.size() + crypto::Aead::kTagLength;

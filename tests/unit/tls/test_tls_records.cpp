@@ -1,6 +1,7 @@
 // The pieces under the engines: the wire reader, record deframing and protection, handshake
 // reassembly and the transcript's HelloRetryRequest rule.
 #include <catch2/catch.hpp>
+#include <stdexcept>
 
 #include "common/crypto/hash.hpp"
 #include "common/tls/handshake/certificate.hpp"
@@ -54,6 +55,17 @@ TEST_CASE("the byte reader never reads past the end", "[tls][wire]") {
   const Bytes u24_data = {0x01, 0x02, 0x03};
   wire::ByteReader u24(u24_data, "Test");
   CHECK(u24.u24("n") == 0x010203);
+}
+
+TEST_CASE("record protection refuses to seal what no receiver could read back", "[tls][record]") {
+  const TrafficKeys keys = test_keys(16);
+  RecordProtection sender(crypto::AeadAlgorithm::Aes128Gcm, keys);
+  // Type 0 would be taken for padding (found by fuzz_record_protection's harness).
+  CHECK_THROWS_AS(sender.seal(static_cast<ContentType>(0), as_bytes("x")), std::invalid_argument);
+  const Bytes too_long((std::size_t{1} << 14) + 1, 0x41);
+  CHECK_THROWS_AS(sender.seal(ContentType::application_data, too_long), std::length_error);
+  const Bytes largest(std::size_t{1} << 14, 0x41);
+  CHECK(sender.seal(ContentType::application_data, largest).size() == 5 + largest.size() + 1 + 16);
 }
 
 TEST_CASE("record protection round trip, per-record nonces and padding", "[tls][record]") {
