@@ -17,7 +17,7 @@ namespace {
 net::asio::awaitable<std::string> CustomerSession::exchange(const std::string& line) {
   co_await channel_.send_line(line);
   auto answer = co_await channel_.read_line();
-  if (!answer) throw BankError("the bank closed the channel");
+  if (!answer) throw BankClosedChannel();
   co_return *answer;
 }
 

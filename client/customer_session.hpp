@@ -34,6 +34,12 @@ class BankError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The bank ended the channel (close_notify or a closed connection): nothing more can be sent.
+class BankClosedChannel : public BankError {
+ public:
+  BankClosedChannel() : BankError("the bank closed the channel") {}
+};
+
 class CustomerSession {
  public:
   explicit CustomerSession(net::TlsStream& stream) : channel_(stream) {}

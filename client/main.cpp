@@ -266,6 +266,11 @@ net::asio::awaitable<void> run_interactive(const ClientOptions& options, tls::Cl
       } else if (!command.empty()) {
         std::cout << co_await session.exchange(command) << "\n";
       }
+    } catch (const customer::BankClosedChannel& error) {
+      // Nothing more can be said on this channel: tell the customer and end with the bank's
+      // exit code, so that a script or the person at the prompt knows to reconnect.
+      std::cout << "bank: " << error.what() << "; run the client again to reconnect\n";
+      throw;
     } catch (const customer::BankError& error) {
       std::cout << "bank: " << error.what() << "\n";
     }

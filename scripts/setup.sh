@@ -15,7 +15,8 @@ PACKAGES=(
   catch2 nlohmann-json3-dev        # tests only
   tshark                           # interop test: dissects our handshakes
   clang libclang-rt-14-dev         # fuzz targets (libFuzzer)
-  procps iproute2                  # ps/ss used by the scripts
+  procps iproute2 xxd              # ps/ss and hex used by the scripts
+  valgrind                         # a hostile-peer test runs the whole flow under memcheck
 )
 
 missing=()

@@ -1,0 +1,476 @@
+#!/usr/bin/env bash
+# Hostile peers against the real daemons on loopback (docs/HARDENING.md). One scenario per run:
+#   BIN=build/bin tests/integration/hostile/hostile.sh SCENARIO
+# Scenarios: slow-handshake, flood, bad-records, ttp-down, bank-restart, secrets, valgrind.
+# Prints PASS/FAIL lines and "N passed, M failed"; exits non-zero when a check fails.
+# No timing assertions: every wait has a generous upper bound and polls for the event.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+cd "$ROOT" || exit 1
+BIN=${BIN:-build/bin}
+source scripts/lib.sh
+
+# launch NAME LOG PORT_FILE COMMAND...: like start_daemon in scripts/lib.sh, but run in this shell
+# (not in a command substitution) so that its pid lands in PIDS and stop_daemons reaches it.
+# Sets LAUNCHED_PORT and LAUNCHED_PID.
+launch() {
+  local name=$1 log=$2 port_file=$3
+  shift 3
+  rm -f "$port_file"
+  "$@" >"$log" 2>&1 4>&- &  # (fd 4: the interactive customer's input, see bank-restart)
+  LAUNCHED_PID=$!
+  PIDS+=("$LAUNCHED_PID")
+  local waited=0
+  until [[ -s $port_file ]]; do
+    if ! kill -0 "$LAUNCHED_PID" 2>/dev/null; then
+      echo "$name exited before it was ready; its log ($log):" >&2
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+    if ((waited > 1200)); then
+      echo "$name not ready after 120 s; its log ($log):" >&2
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+  done
+  LAUNCHED_PORT=$(cat "$port_file")
+}
+
+SCENARIO=${1:?usage: hostile.sh SCENARIO}
+WORK=$(mktemp -d)
+[[ -n ${KEEP_WORK:-} ]] && echo "work folder: $WORK"
+trap 'stop_daemons; kill_helpers; [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"' EXIT
+CERTS=$WORK/certs
+PASSED=0
+FAILED=0
+HELPERS=()
+
+pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+check() {
+  local what=$1
+  shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+finish() {
+  echo
+  echo "$PASSED passed, $FAILED failed"
+  ((FAILED == 0))
+  exit $?
+}
+kill_helpers() {
+  local pid
+  for pid in "${HELPERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${HELPERS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  HELPERS=()
+}
+# wait_for_line FILE PATTERN [SECONDS]: polls until FILE contains PATTERN (default 60 s).
+wait_for_line() {
+  local file=$1 pattern=$2 limit=${3:-60} waited=0
+  until grep -q -- "$pattern" "$file" 2>/dev/null; do
+    sleep 0.2
+    waited=$((waited + 1))
+    ((waited > limit * 5)) && return 1
+  done
+  return 0
+}
+
+CLIENT_HELLO_HEX=$(tr -d '\n' <"$HERE/client_hello.hex")
+# hex_bytes HEX: writes the bytes (e.g. 15030300020228) to stdout.
+hex_bytes() { xxd -r -p <<<"$1"; }
+
+# ---- the daemons
+RUN_UNDER=()    # a command prefix for the daemons and the client (the valgrind scenario)
+TTP_OPTIONS=()  # extra options for ttp serve
+start_ttp() {
+  local listen=${1:-127.0.0.1:0}
+  launch ttp "$WORK/ttp.log" "$WORK/ttp.port" "${RUN_UNDER[@]}" "$BIN/ttp" serve \
+    --certs-dir "$CERTS/ttp" --listen "$listen" --port-file "$WORK/ttp.port" \
+    --log-level "${LOG_LEVEL:-info}" "${TTP_OPTIONS[@]}" || return 1
+  TTP_PID=$LAUNCHED_PID
+  TTP_PORT=$LAUNCHED_PORT
+  FINGERPRINT=$(cat "$CERTS/ttp/ca.fingerprint")
+}
+token() { "$BIN/ttp" token create --certs-dir "$CERTS/ttp" "$@" 2>>"$WORK/admin.log"; }
+BANK_TOKEN=
+ensure_bank_token() {
+  [[ -n $BANK_TOKEN ]] || BANK_TOKEN=$(token --role bank --cn bank.example --host localhost)
+}
+# start_bank [bank options...]: starts the bank (listening on BANK_LISTEN, default any port).
+start_bank() {
+  ensure_bank_token
+  local command=("${RUN_UNDER[@]}" "$BIN/bank_server" --certs-dir "$CERTS/bank"
+    --port-file "$WORK/bank.port"
+    --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "$BANK_TOKEN"
+    --common-name bank.example --country DE --organisation "Example Bank"
+    --host-name localhost --status-cache 30 --log-level "${LOG_LEVEL:-info}")
+  launch bank "$WORK/bank.log" "$WORK/bank.port" "${command[@]}" \
+    --listen "${BANK_LISTEN:-127.0.0.1:0}" "$@" || return 1
+  BANK_PORT=$LAUNCHED_PORT
+  BANK_PID=$LAUNCHED_PID
+}
+declare -A TOKENS
+customer() {
+  local name=$1
+  shift
+  [[ -n ${TOKENS[$name]:-} ]] || TOKENS[$name]=$(token --role customer --cn "$name")
+  timeout "${CUSTOMER_TIMEOUT:-120}" "${RUN_UNDER[@]}" "$BIN/client" --certs-dir "$CERTS/$name" \
+    --connect "localhost:$BANK_PORT" \
+    --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "${TOKENS[$name]}" \
+    --common-name "$name" --country DE --log-level "${LOG_LEVEL:-info}" "$@" \
+    2>>"$WORK/client-$name.log"
+}
+REQUEST=(--request --account DE44500105175407324931 --amount 250.00 --currency EUR
+  --payee "ACME Ltd")
+json_field() { sed -n "s/.*\"$1\": *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" <<<"$2"; }
+honest_flow_works() {
+  local out
+  out=$(customer "${1:-alice}" "${REQUEST[@]}" --confirm --json)
+  grep -q '"result": *"accepted"' <<<"$out" || {
+    echo "  customer said: $out"
+    return 1
+  }
+}
+bank_alive() { kill -0 "$BANK_PID" 2>/dev/null; }
+no_session_failures() { ! grep -q "session failed" "$WORK/bank.log"; }
+start_pair() {
+  start_ttp || {
+    fail "the TTP did not start"
+    finish
+  }
+  start_bank "$@" || {
+    fail "the bank did not start"
+    finish
+  }
+}
+
+# ---- raw peers
+# raw_peer NAME SECONDS HEX...: connects to the bank, sends each HEX chunk, then reads whatever
+# the bank answers until it closes (or SECONDS pass). The answer goes to WORK/NAME.answer and
+# "closed" or "open" to WORK/NAME.end.
+raw_peer() {
+  local name=$1 seconds=$2
+  shift 2
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$BANK_PORT" || exit 1
+    for chunk in "$@"; do hex_bytes "$chunk" >&3 2>/dev/null || break; done
+    if timeout "$seconds" cat <&3 >"$WORK/$name.answer" 2>/dev/null; then
+      echo closed >"$WORK/$name.end"
+    else
+      echo open >"$WORK/$name.end"
+    fi
+  )
+}
+# The bank closed the connection, after at most one alert record (or nothing).
+closed_cleanly() {
+  local name=$1
+  [[ $(cat "$WORK/$name.end" 2>/dev/null) == closed ]] || {
+    echo "  $name: the bank did not close the connection"
+    return 1
+  }
+  local answer="$WORK/$name.answer" size
+  size=$(wc -c <"$answer")
+  ((size == 0)) && return 0
+  # The answer must be whole records, the last an alert: plaintext (21) before the server has
+  # handshake keys, protected (23, inner type hidden) after its ServerHello.
+  local hex last_type= offset=0 length
+  hex=$(xxd -p "$answer" | tr -d '\n')
+  while ((offset + 10 <= ${#hex})); do
+    last_type=${hex:offset:2}
+    length=$((16#${hex:offset+6:4}))
+    offset=$((offset + 10 + 2 * length))
+  done
+  if ((offset != ${#hex})); then
+    echo "  $name: the answer ends in the middle of a record"
+    return 1
+  fi
+  [[ $last_type == 15 || $last_type == 17 ]] || {
+    echo "  $name: the last record the bank sent has type 0x$last_type, not an alert"
+    return 1
+  }
+}
+repeat_hex() {
+  local count=$1 hex=$2 out=
+  for ((i = 0; i < count; i++)); do out+=$hex; done
+  echo "$out"
+}
+record_hex() {  # record_hex TYPE LENGTH FILL_BYTE: a record header and LENGTH filler bytes
+  local type=$1 length=$2 fill=$3
+  printf '%02x0303%04x' "$type" "$length"
+  head -c "$length" /dev/zero | tr '\0' "\\$(printf '%03o' "0x$fill")" | xxd -p | tr -d '\n'
+}
+
+# ==== scenarios
+scenario_slow_handshake() {
+  # Two slots only; two peers take them and never finish their handshakes.
+  start_pair --max-connections 2 --handshake-timeout 2
+  raw_peer silent 60 &
+  HELPERS+=($!)
+  raw_peer half_hello 60 "${CLIENT_HELLO_HEX:0:100}" &
+  HELPERS+=($!)
+  wait "${HELPERS[@]}"
+  HELPERS=()
+  check "a silent peer is cut off at the handshake timeout" \
+    test "$(cat "$WORK/silent.end")" == closed
+  check "a peer stuck in the middle of its ClientHello is cut off" \
+    test "$(cat "$WORK/half_hello.end")" == closed
+  check "the bank logs why it cut them off" grep -qi "timeout\|timed out" "$WORK/bank.log"
+  check "their slots are free again: an honest customer completes the OTP flow" honest_flow_works
+  check "the bank is still running" bank_alive
+}
+
+scenario_flood() {
+  start_pair --handshake-timeout 2
+  customer alice --json >/dev/null  # enroll first, so the flood does not slow the TTP part
+  local garbage half i count=${FLOOD_CONNECTIONS:-300}
+  garbage=$(head -c 2000 /dev/urandom | xxd -p | tr -d '\n')
+  half=${CLIENT_HELLO_HEX:0:200}
+  for ((i = 0; i < count; i++)); do
+    case $((i % 3)) in
+      0) raw_peer "flood$i" 30 "$garbage" >/dev/null 2>&1 & ;;
+      1) raw_peer "flood$i" 30 "$half" >/dev/null 2>&1 & ;;
+      2) raw_peer "flood$i" 30 "$CLIENT_HELLO_HEX" >/dev/null 2>&1 & ;;
+    esac
+    HELPERS+=($!)
+    ((i % 50 == 49)) && sleep 0.2
+  done
+  check "an honest customer completes the OTP flow during a flood of $count hostile connections" \
+    honest_flow_works
+  wait "${HELPERS[@]}" 2>/dev/null
+  HELPERS=()
+  local open
+  open=$(grep -l open "$WORK"/flood*.end 2>/dev/null | wc -l)
+  check "every hostile connection was closed by the bank ($open left open)" test "$open" -eq 0
+  check "the bank is still running" bank_alive
+  check "no session failed with an unexpected error" no_session_failures
+  check "an honest customer completes the OTP flow after the flood" honest_flow_works
+}
+
+scenario_bad_records() {
+  start_pair --handshake-timeout 5
+  local warning_alert=150303000201 # + description
+  raw_peer alert_flood 30 "$(repeat_hex 200 "${warning_alert}5a")"
+  check "an alert flood before the ClientHello gets a clean close" closed_cleanly alert_flood
+  raw_peer alert_flood_mid 30 "$CLIENT_HELLO_HEX" "$(repeat_hex 200 "${warning_alert}5a")"
+  check "an alert flood after the ClientHello gets a clean close" closed_cleanly alert_flood_mid
+  raw_peer ccs_flood 30 "$CLIENT_HELLO_HEX" "$(repeat_hex 200 140303000101)"
+  check "a ChangeCipherSpec flood gets a clean alert and close" closed_cleanly ccs_flood
+  raw_peer max_plain 30 "$(record_hex 22 16384 41)"
+  check "a maximum-size (2^14) handshake record of garbage gets a clean close" \
+    closed_cleanly max_plain
+  raw_peer over_plain 30 "$(record_hex 22 16385 41)"
+  check "a record one byte over 2^14 gets a clean close (record_overflow)" closed_cleanly over_plain
+  raw_peer max_protected 30 "$CLIENT_HELLO_HEX" "$(record_hex 23 16640 41)"
+  check "a maximum-size (2^14+256) protected record of garbage gets a clean close" \
+    closed_cleanly max_protected
+  raw_peer over_protected 30 "$CLIENT_HELLO_HEX" "$(record_hex 23 16641 41)"
+  check "a protected record over 2^14+256 gets a clean close" closed_cleanly over_protected
+  raw_peer empty_handshake 30 "$(repeat_hex 100 1603010000)"
+  check "zero-length handshake records get a clean close" closed_cleanly empty_handshake
+  raw_peer empty_protected 30 "$CLIENT_HELLO_HEX" "$(repeat_hex 100 1703030000)"
+  check "zero-length protected records get a clean close" closed_cleanly empty_protected
+  # Closes in the middle of a record: the header promises 300 bytes, 100 arrive, then EOF.
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$BANK_PORT"
+    hex_bytes "${CLIENT_HELLO_HEX:0:10}${CLIENT_HELLO_HEX:10:200}" >&3
+  ) 2>/dev/null
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$BANK_PORT"
+    hex_bytes "$CLIENT_HELLO_HEX" >&3
+    hex_bytes "170303012c$(head -c 100 /dev/zero | xxd -p | tr -d '\n')" >&3
+  ) 2>/dev/null
+  check "the bank logs the peers that closed mid-record" \
+    wait_for_line "$WORK/bank.log" "connection closed" 30
+  check "the bank is still running" bank_alive
+  check "no session failed with an unexpected error" no_session_failures
+  check "an honest customer completes the OTP flow afterwards" honest_flow_works
+}
+
+scenario_ttp_down() {
+  start_ttp || {
+    fail "the TTP did not start"
+    finish
+  }
+  local ttp_listen="127.0.0.1:$TTP_PORT"
+  ensure_bank_token  # while the TTP is up
+  stop_daemons  # the TTP is down now
+  # 1. Too few attempts: the bank gives up with a clear sentence and a non-zero exit code.
+  local command=("$BIN/bank_server" --certs-dir "$CERTS/bank-give-up" --listen 127.0.0.1:0
+    --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "$BANK_TOKEN"
+    --common-name bank.example --country DE --host-name localhost --enroll-attempts 2)
+  timeout 120 "${command[@]}" >"$WORK/bank-give-up.log" 2>&1
+  local status=$?
+  check "with the TTP down and --enroll-attempts 2 the bank exits non-zero ($status)" \
+    test "$status" -ne 0 -a "$status" -ne 124
+  check "...saying it could not reach the TTP after 2 attempts" \
+    grep -qi "after 2 attempts" "$WORK/bank-give-up.log"
+  # 2. Enough attempts: the bank retries with backoff, logs why, and succeeds once the TTP is up.
+  "$BIN/bank_server" --certs-dir "$CERTS/bank" --listen 127.0.0.1:0 --port-file "$WORK/bank.port" \
+    --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "$BANK_TOKEN" \
+    --common-name bank.example --country DE --host-name localhost --enroll-attempts 8 \
+    >"$WORK/bank.log" 2>&1 &
+  BANK_PID=$!
+  PIDS+=("$BANK_PID")
+  check "the bank says why it retries" wait_for_line "$WORK/bank.log" "not reachable" 60
+  start_ttp "$ttp_listen" || fail "the TTP did not start again on $ttp_listen"
+  check "the bank enrolls once the TTP is back" wait_for_line "$WORK/bank.log" "enrolled:" 90
+  check "...and serves" wait_for_line "$WORK/bank.log" "bank_server ready" 60
+  BANK_PORT=$(cat "$WORK/bank.port" 2>/dev/null)
+  check "an honest customer completes the OTP flow" honest_flow_works
+}
+
+scenario_bank_restart() {
+  start_pair
+  honest_flow_works alice >/dev/null  # enrolls alice
+  local fifo=$WORK/alice.stdin
+  mkfifo "$fifo"
+  customer alice <"$fifo" >"$WORK/alice.stdout" 2>>"$WORK/alice.stderr" &
+  local client_pid=$!
+  HELPERS+=("$client_pid")
+  exec 4>"$fifo"  # keeps the customer's stdin open
+  check "the interactive customer connects" wait_for_line "$WORK/alice.stdout" "Connected" 60
+  BANK_LISTEN="127.0.0.1:$BANK_PORT"
+  kill -TERM "$BANK_PID"
+  wait "$BANK_PID" 2>/dev/null
+  start_bank || fail "the bank did not start again on $BANK_LISTEN"
+  echo HELP >&4
+  check "the customer's next command says the bank closed the channel" \
+    wait_for_line "$WORK/alice.stdout" "closed the channel" 60
+  # The client exits by itself (its input stays open until it has gone).
+  local waited=0
+  while kill -0 "$client_pid" 2>/dev/null && ((waited < 300)); do
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  local status=running
+  if ! kill -0 "$client_pid" 2>/dev/null; then
+    wait "$client_pid"
+    status=$?
+  fi
+  exec 4>&-
+  HELPERS=()
+  check "the customer then exits by itself with a non-zero code ($status)" \
+    test "$status" != running -a "$status" != 0
+  check "a new connection to the restarted bank completes the OTP flow" honest_flow_works
+}
+
+# The whole flow with every party under valgrind (memcheck): no invalid read or write, no use of
+# uninitialised memory, no definite leak, in the TTP, the bank and the customer; the daemons
+# then stop cleanly on SIGTERM. ECDSA keys everywhere keep key generation quick under valgrind.
+scenario_valgrind() {
+  command -v valgrind >/dev/null || {
+    fail "valgrind is not installed (scripts/setup.sh installs it)"
+    return
+  }
+  RUN_UNDER=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --show-leak-kinds=definite --num-callers=30 --log-file="$WORK/valgrind-%p.log")
+  TTP_OPTIONS=(--root-key-type ecdsa --root-curve P-384)
+  CUSTOMER_TIMEOUT=600
+  start_ttp || fail "the TTP did not start under valgrind"
+  start_bank --key-type ecdsa --curve P-384 || fail "the bank did not start under valgrind"
+  local out status
+  out=$(customer alice --key-type ecdsa --curve P-256 "${REQUEST[@]}" --confirm --json)
+  status=$?
+  check "the customer's OTP flow is accepted under valgrind (exit $status)" \
+    grep -q '"result": *"accepted"' <<<"$out"
+  local name pid
+  for name in bank ttp; do
+    if [[ $name == bank ]]; then pid=$BANK_PID; else pid=$TTP_PID; fi
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid"
+    status=$?
+    check "the $name stops on SIGTERM with no valgrind error (exit $status)" test "$status" -eq 0
+  done
+  PIDS=()
+  local reports
+  reports=$(grep -lE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$WORK"/valgrind-*.log)
+  check "no valgrind report names an error ($(ls "$WORK"/valgrind-*.log | wc -l) processes)" \
+    test -z "$reports"
+  local report
+  for report in $reports; do
+    echo "--- $report"
+    grep -A25 -m1 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[0-9,]+ bytes)' \
+      "$report"
+  done
+}
+
+scenario_secrets() {
+  LOG_LEVEL=trace
+  start_pair --otp-digits 8 --keylog-file "$WORK/bank.keylog"
+  local out
+  # Minted here: customer runs in a command substitution below, whose assignments are lost.
+  TOKENS[alice]=$(token --role customer --cn alice)
+  out=$(customer alice "${REQUEST[@]}" --json --keylog-file "$WORK/client.keylog")
+  local txn code
+  txn=$(json_field transaction "$out")
+  code=$(json_field code "$out")
+  out=$(customer alice --confirm-txn "$txn" --code "$code" --json)
+  check "the OTP flow works at --log-level trace" grep -q '"result": *"accepted"' <<<"$out"
+  # Private keys: mode 0600.
+  local key
+  for key in "$CERTS"/bank/*key*.pem "$CERTS"/alice/*key*.pem; do
+    check "$(basename "$(dirname "$key")")/$(basename "$key") has mode 600" \
+      test "$(stat -c %a "$key")" == 600
+  done
+  # No secret in any daemon log (the key log files are the only place secrets go).
+  local logs=("$WORK"/ttp.log "$WORK"/bank.log "$WORK"/client-*.log "$WORK"/admin.log)
+  check "the OTP code ($code) appears in no log" bash -c "! grep -qw '$code' ${logs[*]}"
+  local leaked=0 secret
+  for secret in "$BANK_TOKEN" "${TOKENS[alice]}"; do
+    grep -qF -- "$secret" "${logs[@]}" && leaked=$((leaked + 1))
+  done
+  check "no enrollment token appears in any log" test "$leaked" -eq 0
+  leaked=0
+  local count=0
+  while read -r _ _ secret; do
+    [[ -n $secret ]] || continue
+    count=$((count + 1))
+    grep -qiF -- "$secret" "${logs[@]}" && leaked=$((leaked + 1))
+    # also a prefix, in case a log shows only part of a secret
+    grep -qiF -- "${secret:0:16}" "${logs[@]}" && leaked=$((leaked + 1))
+  done < <(cat "$WORK/client.keylog" "$WORK/bank.keylog" 2>/dev/null)
+  check "key logs hold traffic secrets ($count)" test "$count" -gt 0
+  check "no traffic secret from the key logs appears in any log" test "$leaked" -eq 0
+  check "no private key appears in any log" bash -c "! grep -q 'PRIVATE KEY' ${logs[*]}"
+  check "the key logs are mode 600" test "$(stat -c %a "$WORK/client.keylog")" == 600
+  # Daemons refuse a private key readable by others.
+  key=$(ls "$CERTS"/alice/*key*.pem | head -n 1)
+  chmod 644 "$key"
+  out=$(customer alice "${REQUEST[@]}" --json 2>&1)
+  local status=$?
+  check "the client refuses a key file readable by others (exit $status)" test "$status" -ne 0
+  check "...saying so" grep -qiE "permission|readable|mode|0600" "$WORK/client-alice.log"
+  chmod 600 "$key"
+  stop_daemons
+  start_ttp "127.0.0.1:$TTP_PORT" || fail "the TTP did not start again"
+  key=$(ls "$CERTS"/bank/*key*.pem | head -n 1)
+  chmod 644 "$key"
+  : >"$WORK/bank.log"
+  local command=("$BIN/bank_server" --certs-dir "$CERTS/bank" --listen 127.0.0.1:0
+    --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --common-name bank.example
+    --country DE --host-name localhost)
+  timeout 60 "${command[@]}" >"$WORK/bank.log" 2>&1
+  status=$?
+  check "the bank refuses a key file readable by others (exit $status)" \
+    test "$status" -ne 0 -a "$status" -ne 124
+  check "...saying so" grep -qiE "permission|readable|mode|0600" "$WORK/bank.log"
+  chmod 600 "$key"
+}
+
+case $SCENARIO in
+  slow-handshake) scenario_slow_handshake ;;
+  flood) scenario_flood ;;
+  bad-records) scenario_bad_records ;;
+  ttp-down) scenario_ttp_down ;;
+  bank-restart) scenario_bank_restart ;;
+  secrets) scenario_secrets ;;
+  valgrind) scenario_valgrind ;;
+  *)
+    echo "unknown scenario $SCENARIO" >&2
+    exit 2
+    ;;
+esac
+finish
