@@ -30,20 +30,15 @@ OTP_CHANNELS=${OTP_CHANNELS:-4}     # established channels for the OTP round-tri
 LOOPBACK_SUITE=${LOOPBACK_SUITE:-TLS_AES_128_GCM_SHA256}
 OPENSSL=${OPENSSL:-openssl}
 OUTPUT=${OUTPUT:-docs/PERFORMANCE.md}
-# A private Release build: compiler warnings are reported but not fatal here (g++ 12 raises
-# false -Wrestrict/-Warray-bounds/-Wmaybe-uninitialized at -O3); CI polices warnings.
-BUILD_DIR=${BUILD_DIR:-build-bench}
+# The Release build of scripts/setup.sh (the same binaries users run).
+BUILD_DIR=${BUILD_DIR:-build}
 
 log() { echo "[bench] $*" >&2; }
 
 # ---------------------------------------------------------------- build
 if [[ -z ${SKIP_BUILD:-} ]]; then
   log "building (Release) into $BUILD_DIR/"
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    "-DCMAKE_CXX_COMPILE_OBJECT=<CMAKE_CXX_COMPILER> <DEFINES> <INCLUDES> <FLAGS> -Wno-error -o <OBJECT> -c <SOURCE>" \
-    >/dev/null
-  cmake --build "$BUILD_DIR" -j "$(nproc)" \
-    --target bench_engine bench_load bench_otp tls_peer ttp bank_server client >/dev/null
+  BUILD_DIR=$BUILD_DIR scripts/setup.sh >/dev/null
 fi
 TOOLS=$ROOT/$BUILD_DIR/tests/bin
 BIN=$ROOT/$BUILD_DIR/bin
