@@ -16,6 +16,7 @@
 #include "common/app/enrollment.hpp"
 #include "common/app/run_blocking.hpp"
 #include "common/crypto/signature.hpp"
+#include "common/net/channel_error.hpp"
 #include "common/pki/chain_verifier.hpp"
 
 namespace po = boost::program_options;
@@ -300,14 +301,26 @@ ExitCode run(ClientOptions& options) {
   }();
   auto host = net::parse_host_port(options.connect).first;
   Outcome outcome;
+  std::string offered_suites;
   try {
     tls::ClientConfig config = client_config(options, identity, host);
-    spdlog::info("offering suites: {}", app::describe_suites(config.cipher_suites));
+    offered_suites = app::describe_suites(config.cipher_suites);
+    spdlog::info("offering suites: {}", offered_suites);
     app::run_blocking(batch ? run_batch(options, std::move(config), outcome)
                             : run_interactive(options, std::move(config), outcome));
   } catch (const customer::BankError& error) {
     outcome.error = error.what();
     outcome.exit_code = kBank;
+  } catch (const net::ChannelError& error) {
+    outcome.error = error.what();
+    if (error.is_alert() && error.origin() == net::AlertOrigin::peer &&
+        error.code().value() == static_cast<int>(tls::AlertDescription::handshake_failure)) {
+      // The bank's log names what was missing; the usual cause is a suite it does not enable.
+      outcome.error += "; the bank accepts none of the offered cipher suites (" + offered_suites +
+                       "), groups or signature schemes: its log says which";
+    }
+    spdlog::error("{}", outcome.error);
+    outcome.exit_code = kChannel;
   } catch (const std::exception& error) {
     spdlog::error("{}", error.what());
     outcome.error = error.what();
