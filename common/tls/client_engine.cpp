@@ -123,8 +123,13 @@ class ClientEngineImpl final : public ClientEngine {
                     encode_code_point_list(code_points(config_.signature_schemes)));
       add_extension(hello_.extensions, ExtensionType::supported_versions,
                     encode_supported_versions_list({kTls13}));
+      // RFC 8446 section 4.2.8: the shares "MUST appear in the same order" as supported_groups.
       std::vector<KeyShareEntry> entries;
-      for (NamedGroup group : config_.key_share_groups) {
+      for (NamedGroup group : config_.groups) {
+        if (std::find(config_.key_share_groups.begin(), config_.key_share_groups.end(), group) ==
+            config_.key_share_groups.end()) {
+          continue;
+        }
         key_shares_.push_back(fresh_key_share(config_.test_hooks, group));
         entries.push_back({static_cast<std::uint16_t>(group), key_shares_.back().public_key()});
       }
@@ -309,6 +314,14 @@ class ClientEngineImpl final : public ClientEngine {
   void check_version(const ServerHello& hello) {
     const Extension* versions = find_extension(hello.extensions, ExtensionType::supported_versions);
     if (versions == nullptr) {
+      // RFC 8446 section 4.1.3: a TLS 1.3 client receiving a ServerHello for TLS 1.2 or below
+      // "MUST check" the last 8 bytes of random for the downgrade sentinels and abort with
+      // illegal_parameter when they match.
+      if (has_downgrade_sentinel(hello.random)) {
+        throw ProtocolError(AlertDescription::illegal_parameter,
+                            "server chose TLS " + legacy_version_name(hello.legacy_version) +
+                                " and its random carries the TLS 1.3 downgrade sentinel");
+      }
       // RFC 8446 section 4.1.3 / 4.2.1: without supported_versions the server negotiated
       // TLS 1.2 or earlier, which this client does not speak.
       throw ProtocolError(AlertDescription::protocol_version,
@@ -327,6 +340,14 @@ class ClientEngineImpl final : public ClientEngine {
                           "ServerHello legacy_version is " +
                               legacy_version_name(hello.legacy_version) + ", expected 0x0303");
     }
+  }
+
+  static bool has_downgrade_sentinel(const Bytes& random) {
+    // "44 4F 57 4E 47 52 44 01" (TLS 1.2) and "... 00" (TLS 1.1 or below).
+    static constexpr std::uint8_t kSentinel[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
+    if (random.size() != 32) return false;
+    return std::equal(std::begin(kSentinel), std::end(kSentinel), random.begin() + 24) &&
+           (random[31] == 0x01 || random[31] == 0x00);
   }
 
   static std::string legacy_version_name(std::uint16_t version) {
@@ -382,9 +403,16 @@ class ClientEngineImpl final : public ClientEngine {
     transcript_.add(message.encoded);
 
     // RFC 8446 section 4.1.2: the second ClientHello is the first with the key_share replaced
-    // by a single share for the selected group and the cookie added.
+    // by a single share for the selected group, early_data removed and the cookie added (before
+    // pre_shared_key, which stays last, 4.2.11).
     Extensions extensions;
     for (const Extension& extension : hello_.extensions) {
+      if (extension.type == static_cast<std::uint16_t>(ExtensionType::early_data)) continue;
+      if (extension.type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) &&
+          cookie != nullptr) {
+        extensions.push_back(*cookie);
+        cookie = nullptr;
+      }
       if (extension.type == static_cast<std::uint16_t>(ExtensionType::key_share) &&
           selected_group) {
         key_shares_.clear();

@@ -30,9 +30,8 @@ void Connection::receive(ByteView bytes, const HandshakeHandler& on_handshake) {
         }
         continue;
       }
-      // Before the peer's keys are in use, the initial ClientHello may carry 0x0301.
-      auto record =
-          deframer_.next(read_.protection != nullptr, !is_client_ && read_.protection == nullptr);
+      // Before the peer's keys are in use legacy_record_version is ignored (RFC 8446 5.1).
+      auto record = deframer_.next(read_.protection != nullptr, read_.protection == nullptr);
       if (!record) break;
       process_record(*record);
     }
@@ -45,7 +44,43 @@ void Connection::receive(ByteView bytes, const HandshakeHandler& on_handshake) {
   }
 }
 
+// RFC 8446 section 4.2.10: after refusing 0-RTT the server skips the client's early data,
+// "up to the configured max_early_data_size".
+bool Connection::skipped_as_early_data(const Record& record) {
+  if (record.type != static_cast<std::uint8_t>(ContentType::application_data)) return false;
+  switch (rejected_early_data_) {
+    case RejectedEarlyData::none:
+      return false;
+    case RejectedEarlyData::application_data:
+      count_skipped_early_data(record);
+      return true;
+    case RejectedEarlyData::undecryptable:
+      break;
+  }
+  if (read_.protection == nullptr) return false;
+  if (read_.protection->authentic(record.header, record.fragment)) {
+    // "Once a record is deprotected successfully, it is treated as the start of the client's
+    // second flight": from now on a record that does not open is bad_record_mac.
+    rejected_early_data_ = RejectedEarlyData::none;
+    return false;
+  }
+  count_skipped_early_data(record);
+  return true;
+}
+
+void Connection::count_skipped_early_data(const Record& record) {
+  const std::size_t overhead = crypto::Aead::kTagLength + 1;
+  skipped_early_data_ += record.fragment.size() - std::min(record.fragment.size(), overhead);
+  if (skipped_early_data_ > limits_.max_skipped_early_data) {
+    // RFC 8446 section 4.6.1: more 0-RTT data than allowed "SHOULD" be unexpected_message.
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "more than " + std::to_string(limits_.max_skipped_early_data) +
+                            " bytes of rejected early data");
+  }
+}
+
 void Connection::process_record(Record& record) {
+  if (skipped_as_early_data(record)) return;
   const auto type = static_cast<ContentType>(record.type);
   if (type == ContentType::change_cipher_spec) {
     // RFC 8446 section 5: an unencrypted change_cipher_spec of the single byte 0x01, after the

@@ -16,6 +16,13 @@
 
 namespace sc::tls {
 
+// What the server does with records after refusing the client's 0-RTT data (RFC 8446 4.2.10).
+enum class RejectedEarlyData {
+  none,              // nothing is skipped
+  undecryptable,     // records that fail to open under the handshake keys, until one opens
+  application_data,  // (after HelloRetryRequest) application_data records, until ClientHello 2
+};
+
 class Connection {
  public:
   using HandshakeHandler = std::function<void(const HandshakeMessage&)>;
@@ -44,6 +51,9 @@ class Connection {
   // The first ClientHello has been received (server) or sent (client): from now on a dummy
   // ChangeCipherSpec may arrive (RFC 8446 section 5).
   void allow_change_cipher_spec() { change_cipher_spec_allowed_ = true; }
+  // Server: the client offered early_data and we rejected it; skip its 0-RTT records, at most
+  // Limits::max_skipped_early_data bytes of them.
+  void skip_rejected_early_data(RejectedEarlyData mode) { rejected_early_data_ = mode; }
   void complete_handshake(HandshakeSummary summary);
   void fail(AlertDescription alert, const std::string& reason);
 
@@ -54,6 +64,8 @@ class Connection {
 
  private:
   void process_record(Record& record);
+  bool skipped_as_early_data(const Record& record);
+  void count_skipped_early_data(const Record& record);
   void process_content(ContentType type, Bytes content);
   void process_alert(ByteView content);
   void process_post_handshake(const HandshakeMessage& message);
@@ -88,6 +100,8 @@ class Connection {
   std::size_t warning_alerts_ = 0;
   std::size_t empty_records_ = 0;
   std::size_t key_updates_without_data_ = 0;
+  RejectedEarlyData rejected_early_data_ = RejectedEarlyData::none;
+  std::size_t skipped_early_data_ = 0;
 };
 
 }  // namespace sc::tls

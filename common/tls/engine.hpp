@@ -57,9 +57,8 @@ struct KeyUpdated {
   bool sending;  // true: our sending keys changed; false: the peer's
 };
 
-using Event =
-    std::variant<HandshakeComplete, ApplicationData, AlertReceived, AlertSent, PeerClosed,
-                 KeyUpdated>;
+using Event = std::variant<HandshakeComplete, ApplicationData, AlertReceived, AlertSent, PeerClosed,
+                           KeyUpdated>;
 
 // ---------------------------------------------------------------- configuration
 struct Credentials {
@@ -69,12 +68,15 @@ struct Credentials {
 
 // Caps against abuse; every violation is a fatal alert.
 struct Limits {
-  std::size_t max_handshake_message = 64 * 1024;      // bytes of one handshake message
-  std::size_t max_buffered_handshake = 128 * 1024;    // bytes buffered before handshake done
-  std::size_t max_warning_alerts = 4;                 // non-close warning alerts tolerated
-  std::size_t max_change_cipher_spec = 1;             // dummy CCS records tolerated
-  std::size_t max_empty_records = 32;                 // zero-length records in a row
-  std::size_t max_key_updates_per_record_window = 32; // KeyUpdates without application data
+  std::size_t max_handshake_message = 64 * 1024;       // bytes of one handshake message
+  std::size_t max_buffered_handshake = 128 * 1024;     // bytes buffered before handshake done
+  std::size_t max_warning_alerts = 4;                  // non-close warning alerts tolerated
+  std::size_t max_change_cipher_spec = 1;              // dummy CCS records tolerated
+  std::size_t max_empty_records = 32;                  // zero-length records in a row
+  std::size_t max_key_updates_per_record_window = 32;  // KeyUpdates without application data
+  // Rejected 0-RTT data the server skips (RFC 8446 4.2.10), counted like OpenSSL 3.0 as record
+  // payload minus tag and content type; 2^14 is what tlsfuzzer's 0-RTT scripts send.
+  std::size_t max_skipped_early_data = 16384;
 };
 
 // Receives "LABEL <client_random hex> <secret hex>" lines (NSS key log format).
@@ -82,7 +84,7 @@ using KeyLogSink = std::function<void(const std::string& line)>;
 
 // Deterministic hooks for tests (RFC 8448 replay, fuzzing). Never set by the daemons.
 struct TestHooks {
-  std::function<void(MutableByteView)> random;                      // replaces RAND_bytes
+  std::function<void(MutableByteView)> random;                          // replaces RAND_bytes
   std::function<crypto::KeyShare(crypto::KeyExchangeGroup)> key_share;  // replaces generate
   // Client only: send exactly this ClientHello message (handshake header included) instead of
   // encoding our own, e.g. the one from RFC 8448. The engine parses it to learn what it offered;
@@ -99,8 +101,8 @@ struct ClientConfig {
   // HelloRetryRequest covers the others.
   std::vector<NamedGroup> key_share_groups = {NamedGroup::x25519};
   std::vector<crypto::SignatureScheme> signature_schemes = default_signature_schemes();
-  std::string server_name;                  // SNI and the name checked in the certificate
-  std::optional<Credentials> credentials;   // sent when the server asks for a certificate
+  std::string server_name;                 // SNI and the name checked in the certificate
+  std::optional<Credentials> credentials;  // sent when the server asks for a certificate
   std::shared_ptr<const CertificateVerifier> verifier;  // required
   KeyLogSink key_log;
   Limits limits;
@@ -143,9 +145,9 @@ class Engine {
   virtual void close() = 0;
 
   virtual bool handshake_complete() const = 0;
-  virtual bool failed() const = 0;          // a fatal alert was sent or received
-  virtual bool peer_closed() const = 0;     // close_notify received
-  virtual bool local_closed() const = 0;    // close_notify sent
+  virtual bool failed() const = 0;             // a fatal alert was sent or received
+  virtual bool peer_closed() const = 0;        // close_notify received
+  virtual bool local_closed() const = 0;       // close_notify sent
   virtual std::string state_name() const = 0;  // "ExpectServerHello", ... for diagnostics
 };
 

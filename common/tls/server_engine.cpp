@@ -55,6 +55,12 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
+std::string to_hex16(std::uint16_t value) {
+  const std::uint8_t bytes[2] = {static_cast<std::uint8_t>(value >> 8),
+                                 static_cast<std::uint8_t>(value)};
+  return "0x" + to_hex(ByteView(bytes, 2));
+}
+
 // What a ClientHello asks for, checked and decoded once.
 struct ClientOffer {
   std::vector<std::uint16_t> suites;
@@ -124,6 +130,14 @@ class ServerEngineImpl final : public ServerEngine {
   // ---------------------------------------------------------------- ClientHello checks
   ClientOffer read_offer(const ClientHello& hello) {
     ClientOffer offer;
+    // RFC 8446 appendix D.5: a ClientHello.legacy_version of 0x0300 (or below) MUST be refused
+    // with protocol_version. Higher values are not used for negotiation (4.2.1); like OpenSSL
+    // 3.0 and tlsfuzzer's test-tls13-legacy-version we accept 0x0301 and up.
+    if (hello.legacy_version < 0x0301) {
+      throw ProtocolError(AlertDescription::protocol_version, "ClientHello legacy_version is " +
+                                                                  to_hex16(hello.legacy_version) +
+                                                                  " (SSL 3.0 or older)");
+    }
     const Extension* versions = find_extension(hello.extensions, ExtensionType::supported_versions);
     // RFC 8446 section 4.2.1: without supported_versions the client offers TLS 1.2 at most.
     if (versions == nullptr || !contains(decode_supported_versions_list(versions->data), kTls13)) {
@@ -153,14 +167,7 @@ class ServerEngineImpl final : public ServerEngine {
     }
     offer.groups = decode_code_point_list(groups->data, "supported_groups");
     offer.shares = decode_client_key_shares(shares->data);
-    for (const KeyShareEntry& share : offer.shares) {
-      // RFC 8446 section 4.2.8: shares only for groups in supported_groups.
-      if (!contains(offer.groups, share.group)) {
-        throw ProtocolError(AlertDescription::illegal_parameter,
-                            "ClientHello key_share for " + group_description(share.group) +
-                                " which supported_groups does not list");
-      }
-    }
+    check_key_share_order(offer);
     if (auto* name = find_extension(hello.extensions, ExtensionType::server_name)) {
       offer.server_name = decode_server_name(name->data);
     }
@@ -174,6 +181,30 @@ class ServerEngineImpl final : public ServerEngine {
                           "pre_shared_key is not the last ClientHello extension");
     }
     return offer;
+  }
+
+  // RFC 8446 section 4.2.8: each KeyShareEntry "MUST correspond to a group offered in the
+  // "supported_groups" extension and MUST appear in the same order"; servers MAY check this
+  // and answer illegal_parameter, which we do (duplicates are refused while decoding).
+  static void check_key_share_order(const ClientOffer& offer) {
+    std::size_t previous = 0;
+    bool first = true;
+    for (const KeyShareEntry& share : offer.shares) {
+      const auto at = std::find(offer.groups.begin(), offer.groups.end(), share.group);
+      if (at == offer.groups.end()) {
+        throw ProtocolError(AlertDescription::illegal_parameter,
+                            "ClientHello key_share for " + group_description(share.group) +
+                                " which supported_groups does not list");
+      }
+      const auto index = static_cast<std::size_t>(at - offer.groups.begin());
+      if (!first && index <= previous) {
+        throw ProtocolError(AlertDescription::illegal_parameter,
+                            "ClientHello key_share lists " + group_description(share.group) +
+                                " out of the supported_groups order");
+      }
+      previous = index;
+      first = false;
+    }
   }
 
   CipherSuite choose_suite(const ClientOffer& offer) const {
@@ -259,11 +290,17 @@ class ServerEngineImpl final : public ServerEngine {
     client_random_ = hello.random;
     transcript_.select_hash(cipher_suite_info(suite).hash);
     transcript_.add(message.encoded);
+    // RFC 8446 section 4.2.10: we never accept 0-RTT, so early data the client sends after this
+    // ClientHello is skipped: with HelloRetryRequest every application_data record up to the
+    // second ClientHello, else every record that does not open under the handshake keys.
+    const bool early_data = find_extension(hello.extensions, ExtensionType::early_data) != nullptr;
     if (share != nullptr) {
       send_server_flight(hello, suite, group, *share);
+      if (early_data) connection_.skip_rejected_early_data(RejectedEarlyData::undecryptable);
       return;
     }
     send_hello_retry_request(std::move(hello), suite, group);
+    if (early_data) connection_.skip_rejected_early_data(RejectedEarlyData::application_data);
   }
 
   void send_hello_retry_request(ClientHello hello, CipherSuite suite, NamedGroup group) {
@@ -290,16 +327,10 @@ class ServerEngineImpl final : public ServerEngine {
   // ---------------------------------------------------------------- second ClientHello
   void handle_second_client_hello(const HandshakeMessage& message,
                                   const ExpectSecondClientHello& retry) {
+    connection_.skip_rejected_early_data(RejectedEarlyData::none);  // 4.2.10: it ends here
     ClientHello hello = decode_client_hello(message.body());
+    check_second_hello_repeats_first(retry.first, hello);
     const ClientOffer offer = read_offer(hello);
-    // RFC 8446 section 4.1.2: the second ClientHello repeats the first, except for key_share,
-    // cookie (and early_data / pre_shared_key, which we do not use).
-    if (hello.random != retry.first.random ||
-        hello.legacy_session_id != retry.first.legacy_session_id ||
-        hello.cipher_suites != retry.first.cipher_suites) {
-      throw ProtocolError(AlertDescription::illegal_parameter,
-                          "second ClientHello changed random, session id or cipher suites");
-    }
     if (choose_suite(offer) != retry.suite) {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "second ClientHello leads to a different cipher suite");
@@ -322,6 +353,53 @@ class ServerEngineImpl final : public ServerEngine {
     scheme_ = choose_signature_scheme(offer);
     transcript_.add(message.encoded);
     send_server_flight(hello, retry.suite, retry.group, offer.shares.front());
+  }
+
+  // RFC 8446 section 4.1.2: the second ClientHello is the first one with only these changes:
+  // key_share replaced by a single share (checked by the caller), early_data removed, cookie
+  // added, pre_shared_key updated (or dropped) and padding added, removed or resized.
+  static void check_second_hello_repeats_first(const ClientHello& first,
+                                               const ClientHello& second) {
+    if (second.random != first.random || second.legacy_session_id != first.legacy_session_id ||
+        second.cipher_suites != first.cipher_suites) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "second ClientHello changed random, session id or cipher suites");
+    }
+    if (second.legacy_version != first.legacy_version ||
+        second.legacy_compression_methods != first.legacy_compression_methods) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "second ClientHello changed legacy_version or compression methods");
+    }
+    // 4.2.10: "A client MUST NOT include the "early_data" extension in its followup ClientHello."
+    if (find_extension(second.extensions, ExtensionType::early_data) != nullptr) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "second ClientHello still offers early_data");
+    }
+    auto may_change = [](std::uint16_t type) {
+      return type == static_cast<std::uint16_t>(ExtensionType::key_share) ||
+             type == static_cast<std::uint16_t>(ExtensionType::cookie) ||
+             type == static_cast<std::uint16_t>(ExtensionType::early_data) ||
+             type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) ||
+             type == kPaddingExtension;
+    };
+    for (const Extension& before : first.extensions) {
+      if (may_change(before.type)) continue;
+      const Extension* after =
+          find_extension(second.extensions, static_cast<ExtensionType>(before.type));
+      if (after == nullptr || after->data != before.data) {
+        throw ProtocolError(AlertDescription::illegal_parameter,
+                            "second ClientHello " +
+                                std::string(after == nullptr ? "drops " : "changes ") +
+                                extension_name(before.type));
+      }
+    }
+    for (const Extension& after : second.extensions) {
+      if (!may_change(after.type) &&
+          find_extension(first.extensions, static_cast<ExtensionType>(after.type)) == nullptr) {
+        throw ProtocolError(AlertDescription::illegal_parameter,
+                            "second ClientHello adds " + extension_name(after.type));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- server flight

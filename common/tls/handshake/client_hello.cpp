@@ -31,9 +31,10 @@ ClientHello decode_client_hello(ByteView body) {
   wire::ByteReader suite_reader(suites, "ClientHello cipher_suites");
   while (!suite_reader.empty()) hello.cipher_suites.push_back(suite_reader.u16("CipherSuite"));
   hello.legacy_compression_methods = to_bytes(reader.vector8(1, 255, "legacy_compression_methods"));
-  // A ClientHello without extensions is a pre-TLS-1.3 client; keep it decodable so the engine
-  // can answer protocol_version rather than decode_error.
-  if (!reader.empty()) hello.extensions = read_extensions(reader, 8, "ClientHello");
+  // A ClientHello without extensions, or with an empty or short extension block (legal up to
+  // TLS 1.2), is a pre-TLS-1.3 client; keep it decodable so the engine can answer
+  // protocol_version (or missing_extension) rather than decode_error.
+  if (!reader.empty()) hello.extensions = read_extensions(reader, 0, "ClientHello");
   reader.expect_end();
   return hello;
 }

@@ -26,6 +26,9 @@ enum class ExtensionType : std::uint16_t {
   key_share = 51,
 };
 
+// padding (RFC 7685): ignored wherever it appears, and free to change in a second ClientHello.
+constexpr std::uint16_t kPaddingExtension = 21;
+
 std::string extension_name(std::uint16_t type);
 
 struct Extension {

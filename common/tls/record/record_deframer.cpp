@@ -26,7 +26,7 @@ void RecordDeframer::feed(ByteView bytes) {
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
-std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_tls10_version) {
+std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_any_tls_version) {
   if (buffered() < kRecordHeaderLength) return std::nullopt;
   const std::uint8_t* header = buffer_.data() + position_;
   const std::uint8_t type = header[0];
@@ -38,10 +38,16 @@ std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_tls
     throw ProtocolError(AlertDescription::unexpected_message,
                         "received a record of " + content_type_name(type));
   }
-  if (version != 0x0303 && !(accept_tls10_version && version == 0x0301)) {
+  // RFC 8446 section 5.1: legacy_record_version "MUST be ignored for all purposes". Before
+  // any keys are in use we ignore it as long as it looks like TLS at all (major version 3):
+  // tlsfuzzer, for one, sends its ClientHello in a record marked 0x0300 (SSL 3.0), and OpenSSL
+  // 3.0 accepts any 0x03XX there. Protected records are always 0x0303; anything else is not
+  // a record of this connection.
+  const bool tls_major = (version >> 8) == 0x03;
+  if (!(version == 0x0303 || (accept_any_tls_version && tls_major))) {
     throw ProtocolError(AlertDescription::protocol_version,
                         "record carries legacy_record_version " + to_hex(ByteView(header + 1, 2)) +
-                            ", expected 0303");
+                            (tls_major ? ", expected 0303" : ", which is not TLS"));
   }
   // RFC 8446 section 5.1/5.2: record_overflow for TLSPlaintext longer than 2^14 and
   // TLSCiphertext longer than 2^14 + 256.

@@ -18,9 +18,10 @@ class RecordDeframer {
  public:
   void feed(ByteView bytes);
   // The next complete record, or nullopt when more bytes are needed. protected_input: the
-  // peer's records are encrypted now (length limit 2^14+256, else 2^14). accept_tls10_version:
-  // the legacy_record_version 0x0301 of an initial ClientHello is acceptable.
-  std::optional<Record> next(bool protected_input, bool accept_tls10_version);
+  // peer's records are encrypted now (length limit 2^14+256, else 2^14).
+  // accept_any_tls_version: any legacy_record_version 0x03XX is acceptable (plaintext records,
+  // RFC 8446 section 5.1: the field is ignored); otherwise only 0x0303.
+  std::optional<Record> next(bool protected_input, bool accept_any_tls_version);
   std::size_t buffered() const { return buffer_.size() - position_; }
 
  private:

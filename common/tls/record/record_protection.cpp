@@ -22,7 +22,8 @@ Bytes RecordProtection::nonce() const {
 
 Bytes RecordProtection::seal(ContentType type, ByteView content) {
   // A zero type would be read back as padding (RFC 8446 5.4); 2^14 is the plaintext limit (5.1).
-  if (static_cast<std::uint8_t>(type) == 0) throw std::invalid_argument("cannot seal content type 0");
+  if (static_cast<std::uint8_t>(type) == 0)
+    throw std::invalid_argument("cannot seal content type 0");
   if (content.size() > kMaxPlaintext) throw std::length_error("record content over 2^14 bytes");
   Bytes inner(content.begin(), content.end());
   inner.push_back(static_cast<std::uint8_t>(type));
@@ -35,6 +36,14 @@ Bytes RecordProtection::seal(ContentType type, ByteView content) {
   crypto::cleanse(inner.data(), inner.size());
   ++sequence_number_;
   return record;
+}
+
+bool RecordProtection::authentic(ByteView header, ByteView ciphertext) const {
+  if (ciphertext.size() < crypto::Aead::kTagLength + 1) return false;
+  Bytes inner(ciphertext.size() - crypto::Aead::kTagLength);
+  const bool opened = aead_.open(nonce(), header, ciphertext, inner);
+  crypto::cleanse(inner.data(), inner.size());
+  return opened;
 }
 
 OpenedRecord RecordProtection::open(ByteView header, ByteView ciphertext) {

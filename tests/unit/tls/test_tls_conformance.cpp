@@ -1,0 +1,728 @@
+// RFC 8446 to the letter, alerts included: what conformance suites (tlsfuzzer's
+// test-tls13-*.py, BoGo) and hostile peers probe. The server is fed crafted ClientHellos and
+// records; the client is fed crafted ServerHellos and an encrypted server flight built here
+// from the key schedule. Each case names the RFC section it checks.
+#include <catch2/catch.hpp>
+
+#include "common/crypto/aead.hpp"
+#include "common/tls/handshake/certificate.hpp"
+#include "common/tls/handshake/certificate_verify.hpp"
+#include "common/tls/handshake/client_hello.hpp"
+#include "common/tls/handshake/encrypted_extensions.hpp"
+#include "common/tls/handshake/finished.hpp"
+#include "common/tls/handshake/handshake_message.hpp"
+#include "common/tls/handshake/key_update.hpp"
+#include "common/tls/handshake/server_hello.hpp"
+#include "common/tls/key_schedule.hpp"
+#include "common/tls/record/record_protection.hpp"
+#include "common/tls/transcript.hpp"
+#include "tests/unit/tls/engine_test_support.hpp"
+
+using namespace sc;
+using namespace sc::tls;
+using namespace sc::tls::testing;
+
+namespace {
+
+constexpr std::uint16_t kX25519 = 0x001d;
+constexpr std::uint16_t kSecp256r1 = 0x0017;
+constexpr std::uint16_t kX448 = 0x001e;
+
+// Every key share of the crafted ClientHellos comes from this scalar, so that our client (with
+// its ClientHello test hook) can finish handshakes it did not compose.
+crypto::KeyShare fixed_share(crypto::KeyExchangeGroup group) {
+  return crypto::KeyShare::from_private_key(group, Bytes(32, 0x42));
+}
+Bytes x25519_public() {
+  return fixed_share(crypto::KeyExchangeGroup::X25519).public_key();
+}
+Bytes p256_public() {
+  return fixed_share(crypto::KeyExchangeGroup::Secp256r1).public_key();
+}
+
+Extension extension(ExtensionType type, Bytes data) {
+  return {static_cast<std::uint16_t>(type), std::move(data)};
+}
+
+// A TLS 1.3 ClientHello the default ECDSA P-256 server accepts in one round trip.
+ClientHello offer() {
+  ClientHello hello;
+  hello.random = Bytes(32, 0x11);
+  hello.legacy_session_id = Bytes(32, 0x22);
+  hello.cipher_suites = {0x1301};
+  hello.extensions = {
+      extension(ExtensionType::server_name, encode_server_name("server.test")),
+      extension(ExtensionType::supported_groups, encode_code_point_list({kX25519, kSecp256r1})),
+      extension(ExtensionType::signature_algorithms, encode_code_point_list({0x0403, 0x0804})),
+      extension(ExtensionType::supported_versions, encode_supported_versions_list({kTls13})),
+      extension(ExtensionType::key_share, encode_client_key_shares({{kX25519, x25519_public()}})),
+  };
+  return hello;
+}
+
+Extension* find(ClientHello& hello, std::uint16_t type) {
+  for (Extension& e : hello.extensions) {
+    if (e.type == type) return &e;
+  }
+  return nullptr;
+}
+// Replaces the extension's data, or appends the extension.
+void set(ClientHello& hello, std::uint16_t type, Bytes data) {
+  if (Extension* e = find(hello, type)) {
+    e->data = std::move(data);
+  } else {
+    hello.extensions.push_back({type, std::move(data)});
+  }
+}
+void set(ClientHello& hello, ExtensionType type, Bytes data) {
+  set(hello, static_cast<std::uint16_t>(type), std::move(data));
+}
+void erase(ClientHello& hello, ExtensionType type) {
+  std::erase_if(hello.extensions,
+                [type](const Extension& e) { return e.type == static_cast<std::uint16_t>(type); });
+}
+
+Bytes record(std::uint8_t type, ByteView content, std::uint16_t version = 0x0303) {
+  Bytes out = {type, static_cast<std::uint8_t>(version >> 8), static_cast<std::uint8_t>(version),
+               static_cast<std::uint8_t>(content.size() >> 8),
+               static_cast<std::uint8_t>(content.size())};
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+Bytes hello_record(const ClientHello& hello, std::uint16_t version = 0x0301) {
+  return record(22, encode_client_hello(hello), version);
+}
+void append(Bytes& to, const Bytes& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
+
+ServerConfig default_server() {
+  return server_config(TestPki::get().server_ecdsa);
+}
+
+struct ServerProbe {
+  std::unique_ptr<ServerEngine> server;
+  Observed observed;
+  Bytes output;
+  std::optional<AlertDescription> alert() const {
+    auto sent = observed.alert_sent();
+    if (!sent) return std::nullopt;
+    return sent->description;
+  }
+  // The server answered with its whole first flight and waits for the client's.
+  bool answered() const { return !alert() && server->state_name() == "ExpectClientFinished"; }
+  bool retried() const { return !alert() && server->state_name() == "ExpectSecondClientHello"; }
+  ServerHello server_hello() const {
+    REQUIRE(output.size() > 9);
+    REQUIRE(output[0] == 22);
+    const std::size_t length = (std::size_t{output[3]} << 8) | output[4];
+    return decode_server_hello(ByteView(output).subspan(9, length - 4));
+  }
+};
+
+ServerProbe probe(const Bytes& wire, ServerConfig config = default_server()) {
+  ServerProbe result{ServerEngine::create(std::move(config)), {}, {}};
+  result.server->receive(wire);
+  result.observed.events = result.server->take_events();
+  result.output = result.server->take_output();
+  return result;
+}
+ServerProbe probe(const ClientHello& hello, ServerConfig config = default_server()) {
+  return probe(hello_record(hello), std::move(config));
+}
+
+// Our client, made to send exactly `hello`, against a server: for handshakes that must finish.
+struct Run {
+  std::unique_ptr<ClientEngine> client;
+  std::unique_ptr<ServerEngine> server;
+  Pump pump;
+};
+Run start(const ClientHello& hello, ServerConfig config = default_server()) {
+  ClientConfig client_cfg = client_config();
+  client_cfg.test_hooks.key_share = fixed_share;
+  client_cfg.test_hooks.client_hello_message = encode_client_hello(hello);
+  return Run{ClientEngine::create(client_cfg), ServerEngine::create(std::move(config)), {}};
+}
+
+}  // namespace
+
+// ================================================================ server: ClientHello
+
+TEST_CASE("server: the baseline crafted ClientHello completes a handshake", "[tls][conformance]") {
+  Run run = start(offer());
+  run.pump.run(*run.client, *run.server);
+  CHECK(run.client->handshake_complete());
+  CHECK(run.server->handshake_complete());
+}
+
+TEST_CASE("server: ClientHello.legacy_version 0x0300 and below is protocol_version (D.5)",
+          "[tls][conformance]") {
+  const std::uint16_t version = GENERATE(0x0300, 0x0000, 0x0200, 0x0002, 0x0100, 0x0103, 0x0001);
+  CAPTURE(version);
+  ClientHello hello = offer();
+  hello.legacy_version = version;
+  ServerProbe result = probe(hello);
+  CHECK(result.alert() == AlertDescription::protocol_version);
+}
+
+TEST_CASE("server: other legacy_version values are not used for negotiation (4.2.1)",
+          "[tls][conformance]") {
+  const std::uint16_t version = GENERATE(0x0301, 0x0302, 0x0304, 0x7F7F);
+  CAPTURE(version);
+  ClientHello hello = offer();
+  hello.legacy_version = version;
+  Run run = start(hello);
+  run.pump.run(*run.client, *run.server);
+  CHECK(run.server->handshake_complete());
+}
+
+TEST_CASE("server: legacy_record_version of plaintext records is ignored (5.1)",
+          "[tls][conformance]") {
+  // tlsfuzzer sends its ClientHello in a record marked 0x0300.
+  const std::uint16_t version = GENERATE(0x0300, 0x0301, 0x0302, 0x0303, 0x0304);
+  CAPTURE(version);
+  CHECK(probe(hello_record(offer(), version)).answered());
+}
+
+TEST_CASE("server: a record that is not TLS at all is refused", "[tls][conformance]") {
+  CHECK(probe(hello_record(offer(), 0x0203)).alert() == AlertDescription::protocol_version);
+  // "GET / HTTP/1.1": content type 'G' is not a TLS record.
+  CHECK(probe(to_bytes(as_bytes("GET / HTTP/1.1\r\n\r\n"))).alert() ==
+        AlertDescription::unexpected_message);
+}
+
+TEST_CASE("server: supported_versions decides the version (4.2.1)", "[tls][conformance]") {
+  ClientHello hello = offer();
+  SECTION("absent: TLS 1.2 at most, protocol_version") {
+    erase(hello, ExtensionType::supported_versions);
+    CHECK(probe(hello).alert() == AlertDescription::protocol_version);
+  }
+  SECTION("without 0x0304: protocol_version") {
+    set(hello, ExtensionType::supported_versions, encode_supported_versions_list({0x0303, 0x0302}));
+    CHECK(probe(hello).alert() == AlertDescription::protocol_version);
+  }
+  SECTION("GREASE and future versions around 0x0304 are ignored") {
+    set(hello, ExtensionType::supported_versions,
+        encode_supported_versions_list({0x3A3A, 0x0305, kTls13, 0x0303}));
+    CHECK(probe(hello).answered());
+  }
+  SECTION("a TLS 1.2 ClientHello without any extension: protocol_version") {
+    hello.extensions.clear();
+    hello.legacy_session_id.clear();
+    hello.cipher_suites = {0xC02B, 0x009C, 0x00FF};
+    CHECK(probe(hello).alert() == AlertDescription::protocol_version);
+  }
+}
+
+TEST_CASE("server: two extensions of one type are illegal_parameter (4.2)", "[tls][conformance]") {
+  ClientHello hello = offer();
+  SECTION("supported_groups twice") {
+    hello.extensions.push_back(
+        extension(ExtensionType::supported_groups, encode_code_point_list({kX25519})));
+  }
+  SECTION("an unknown extension twice") {
+    hello.extensions.push_back({0x7777, {}});
+    hello.extensions.push_back({0x7777, {1}});
+  }
+  CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+}
+
+TEST_CASE("server: GREASE and unknown values are ignored everywhere (4.1.2, RFC 8701)",
+          "[tls][conformance]") {
+  ClientHello hello = offer();
+  hello.cipher_suites = {0x0A0A, 0x00FF, 0xC02B, 0x1301};
+  set(hello, ExtensionType::supported_groups,
+      encode_code_point_list({0x1A1A, kX25519, kSecp256r1}));
+  set(hello, ExtensionType::key_share,
+      encode_client_key_shares({{0x1A1A, Bytes{0}}, {kX25519, x25519_public()}}));
+  set(hello, ExtensionType::signature_algorithms,
+      encode_code_point_list({0x2A2A, 0x0401, 0x0201, 0x0403}));
+  hello.extensions.insert(hello.extensions.begin(), {0x3A3A, {}});
+  hello.extensions.push_back({0x4A4A, Bytes{0}});
+  hello.extensions.push_back({kPaddingExtension, Bytes(200, 0)});  // padding (RFC 7685)
+  hello.extensions.push_back(
+      extension(ExtensionType::signature_algorithms_cert, encode_code_point_list({0x0401})));
+  ServerProbe result = probe(hello);
+  REQUIRE(result.answered());
+  const ServerHello server_hello = result.server_hello();
+  CHECK(server_hello.cipher_suite == 0x1301);
+  const Extension* share = find_extension(server_hello.extensions, ExtensionType::key_share);
+  REQUIRE(share != nullptr);
+  CHECK(decode_server_key_share(share->data).group == kX25519);
+}
+
+TEST_CASE("server: cipher suites (4.1.2)", "[tls][conformance]") {
+  ClientHello hello = offer();
+  SECTION("none in common: handshake_failure") {
+    hello.cipher_suites = {0x1304, 0x1305, 0xC02B, 0x00FF};
+    CHECK(probe(hello).alert() == AlertDescription::handshake_failure);
+  }
+  SECTION("an empty list violates cipher_suites<2..2^16-2>: decode_error") {
+    // RFC 8446 section 6: decode_error is "a field out of the specified range"; the vector's
+    // minimum length is part of the syntax, so this is decoding, not negotiation.
+    hello.cipher_suites.clear();
+    CHECK(probe(hello).alert() == AlertDescription::decode_error);
+  }
+}
+
+TEST_CASE("server: key_share entries (4.2.8)", "[tls][conformance]") {
+  ClientHello hello = offer();
+  SECTION("for a group supported_groups does not list: illegal_parameter") {
+    set(hello, ExtensionType::supported_groups, encode_code_point_list({kSecp256r1}));
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
+  SECTION("out of the supported_groups order: illegal_parameter") {
+    set(hello, ExtensionType::key_share,
+        encode_client_key_shares({{kSecp256r1, p256_public()}, {kX25519, x25519_public()}}));
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
+  SECTION("a non-contiguous subset in order is fine") {
+    set(hello, ExtensionType::supported_groups,
+        encode_code_point_list({kX448, kX25519, 0x0018, kSecp256r1}));
+    set(hello, ExtensionType::key_share,
+        encode_client_key_shares({{kX448, Bytes(56, 9)}, {kSecp256r1, p256_public()}}));
+    CHECK(probe(hello).answered());
+  }
+  SECTION("two entries for one group: illegal_parameter") {
+    set(hello, ExtensionType::key_share,
+        encode_client_key_shares({{kX25519, x25519_public()}, {kX25519, x25519_public()}}));
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
+  SECTION("no share we can use but a common group: HelloRetryRequest") {
+    set(hello, ExtensionType::supported_groups, encode_code_point_list({kX448, kSecp256r1}));
+    set(hello, ExtensionType::key_share, encode_client_key_shares({{kX448, Bytes(56, 9)}}));
+    ServerProbe result = probe(hello);
+    REQUIRE(result.retried());
+    const ServerHello retry = result.server_hello();
+    CHECK(retry.is_hello_retry_request());
+    CHECK(retry.legacy_session_id_echo == hello.legacy_session_id);
+    const Extension* selected = find_extension(retry.extensions, ExtensionType::key_share);
+    REQUIRE(selected != nullptr);
+    CHECK(decode_hello_retry_key_share(selected->data) == kSecp256r1);
+  }
+  SECTION("an empty client_shares vector: HelloRetryRequest") {
+    set(hello, ExtensionType::key_share, encode_client_key_shares({}));
+    CHECK(probe(hello).retried());
+  }
+  SECTION("no common group: handshake_failure") {
+    set(hello, ExtensionType::supported_groups, encode_code_point_list({kX448, 0x0100}));
+    set(hello, ExtensionType::key_share, encode_client_key_shares({{kX448, Bytes(56, 9)}}));
+    CHECK(probe(hello).alert() == AlertDescription::handshake_failure);
+  }
+  SECTION("supported_groups without key_share: missing_extension (9.2)") {
+    erase(hello, ExtensionType::key_share);
+    CHECK(probe(hello).alert() == AlertDescription::missing_extension);
+  }
+}
+
+TEST_CASE("server: invalid public values are illegal_parameter (4.2.8.1, 4.2.8.2)",
+          "[tls][conformance]") {
+  ClientHello hello = offer();
+  Bytes share;
+  std::uint16_t group = kX25519;
+  SECTION("X25519 share of 31 bytes") {
+    share = Bytes(31, 9);
+  }
+  SECTION("X25519 share of 33 bytes") {
+    share = Bytes(33, 9);
+  }
+  SECTION("X25519 share giving an all-zero secret") {
+    share = Bytes(32, 0);
+  }
+  SECTION("P-256 point not on the curve") {
+    group = kSecp256r1;
+    share = Bytes(65, 0x11);
+    share[0] = 0x04;
+  }
+  SECTION("P-256 point in compressed form") {
+    group = kSecp256r1;
+    share = p256_public();
+    share.resize(33);
+    share[0] = 0x02;
+  }
+  SECTION("P-256 point at infinity") {
+    group = kSecp256r1;
+    share = Bytes{0x00};
+  }
+  SECTION("P-256 share of the wrong length") {
+    group = kSecp256r1;
+    share = p256_public();
+    share.pop_back();
+  }
+  CAPTURE(group);
+  set(hello, ExtensionType::supported_groups, encode_code_point_list({group}));
+  set(hello, ExtensionType::key_share, encode_client_key_shares({{group, share}}));
+  CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+}
+
+TEST_CASE("server: signature_algorithms is required for certificate auth (4.2.3, 9.2)",
+          "[tls][conformance]") {
+  ClientHello hello = offer();
+  erase(hello, ExtensionType::signature_algorithms);
+  CHECK(probe(hello).alert() == AlertDescription::missing_extension);
+  // Only schemes our key cannot make: handshake_failure.
+  set(hello, ExtensionType::signature_algorithms, encode_code_point_list({0x0401, 0x0503}));
+  CHECK(probe(hello).alert() == AlertDescription::handshake_failure);
+}
+
+TEST_CASE("server: compression methods must be exactly [null] (4.1.2)", "[tls][conformance]") {
+  ClientHello hello = offer();
+  SECTION("[1, 0]") {
+    hello.legacy_compression_methods = {1, 0};
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
+  SECTION("[0, 1]") {
+    hello.legacy_compression_methods = {0, 1};
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
+  SECTION("empty") {
+    hello.legacy_compression_methods.clear();
+    CHECK(probe(hello).alert() == AlertDescription::decode_error);
+  }
+}
+
+TEST_CASE("server: legacy_session_id is echoed, and with it the compatibility CCS (4.1.3, D.4)",
+          "[tls][conformance]") {
+  ClientHello hello = offer();
+  SECTION("32 bytes") {
+    ServerProbe result = probe(hello);
+    REQUIRE(result.answered());
+    CHECK(result.server_hello().legacy_session_id_echo == hello.legacy_session_id);
+    const std::size_t first = 5 + ((std::size_t{result.output[3]} << 8) | result.output[4]);
+    CHECK(Bytes(result.output.begin() + static_cast<std::ptrdiff_t>(first),
+                result.output.begin() + static_cast<std::ptrdiff_t>(first) + 6) ==
+          Bytes{20, 3, 3, 0, 1, 1});
+  }
+  SECTION("empty: no CCS") {
+    hello.legacy_session_id.clear();
+    ServerProbe result = probe(hello);
+    REQUIRE(result.answered());
+    CHECK(result.server_hello().legacy_session_id_echo.empty());
+    const std::size_t first = 5 + ((std::size_t{result.output[3]} << 8) | result.output[4]);
+    CHECK(result.output[first] == 23);
+  }
+}
+
+TEST_CASE("server: PSK offers are ignored, with a full handshake (4.2.9, 4.2.11)",
+          "[tls][conformance]") {
+  ClientHello hello = offer();
+  set(hello, ExtensionType::psk_key_exchange_modes, Bytes{2, 1, 0});
+  // PskIdentity: identity<1..2^16-1>, obfuscated_ticket_age; binders<33..2^16-1>.
+  Bytes psk = {0, 10, 0, 4, 'i', 'd', 'n', 't', 0, 0, 0, 7, 0, 33, 32};
+  psk.resize(psk.size() + 32, 0xB1);
+  SECTION("pre_shared_key last: ignored") {
+    set(hello, ExtensionType::pre_shared_key, psk);
+    Run run = start(hello);
+    run.pump.run(*run.client, *run.server);
+    CHECK(run.server->handshake_complete());
+    ServerProbe result = probe(hello);
+    REQUIRE(result.answered());
+    CHECK(find_extension(result.server_hello().extensions, ExtensionType::pre_shared_key) ==
+          nullptr);
+  }
+  SECTION("pre_shared_key not last: illegal_parameter") {
+    hello.extensions.insert(hello.extensions.begin(),
+                            extension(ExtensionType::pre_shared_key, psk));
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
+}
+
+// ================================================================ server: rejected 0-RTT
+
+namespace {
+
+Bytes psk_extension_data() {
+  Bytes psk = {0, 10, 0, 4, 'i', 'd', 'n', 't', 0, 0, 0, 7, 0, 33, 32};
+  psk.resize(psk.size() + 32, 0xB1);
+  return psk;
+}
+
+// A resumption attempt with 0-RTT, as tlsfuzzer's test-tls13-0rtt-garbage sends it.
+ClientHello early_data_offer() {
+  ClientHello hello = offer();
+  set(hello, ExtensionType::early_data, {});
+  set(hello, ExtensionType::psk_key_exchange_modes, Bytes{1, 1});
+  set(hello, ExtensionType::pre_shared_key, psk_extension_data());
+  return hello;
+}
+
+Bytes fake_early_data(std::size_t size, std::uint8_t fill) {
+  return record(23, Bytes(size, fill));
+}
+
+Bytes secret_from_log(const std::vector<std::string>& log, const std::string& label) {
+  for (const std::string& line : log) {
+    if (line.rfind(label + " ", 0) == 0) return from_hex(line.substr(line.rfind(' ') + 1));
+  }
+  FAIL("no " << label << " in the key log");
+  return {};
+}
+
+TrafficKeys aes128_keys(ByteView secret) {
+  return derive_traffic_keys(crypto::AeadAlgorithm::Aes128Gcm, crypto::HashAlgorithm::Sha256,
+                             secret);
+}
+
+// The protected records of `wire` opened with `keys` from sequence number 0 (plaintext records
+// are skipped).
+std::vector<OpenedRecord> open_records(const Bytes& wire, const TrafficKeys& keys) {
+  RecordProtection protection(crypto::AeadAlgorithm::Aes128Gcm, keys);
+  std::vector<OpenedRecord> opened;
+  std::size_t at = 0;
+  while (at + 5 <= wire.size()) {
+    const std::size_t length = (std::size_t{wire[at + 3]} << 8) | wire[at + 4];
+    if (wire[at] == 23) {
+      opened.push_back(
+          protection.open(ByteView(wire).subspan(at, 5), ByteView(wire).subspan(at + 5, length)));
+    }
+    at += 5 + length;
+  }
+  return opened;
+}
+
+}  // namespace
+
+TEST_CASE("server: rejected early data is skipped after a 1-RTT answer (4.2.10)",
+          "[tls][conformance]") {
+  ClientHello hello = early_data_offer();
+  hello.legacy_session_id.clear();  // our client then sends no CCS of its own
+  auto server_log = std::make_shared<std::vector<std::string>>();
+  ServerConfig config = default_server();
+  config.key_log = [server_log](const std::string& line) { server_log->push_back(line); };
+  Run run = start(hello, config);
+  Bytes first = run.client->take_output();
+  append(first, fake_early_data(8192, 0xE1));
+  append(first, Bytes{20, 3, 3, 0, 1, 1});  // a CCS between early data records
+  append(first, fake_early_data(8192, 0xE2));
+  run.server->receive(first);
+  run.pump.collect(*run.client, *run.server);
+  REQUIRE_FALSE(run.pump.server.alert_sent().has_value());
+  REQUIRE(run.server->state_name() == "ExpectClientFinished");
+  const Bytes flight = run.server->take_output();
+  run.client->receive(flight);
+  run.pump.run(*run.client, *run.server);
+  CHECK(run.client->handshake_complete());
+  CHECK(run.server->handshake_complete());
+  // The server did not accept 0-RTT: no early_data in EncryptedExtensions.
+  const auto opened = open_records(
+      flight, aes128_keys(secret_from_log(*server_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET")));
+  REQUIRE_FALSE(opened.empty());
+  REQUIRE(opened.front().type == ContentType::handshake);
+  REQUIRE(opened.front().content.size() > 4);
+  REQUIRE(opened.front().content[0] ==
+          static_cast<std::uint8_t>(HandshakeType::encrypted_extensions));
+  const std::size_t ee_length = (std::size_t{opened.front().content[1]} << 16) |
+                                (std::size_t{opened.front().content[2]} << 8) |
+                                opened.front().content[3];
+  const EncryptedExtensions extensions =
+      decode_encrypted_extensions(ByteView(opened.front().content).subspan(4, ee_length));
+  CHECK(find_extension(extensions.extensions, ExtensionType::early_data) == nullptr);
+}
+
+TEST_CASE("server: more early data than the limit is unexpected_message (4.2.10, 4.6.1)",
+          "[tls][conformance]") {
+  Bytes wire = hello_record(early_data_offer());
+  append(wire, fake_early_data(16384, 0xE1));
+  ServerProbe fits = probe(wire);
+  CHECK(fits.answered());
+  append(wire, fake_early_data(64, 0xE2));
+  ServerProbe over = probe(wire);
+  CHECK(over.alert() == AlertDescription::unexpected_message);
+}
+
+TEST_CASE("server: skipping ends at the first record that opens (4.2.10)", "[tls][conformance]") {
+  // tlsfuzzer: "undecryptable record later in handshake together with early_data".
+  auto client_log = std::make_shared<std::vector<std::string>>();
+  ClientConfig client_cfg = client_config();
+  client_cfg.test_hooks.key_share = fixed_share;
+  client_cfg.test_hooks.client_hello_message = encode_client_hello(early_data_offer());
+  client_cfg.key_log = [client_log](const std::string& line) { client_log->push_back(line); };
+  auto client = ClientEngine::create(client_cfg);
+  auto server = ServerEngine::create(default_server());
+  Bytes wire = client->take_output();
+  append(wire, fake_early_data(100, 0xE1));
+  server->receive(wire);
+  client->receive(server->take_output());
+  REQUIRE(client->handshake_complete());
+  // The first 16 bytes of a Finished, protected with the client's handshake keys: it opens.
+  RecordProtection protection(
+      crypto::AeadAlgorithm::Aes128Gcm,
+      aes128_keys(secret_from_log(*client_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET")));
+  Bytes fragment = {20, 0, 0, 32};
+  fragment.resize(16, 0xF1);
+  server->receive(protection.seal(ContentType::handshake, fragment));
+  REQUIRE(server->take_events().empty());
+  server->receive(fake_early_data(64, 0xE2));
+  Observed observed{server->take_events()};
+  REQUIRE(observed.alert_sent().has_value());
+  CHECK(observed.alert_sent()->description == AlertDescription::bad_record_mac);
+}
+
+TEST_CASE("server: after HelloRetryRequest early data is skipped up to ClientHello 2 (4.2.10)",
+          "[tls][conformance]") {
+  ServerConfig config = default_server();
+  config.groups = {NamedGroup::secp256r1};
+  Run run = start(early_data_offer(), config);
+  Bytes first = run.client->take_output();
+  // (Our client sends its compatibility CCS before ClientHello 2: one CCS is all a client may
+  // send, D.4.)
+  append(first, fake_early_data(16384, 0xE1));
+  run.server->receive(first);
+  run.pump.collect(*run.client, *run.server);
+  REQUIRE_FALSE(run.pump.server.alert_sent().has_value());
+  REQUIRE(run.server->state_name() == "ExpectSecondClientHello");
+  // Our client drops early_data from ClientHello 2 and keeps pre_shared_key last; the server
+  // would refuse either mistake with illegal_parameter.
+  run.client->receive(run.server->take_output());
+  run.pump.run(*run.client, *run.server);
+  if (run.pump.server.alert_sent()) FAIL(run.pump.server.alert_sent()->reason);
+  if (run.pump.client.alert_sent()) FAIL(run.pump.client.alert_sent()->reason);
+  CHECK(run.client->handshake_complete());
+  CHECK(run.server->handshake_complete());
+}
+
+TEST_CASE("server: early data after ClientHello 2 is bad_record_mac (4.2.10)",
+          "[tls][conformance]") {
+  ServerConfig config = default_server();
+  config.groups = {NamedGroup::secp256r1};
+  Run run = start(early_data_offer(), config);
+  run.server->receive(run.client->take_output());
+  run.client->receive(run.server->take_output());
+  run.server->receive(run.client->take_output());  // ClientHello 2
+  REQUIRE(run.server->state_name() == "ExpectClientFinished");
+  run.server->receive(fake_early_data(64, 0xE2));
+  Observed observed{run.server->take_events()};
+  REQUIRE(observed.alert_sent().has_value());
+  CHECK(observed.alert_sent()->description == AlertDescription::bad_record_mac);
+}
+
+TEST_CASE("server: without early_data offered nothing is skipped", "[tls][conformance]") {
+  SECTION("after the ServerHello: bad_record_mac") {
+    Bytes wire = hello_record(offer());
+    append(wire, fake_early_data(64, 0xE1));
+    CHECK(probe(wire).alert() == AlertDescription::bad_record_mac);
+  }
+  SECTION("after a HelloRetryRequest: unexpected_message") {
+    ServerConfig config = default_server();
+    config.groups = {NamedGroup::secp256r1};
+    Bytes wire = hello_record(offer());
+    append(wire, fake_early_data(64, 0xE1));
+    CHECK(probe(wire, config).alert() == AlertDescription::unexpected_message);
+  }
+}
+
+// ================================================================ server: HelloRetryRequest
+
+namespace {
+
+struct Retried {
+  std::unique_ptr<ServerEngine> server;
+  ClientHello second;  // the first, answered as 4.1.2 says
+};
+
+// Sends `first` to a server that only takes secp256r1 and prepares the proper ClientHello 2.
+Retried retried(const ClientHello& first) {
+  ServerConfig config = default_server();
+  config.groups = {NamedGroup::secp256r1};
+  ServerProbe result = probe(first, config);
+  REQUIRE(result.retried());
+  const ServerHello retry = result.server_hello();
+  Retried out{std::move(result.server), first};
+  set(out.second, ExtensionType::key_share,
+      encode_client_key_shares({{kSecp256r1, p256_public()}}));
+  const Extension* cookie = find_extension(retry.extensions, ExtensionType::cookie);
+  if (cookie != nullptr) set(out.second, ExtensionType::cookie, cookie->data);
+  erase(out.second, ExtensionType::early_data);
+  return out;
+}
+
+std::optional<AlertDescription> send_second(Retried& retry) {
+  retry.server->receive(Bytes{20, 3, 3, 0, 1, 1});  // CCS between the hellos is fine
+  retry.server->receive(hello_record(retry.second, 0x0303));
+  Observed observed{retry.server->take_events()};
+  if (auto sent = observed.alert_sent()) return sent->description;
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("server: ClientHello 2 may change only what 4.1.2 allows", "[tls][conformance]") {
+  ClientHello first = offer();
+  set(first, kPaddingExtension, Bytes(10, 0));
+  set(first, ExtensionType::early_data, {});
+  Retried retry = retried(first);
+  SECTION("the proper answer") {
+    CHECK_FALSE(send_second(retry).has_value());
+    CHECK(retry.server->state_name() == "ExpectClientFinished");
+  }
+  SECTION("padding resized and extensions in another order are fine") {
+    set(retry.second, kPaddingExtension, Bytes(100, 0));
+    std::reverse(retry.second.extensions.begin(), retry.second.extensions.end());
+    CHECK_FALSE(send_second(retry).has_value());
+  }
+  SECTION("padding removed is fine") {
+    std::erase_if(retry.second.extensions,
+                  [](const Extension& e) { return e.type == kPaddingExtension; });
+    CHECK_FALSE(send_second(retry).has_value());
+  }
+  SECTION("early_data kept: illegal_parameter") {
+    set(retry.second, ExtensionType::early_data, {});
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("supported_groups changed: illegal_parameter") {
+    set(retry.second, ExtensionType::supported_groups, encode_code_point_list({kSecp256r1}));
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("signature_algorithms changed: illegal_parameter") {
+    set(retry.second, ExtensionType::signature_algorithms, encode_code_point_list({0x0403}));
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("server_name dropped: illegal_parameter") {
+    erase(retry.second, ExtensionType::server_name);
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("an extension added: illegal_parameter") {
+    retry.second.extensions.push_back({0x7777, {}});
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("legacy_version changed: illegal_parameter") {
+    retry.second.legacy_version = 0x0301;
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("cipher suites changed: illegal_parameter") {
+    retry.second.cipher_suites = {0x1301, 0x1302};
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("supported_versions dropped: illegal_parameter") {
+    erase(retry.second, ExtensionType::supported_versions);
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+}
+
+TEST_CASE("server: ClientHello 2 must carry exactly the requested share, never a second HRR",
+          "[tls][conformance]") {
+  Retried retry = retried(offer());
+  SECTION("still the old share: illegal_parameter") {
+    set(retry.second, ExtensionType::key_share,
+        encode_client_key_shares({{kX25519, x25519_public()}}));
+  }
+  SECTION("no share at all: illegal_parameter") {
+    set(retry.second, ExtensionType::key_share, encode_client_key_shares({}));
+  }
+  SECTION("the requested share and another: illegal_parameter") {
+    set(retry.second, ExtensionType::key_share,
+        encode_client_key_shares({{kX25519, x25519_public()}, {kSecp256r1, p256_public()}}));
+  }
+  CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  // Nothing but the alert went out: no second HelloRetryRequest.
+  CHECK(retry.server->take_output() == Bytes{21, 3, 3, 0, 2, 2, 47});
+}
+
+TEST_CASE("server: a second ClientHello after a ServerHello is unexpected_message",
+          "[tls][conformance]") {
+  Bytes wire = hello_record(offer());
+  append(wire, hello_record(offer(), 0x0303));
+  // The second ClientHello shares the ServerHello's record boundary rule: it arrives in a
+  // plaintext record after the handshake keys are in use.
+  CHECK(probe(wire).alert() == AlertDescription::unexpected_message);
+}
