@@ -180,6 +180,13 @@ class ServerEngineImpl final : public ServerEngine {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "pre_shared_key is not the last ClientHello extension");
     }
+    if (find_extension(hello.extensions, ExtensionType::pre_shared_key) != nullptr &&
+        find_extension(hello.extensions, ExtensionType::psk_key_exchange_modes) == nullptr) {
+      // RFC 8446 sections 4.2.9 and 9.2: pre_shared_key without psk_key_exchange_modes is
+      // missing_extension, even though we would ignore the PSK.
+      throw ProtocolError(AlertDescription::missing_extension,
+                          "ClientHello offers pre_shared_key without psk_key_exchange_modes");
+    }
     return offer;
   }
 

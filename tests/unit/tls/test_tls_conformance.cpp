@@ -6,6 +6,7 @@
 
 #include "common/crypto/aead.hpp"
 #include "common/tls/handshake/certificate.hpp"
+#include "common/tls/handshake/certificate_request.hpp"
 #include "common/tls/handshake/certificate_verify.hpp"
 #include "common/tls/handshake/client_hello.hpp"
 #include "common/tls/handshake/encrypted_extensions.hpp"
@@ -420,6 +421,14 @@ TEST_CASE("server: PSK offers are ignored, with a full handshake (4.2.9, 4.2.11)
     CHECK(find_extension(result.server_hello().extensions, ExtensionType::pre_shared_key) ==
           nullptr);
   }
+  SECTION("pre_shared_key without psk_key_exchange_modes: missing_extension (4.2.9)") {
+    erase(hello, ExtensionType::psk_key_exchange_modes);
+    set(hello, ExtensionType::pre_shared_key, psk);
+    CHECK(probe(hello).alert() == AlertDescription::missing_extension);
+  }
+  SECTION("psk_key_exchange_modes alone is ignored") {
+    CHECK(probe(hello).answered());
+  }
   SECTION("pre_shared_key not last: illegal_parameter") {
     hello.extensions.insert(hello.extensions.begin(),
                             extension(ExtensionType::pre_shared_key, psk));
@@ -725,4 +734,725 @@ TEST_CASE("server: a second ClientHello after a ServerHello is unexpected_messag
   // The second ClientHello shares the ServerHello's record boundary rule: it arrives in a
   // plaintext record after the handshake keys are in use.
   CHECK(probe(wire).alert() == AlertDescription::unexpected_message);
+}
+
+// ================================================================ records
+
+namespace {
+
+// A connected pair (TLS_AES_128_GCM_SHA256) and the client's application write keys, so that
+// records the client never would send can be forged under them.
+struct Established {
+  std::unique_ptr<ClientEngine> client;
+  std::unique_ptr<ServerEngine> server;
+  Pump pump;
+  TrafficKeys client_keys;
+  std::uint64_t sequence = 0;
+
+  // A protected record holding exactly `inner` (content || type || padding).
+  Bytes protect(ByteView inner, std::uint16_t version = 0x0303) {
+    crypto::Aead aead(crypto::AeadAlgorithm::Aes128Gcm, client_keys.key);
+    Bytes nonce(client_keys.iv.begin(), client_keys.iv.end());
+    for (std::size_t i = 0; i < 8; ++i) {
+      nonce[nonce.size() - 1 - i] ^= static_cast<std::uint8_t>(sequence >> (8 * i));
+    }
+    ++sequence;
+    const std::size_t length = inner.size() + crypto::Aead::kTagLength;
+    Bytes out = {23, static_cast<std::uint8_t>(version >> 8), static_cast<std::uint8_t>(version),
+                 static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
+    const Bytes sealed = aead.seal(nonce, out, inner);
+    append(out, sealed);
+    return out;
+  }
+  Bytes protect(ByteView content, ContentType type) {
+    Bytes inner = to_bytes(content);
+    inner.push_back(static_cast<std::uint8_t>(type));
+    return protect(inner);
+  }
+  std::optional<AlertDescription> server_alert() {
+    pump.collect(*client, *server);
+    auto sent = pump.server.alert_sent();
+    if (!sent) return std::nullopt;
+    return sent->description;
+  }
+};
+
+Established established() {
+  auto log = std::make_shared<std::vector<std::string>>();
+  ClientConfig client_cfg = client_config();
+  client_cfg.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
+  client_cfg.key_log = [log](const std::string& line) { log->push_back(line); };
+  Established pair{
+      ClientEngine::create(client_cfg), ServerEngine::create(default_server()), {}, {}};
+  pair.pump.run(*pair.client, *pair.server);
+  REQUIRE(pair.client->handshake_complete());
+  REQUIRE(pair.server->handshake_complete());
+  pair.client_keys = aes128_keys(secret_from_log(*log, "CLIENT_TRAFFIC_SECRET_0"));
+  return pair;
+}
+
+}  // namespace
+
+TEST_CASE("records: forged records the server accepts", "[tls][conformance]") {
+  Established pair = established();
+  SECTION("2^14 bytes of content: the largest inner plaintext (5.4)") {
+    pair.server->receive(
+        pair.protect(Bytes(std::size_t{1} << 14, 'a'), ContentType::application_data));
+    CHECK_FALSE(pair.server_alert().has_value());
+    CHECK(pair.pump.server.application_data().size() == std::size_t{1} << 14);
+  }
+  SECTION("zero-length application data (5.1), then data") {
+    pair.server->receive(pair.protect({}, ContentType::application_data));
+    pair.server->receive(pair.protect(as_bytes("x"), ContentType::application_data));
+    CHECK_FALSE(pair.server_alert().has_value());
+    CHECK(pair.pump.server.application_data() == Bytes{'x'});
+  }
+  SECTION("padding after the content type (5.4)") {
+    Bytes inner = {'h', 'i', 23};
+    inner.resize(inner.size() + 500, 0);
+    pair.server->receive(pair.protect(inner));
+    CHECK_FALSE(pair.server_alert().has_value());
+    CHECK(pair.pump.server.application_data() == Bytes{'h', 'i'});
+  }
+  SECTION("a handshake message fragmented over records (5.1)") {
+    const Bytes update = encode_key_update(KeyUpdate{false});
+    pair.server->receive(pair.protect(ByteView(update).first(2), ContentType::handshake));
+    pair.server->receive(pair.protect(ByteView(update).subspan(2), ContentType::handshake));
+    CHECK_FALSE(pair.server_alert().has_value());
+    CHECK(pair.pump.server.has<KeyUpdated>());
+  }
+}
+
+TEST_CASE("records: forged records the server refuses, and with which alert",
+          "[tls][conformance]") {
+  Established pair = established();
+  std::optional<AlertDescription> expected;
+  SECTION("inner plaintext of 2^14 + 2 bytes: record_overflow (5.4)") {
+    Bytes inner(std::size_t{1} << 14, 'a');
+    inner.push_back(23);
+    inner.push_back(0);
+    pair.server->receive(pair.protect(inner));
+    expected = AlertDescription::record_overflow;
+  }
+  SECTION("ciphertext over 2^14 + 256: record_overflow (5.2)") {
+    pair.server->receive(Bytes{23, 3, 3, 0x41, 0x01});
+    expected = AlertDescription::record_overflow;
+  }
+  SECTION("zero-length handshake content: unexpected_message (5.1)") {
+    pair.server->receive(pair.protect({}, ContentType::handshake));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("zero-length alert content: unexpected_message (5.1)") {
+    pair.server->receive(pair.protect({}, ContentType::alert));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("an alert of three bytes: decode_error (5.1, 6)") {
+    pair.server->receive(pair.protect(Bytes{1, 0, 0}, ContentType::alert));
+    expected = AlertDescription::decode_error;
+  }
+  SECTION("only padding, no content type: unexpected_message (5.4)") {
+    pair.server->receive(pair.protect(Bytes(20, 0)));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("an unknown inner content type: unexpected_message (5)") {
+    pair.server->receive(pair.protect(Bytes{1}, static_cast<ContentType>(24)));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("change_cipher_spec inside protection: unexpected_message (5)") {
+    pair.server->receive(pair.protect(Bytes{1}, ContentType::change_cipher_spec));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("application data interleaved in a fragmented handshake message (5.1)") {
+    const Bytes update = encode_key_update(KeyUpdate{false});
+    pair.server->receive(pair.protect(ByteView(update).first(2), ContentType::handshake));
+    pair.server->receive(pair.protect(as_bytes("x"), ContentType::application_data));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("an alert interleaved in a fragmented handshake message (5.1)") {
+    const Bytes update = encode_key_update(KeyUpdate{false});
+    pair.server->receive(pair.protect(ByteView(update).first(2), ContentType::handshake));
+    pair.server->receive(pair.protect(Bytes{1, 90}, ContentType::alert));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("a change_cipher_spec after the handshake: unexpected_message (5)") {
+    pair.server->receive(Bytes{20, 3, 3, 0, 1, 1});
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("an unprotected alert after the handshake: unexpected_message (5)") {
+    pair.server->receive(Bytes{21, 3, 3, 0, 2, 2, 40});
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("an unprotected handshake record after the handshake: unexpected_message (5)") {
+    pair.server->receive(record(22, encode_key_update(KeyUpdate{false})));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("a bad tag: bad_record_mac (5.2)") {
+    Bytes forged = pair.protect(as_bytes("data"), ContentType::application_data);
+    forged.back() ^= 1;
+    pair.server->receive(forged);
+    expected = AlertDescription::bad_record_mac;
+  }
+  SECTION("a record too short for a tag: bad_record_mac (5.2)") {
+    pair.server->receive(Bytes{23, 3, 3, 0, 5, 1, 2, 3, 4, 5});
+    expected = AlertDescription::bad_record_mac;
+  }
+  SECTION("a protected record not marked 0x0303 (5.2)") {
+    pair.server->receive(pair.protect(Bytes{'x', 23}, 0x0301));
+    expected = AlertDescription::protocol_version;
+  }
+  SECTION("KeyUpdate with request_update 2: illegal_parameter (4.6.3)") {
+    Bytes update = encode_key_update(KeyUpdate{false});
+    update.back() = 2;
+    pair.server->receive(pair.protect(update, ContentType::handshake));
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("KeyUpdate of two bytes: decode_error (4.6.3)") {
+    const Bytes update = {24, 0, 0, 2, 0, 0};
+    pair.server->receive(pair.protect(update, ContentType::handshake));
+    expected = AlertDescription::decode_error;
+  }
+  SECTION("KeyUpdate not at a record boundary: unexpected_message (5.1)") {
+    Bytes updates = encode_key_update(KeyUpdate{false});
+    append(updates, encode_key_update(KeyUpdate{false}));
+    pair.server->receive(pair.protect(updates, ContentType::handshake));
+    expected = AlertDescription::unexpected_message;
+  }
+  SECTION("a handshake message the server never expects after the handshake") {
+    pair.server->receive(
+        pair.protect(Bytes{4, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0}, ContentType::handshake));
+    expected = AlertDescription::unexpected_message;
+  }
+  REQUIRE(expected.has_value());
+  CHECK(pair.server_alert() == expected);
+  CHECK(pair.server->failed());
+}
+
+TEST_CASE("records: before and during the handshake", "[tls][conformance]") {
+  SECTION("a zero-length handshake record: unexpected_message (5.1)") {
+    CHECK(probe(record(22, {})).alert() == AlertDescription::unexpected_message);
+  }
+  SECTION("a zero-length alert record: unexpected_message (5.1)") {
+    CHECK(probe(record(21, {})).alert() == AlertDescription::unexpected_message);
+  }
+  SECTION("a plaintext record over 2^14: record_overflow (5.1)") {
+    CHECK(probe(Bytes{22, 3, 1, 0x40, 0x01}).alert() == AlertDescription::record_overflow);
+  }
+  SECTION("application data before any keys: unexpected_message (5)") {
+    CHECK(probe(record(23, Bytes{1, 2, 3})).alert() == AlertDescription::unexpected_message);
+  }
+  SECTION("a ClientHello fragmented over records, one byte each (5.1)") {
+    const Bytes message = encode_client_hello(offer());
+    Bytes wire;
+    for (std::uint8_t byte : message) append(wire, record(22, Bytes{byte}));
+    CHECK(probe(wire).answered());
+  }
+  SECTION("a ClientHello and the start of another message in one record (5.1)") {
+    // The ServerHello changes the server's read keys: the ClientHello's record must end there.
+    Bytes message = encode_client_hello(offer());
+    message.push_back(20);
+    CHECK(probe(record(22, message)).alert() == AlertDescription::unexpected_message);
+  }
+  SECTION("a ClientHello interleaved with a CCS (5.1)") {
+    const Bytes message = encode_client_hello(offer());
+    Bytes wire = record(22, ByteView(message).first(10));
+    append(wire, Bytes{20, 3, 3, 0, 1, 1});
+    append(wire, record(22, ByteView(message).subspan(10)));
+    CHECK(probe(wire).alert() == AlertDescription::unexpected_message);
+  }
+  SECTION("a CCS before the ClientHello: unexpected_message (5)") {
+    CHECK(probe(Bytes{20, 3, 1, 0, 1, 1}).alert() == AlertDescription::unexpected_message);
+  }
+  SECTION("a CCS of value 2 or of two bytes: unexpected_message (5)") {
+    Bytes wire = hello_record(offer());
+    append(wire, GENERATE(Bytes{20, 3, 3, 0, 1, 2}, Bytes{20, 3, 3, 0, 2, 1, 1}));
+    CHECK(probe(wire).alert() == AlertDescription::unexpected_message);
+  }
+  SECTION("a CCS after the ClientHello is dropped (5, D.4)") {
+    Bytes wire = hello_record(offer());
+    append(wire, Bytes{20, 3, 3, 0, 1, 1});
+    CHECK(probe(wire).answered());
+  }
+  SECTION("a plaintext alert from a client that failed on our ServerHello is reported") {
+    Bytes wire = hello_record(offer());
+    append(wire, Bytes{21, 3, 3, 0, 2, 2, 47});
+    ServerProbe result = probe(wire);
+    REQUIRE(result.observed.has<AlertReceived>());
+    CHECK(result.observed.all<AlertReceived>()[0].description ==
+          AlertDescription::illegal_parameter);
+    CHECK(result.server->failed());
+  }
+}
+
+// ================================================================ client
+
+namespace {
+
+// The first ClientHello our client queued (a single record).
+ClientHello queued_hello(const Bytes& wire) {
+  REQUIRE(wire.size() > 9);
+  return decode_client_hello(ByteView(wire).subspan(9));
+}
+
+Extension tls13_selected() {
+  return extension(ExtensionType::supported_versions, encode_selected_version(kTls13));
+}
+
+Bytes server_hello_record(const ClientHello& hello, std::uint16_t suite, Extensions extensions,
+                          bool retry = false) {
+  ServerHello server_hello;
+  server_hello.random = retry ? to_bytes(hello_retry_request_random()) : Bytes(32, 0x5A);
+  server_hello.legacy_session_id_echo = hello.legacy_session_id;
+  server_hello.cipher_suite = suite;
+  server_hello.extensions = std::move(extensions);
+  return record(22, encode_server_hello(server_hello));
+}
+
+std::optional<AlertDescription> client_alert(ClientEngine& client) {
+  Observed observed{client.take_events()};
+  if (auto sent = observed.alert_sent()) return sent->description;
+  return std::nullopt;
+}
+
+// A server written out by hand from the key schedule: it answers our client's x25519
+// ClientHello with TLS_AES_128_GCM_SHA256, then the encrypted flight built from these parts.
+struct ScriptedServer {
+  Extensions encrypted_extensions;
+  std::optional<Bytes> certificate_request;  // a whole message, sent after EncryptedExtensions
+  std::uint16_t verify_algorithm = 0x0403;
+  bool corrupt_signature = false;
+  bool corrupt_finished = false;
+
+  Transcript transcript;
+  std::optional<KeySchedule> schedule;
+
+  Bytes answer(const Bytes& client_wire) {
+    const ClientHello hello = queued_hello(client_wire);
+    transcript.select_hash(crypto::HashAlgorithm::Sha256);
+    transcript.add(ByteView(client_wire).subspan(5));
+    const crypto::KeyShare own = crypto::KeyShare::generate(crypto::KeyExchangeGroup::X25519);
+    const Extension* shares = find_extension(hello.extensions, ExtensionType::key_share);
+    REQUIRE(shares != nullptr);
+    const auto client_shares = decode_client_key_shares(shares->data);
+    REQUIRE(client_shares.front().group == kX25519);
+    const auto shared = own.derive(client_shares.front().key_exchange);
+    REQUIRE(shared.has_value());
+
+    const Bytes server_hello = encode_server_hello(ServerHello{
+        kTls12,
+        Bytes(32, 0x5A),
+        hello.legacy_session_id,
+        0x1301,
+        0,
+        {tls13_selected(), extension(ExtensionType::key_share,
+                                     encode_server_key_share({kX25519, own.public_key()}))}});
+    transcript.add(server_hello);
+    Bytes out = record(22, server_hello);
+    schedule.emplace(crypto::HashAlgorithm::Sha256);
+    schedule->derive_handshake_secrets(*shared, transcript.current_hash());
+    RecordProtection protection(crypto::AeadAlgorithm::Aes128Gcm,
+                                aes128_keys(schedule->server_handshake_traffic_secret()));
+    auto send = [&](const Bytes& message) {
+      transcript.add(message);
+      append(out, protection.seal(ContentType::handshake, message));
+    };
+    send(encode_encrypted_extensions(EncryptedExtensions{encrypted_extensions}));
+    if (certificate_request) send(*certificate_request);
+    Certificate certificate;
+    certificate.certificate_list.push_back({TestPki::get().server_ecdsa.der(), {}});
+    send(encode_certificate(certificate));
+    CertificateVerify verify;
+    verify.algorithm = verify_algorithm;
+    verify.signature = TestPki::get().server_ecdsa.key->sign(
+        crypto::SignatureScheme::ecdsa_secp256r1_sha256,
+        certificate_verify_content(true, transcript.current_hash()));
+    if (corrupt_signature) verify.signature[verify.signature.size() / 2] ^= 1;
+    send(encode_certificate_verify(verify));
+    Bytes verify_data =
+        compute_finished(crypto::HashAlgorithm::Sha256, schedule->server_handshake_traffic_secret(),
+                         transcript.current_hash());
+    if (corrupt_finished) verify_data[0] ^= 1;
+    send(encode_finished(Finished{verify_data}));
+    schedule->derive_application_secrets(transcript.current_hash());
+    return out;
+  }
+
+  // A handshake message after the handshake, under the server's application keys.
+  Bytes post_handshake(const Bytes& message) {
+    if (!application_write) {
+      application_write = std::make_unique<RecordProtection>(
+          crypto::AeadAlgorithm::Aes128Gcm,
+          aes128_keys(schedule->server_application_traffic_secret()));
+    }
+    return application_write->seal(ContentType::handshake, message);
+  }
+  std::unique_ptr<RecordProtection> application_write;
+};
+
+// Our client (x25519 share, TLS_AES_128_GCM_SHA256) against the scripted server.
+std::optional<AlertDescription> run_scripted(ScriptedServer& script,
+                                             std::unique_ptr<ClientEngine>* keep = nullptr) {
+  ClientConfig config = client_config();
+  config.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
+  auto client = ClientEngine::create(config);
+  client->receive(script.answer(client->take_output()));
+  auto alert = client_alert(*client);
+  if (keep != nullptr) *keep = std::move(client);
+  return alert;
+}
+
+}  // namespace
+
+TEST_CASE("client: the scripted server's flight is accepted", "[tls][conformance]") {
+  ScriptedServer script;
+  std::unique_ptr<ClientEngine> client;
+  CHECK_FALSE(run_scripted(script, &client).has_value());
+  CHECK(client->handshake_complete());
+}
+
+TEST_CASE("client: ServerHello checks (4.1.3, 4.2.1, 4.2.8)", "[tls][conformance]") {
+  auto client = ClientEngine::create(client_config());
+  const ClientHello hello = queued_hello(client->take_output());
+  const Extension x25519_share = extension(
+      ExtensionType::key_share,
+      encode_server_key_share(
+          {kX25519, crypto::KeyShare::generate(crypto::KeyExchangeGroup::X25519).public_key()}));
+  Bytes wire;
+  AlertDescription expected{};
+  SECTION("a suite we did not offer: illegal_parameter") {
+    wire = server_hello_record(hello, 0x1304, {tls13_selected(), x25519_share});
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("a share for a group we did not offer: illegal_parameter") {
+    wire = server_hello_record(
+        hello, 0x1301,
+        {tls13_selected(),
+         extension(ExtensionType::key_share, encode_server_key_share({kX448, Bytes(56, 7)}))});
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("TLS 1.2 with the downgrade sentinel: illegal_parameter") {
+    ServerHello server_hello;
+    server_hello.random = Bytes(32, 0x5A);
+    const Bytes sentinel = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, GENERATE(0x01, 0x00)};
+    std::copy(sentinel.begin(), sentinel.end(), server_hello.random.begin() + 24);
+    server_hello.legacy_session_id_echo = hello.legacy_session_id;
+    server_hello.cipher_suite = 0xC02B;
+    wire = record(22, encode_server_hello(server_hello));
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("TLS 1.2 without the sentinel: protocol_version") {
+    wire = server_hello_record(hello, 0xC02B, {});
+    expected = AlertDescription::protocol_version;
+  }
+  SECTION("supported_versions selecting TLS 1.2: illegal_parameter") {
+    wire = server_hello_record(
+        hello, 0x1301,
+        {extension(ExtensionType::supported_versions, encode_selected_version(kTls12)),
+         x25519_share});
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("legacy_session_id_echo that is not ours: illegal_parameter") {
+    ClientHello other = hello;
+    other.legacy_session_id[0] ^= 1;
+    wire = server_hello_record(other, 0x1301, {tls13_selected(), x25519_share});
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("compression method 1: illegal_parameter") {
+    ServerHello server_hello{kTls12,
+                             Bytes(32, 0x5A),
+                             hello.legacy_session_id,
+                             0x1301,
+                             1,
+                             {tls13_selected(), x25519_share}};
+    wire = record(22, encode_server_hello(server_hello));
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("an extension we did not offer: unsupported_extension (4.2)") {
+    wire = server_hello_record(
+        hello, 0x1301,
+        {tls13_selected(), x25519_share, extension(ExtensionType::pre_shared_key, Bytes{0, 0})});
+    expected = AlertDescription::unsupported_extension;
+  }
+  SECTION("an offered extension not allowed in ServerHello: illegal_parameter (4.2)") {
+    wire = server_hello_record(
+        hello, 0x1301,
+        {tls13_selected(), x25519_share,
+         extension(ExtensionType::supported_groups, encode_code_point_list({kX25519}))});
+    expected = AlertDescription::illegal_parameter;
+  }
+  SECTION("no key_share: missing_extension") {
+    wire = server_hello_record(hello, 0x1301, {tls13_selected()});
+    expected = AlertDescription::missing_extension;
+  }
+  client->receive(wire);
+  CHECK(client_alert(*client) == expected);
+}
+
+TEST_CASE("client: HelloRetryRequest checks (4.1.4)", "[tls][conformance]") {
+  auto client = ClientEngine::create(client_config());
+  const ClientHello hello = queued_hello(client->take_output());
+  auto retry_for = [&](std::uint16_t group) {
+    return extension(ExtensionType::key_share, encode_hello_retry_key_share(group));
+  };
+  SECTION("an HRR that would not change the ClientHello: illegal_parameter") {
+    client->receive(server_hello_record(hello, 0x1301, {tls13_selected()}, true));
+    CHECK(client_alert(*client) == AlertDescription::illegal_parameter);
+  }
+  SECTION("an HRR for a group we did not offer: illegal_parameter") {
+    client->receive(server_hello_record(hello, 0x1301, {tls13_selected(), retry_for(kX448)}, true));
+    CHECK(client_alert(*client) == AlertDescription::illegal_parameter);
+  }
+  SECTION("an HRR for a suite we did not offer: illegal_parameter") {
+    client->receive(
+        server_hello_record(hello, 0x1304, {tls13_selected(), retry_for(kSecp256r1)}, true));
+    CHECK(client_alert(*client) == AlertDescription::illegal_parameter);
+  }
+  SECTION("after the HRR") {
+    const Bytes retry =
+        server_hello_record(hello, 0x1301, {tls13_selected(), retry_for(kSecp256r1)}, true);
+    client->receive(retry);
+    REQUIRE_FALSE(client_alert(*client).has_value());
+    const Bytes flight = client->take_output();
+    REQUIRE(flight.size() > 6 + 9);
+    // ClientHello 2 (after the compatibility CCS): one P-256 share, nothing else changed.
+    ClientHello second = decode_client_hello(ByteView(flight).subspan(6 + 9));
+    const Extension* share = find_extension(second.extensions, ExtensionType::key_share);
+    REQUIRE(share != nullptr);
+    const auto shares = decode_client_key_shares(share->data);
+    REQUIRE(shares.size() == 1);
+    CHECK(shares.front().group == kSecp256r1);
+    CHECK(second.random == hello.random);
+    CHECK(second.legacy_session_id == hello.legacy_session_id);
+    CHECK(second.cipher_suites == hello.cipher_suites);
+
+    SECTION("a second HRR: unexpected_message") {
+      client->receive(retry);
+      CHECK(client_alert(*client) == AlertDescription::unexpected_message);
+    }
+    SECTION("a ServerHello share for a group other than the HRR's: illegal_parameter") {
+      client->receive(server_hello_record(
+          hello, 0x1301,
+          {tls13_selected(),
+           extension(
+               ExtensionType::key_share,
+               encode_server_key_share(
+                   {kX25519,
+                    crypto::KeyShare::generate(crypto::KeyExchangeGroup::X25519).public_key()}))}));
+      CHECK(client_alert(*client) == AlertDescription::illegal_parameter);
+    }
+    SECTION("a ServerHello with another suite than the HRR's: illegal_parameter") {
+      client->receive(server_hello_record(
+          hello, 0x1302,
+          {tls13_selected(),
+           extension(ExtensionType::key_share,
+                     encode_server_key_share({kSecp256r1, crypto::KeyShare::generate(
+                                                              crypto::KeyExchangeGroup::Secp256r1)
+                                                              .public_key()}))}));
+      CHECK(client_alert(*client) == AlertDescription::illegal_parameter);
+    }
+  }
+}
+
+TEST_CASE("client: EncryptedExtensions may carry only what 4.2 allows", "[tls][conformance]") {
+  ScriptedServer script;
+  SECTION("nothing at all, or server_name acknowledged: accepted") {
+    if (GENERATE(false, true)) {
+      script.encrypted_extensions.push_back(extension(ExtensionType::server_name, {}));
+    }
+    CHECK_FALSE(run_scripted(script).has_value());
+  }
+  SECTION("key_share: illegal_parameter") {
+    script.encrypted_extensions.push_back(
+        extension(ExtensionType::key_share, encode_server_key_share({kX25519, x25519_public()})));
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("supported_versions: illegal_parameter") {
+    script.encrypted_extensions.push_back(tls13_selected());
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("signature_algorithms: illegal_parameter") {
+    script.encrypted_extensions.push_back(
+        extension(ExtensionType::signature_algorithms, encode_code_point_list({0x0403})));
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("an extension we never offered: unsupported_extension") {
+    script.encrypted_extensions.push_back({16, Bytes{0, 3, 2, 'h', '2'}});  // ALPN
+    CHECK(run_scripted(script) == AlertDescription::unsupported_extension);
+  }
+  SECTION("early_data we never offered: unsupported_extension") {
+    script.encrypted_extensions.push_back(extension(ExtensionType::early_data, {}));
+    CHECK(run_scripted(script) == AlertDescription::unsupported_extension);
+  }
+}
+
+TEST_CASE("client: CertificateVerify and Finished (4.4.3, 4.4.4)", "[tls][conformance]") {
+  ScriptedServer script;
+  SECTION("rsa_pkcs1 schemes are not allowed in TLS 1.3: illegal_parameter") {
+    script.verify_algorithm = GENERATE(0x0401, 0x0501, 0x0601, 0x0201);
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("a scheme we did not offer: illegal_parameter") {
+    script.verify_algorithm = GENERATE(0x0807, 0x0603, 0x0806);
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("a scheme the certificate key cannot make: illegal_parameter") {
+    script.verify_algorithm = 0x0804;
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("an ECDSA scheme for another curve than the key's: illegal_parameter") {
+    script.verify_algorithm = 0x0503;  // offered, but the certificate key is P-256
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("a signature that does not verify: decrypt_error") {
+    script.corrupt_signature = true;
+    CHECK(run_scripted(script) == AlertDescription::decrypt_error);
+  }
+  SECTION("a Finished that does not match: decrypt_error") {
+    script.corrupt_finished = true;
+    CHECK(run_scripted(script) == AlertDescription::decrypt_error);
+  }
+}
+
+TEST_CASE("client: CertificateRequest during the handshake (4.3.2)", "[tls][conformance]") {
+  ScriptedServer script;
+  const Bytes schemes = encode_code_point_list({0x0403});
+  auto request = [&](Bytes context, bool with_schemes) {
+    CertificateRequest message;
+    message.certificate_request_context = std::move(context);
+    if (with_schemes) {
+      message.extensions.push_back(extension(ExtensionType::signature_algorithms, schemes));
+    } else {
+      message.extensions.push_back({0x7777, {}});
+    }
+    return encode_certificate_request(message);
+  };
+  SECTION("an empty context: accepted, the client answers without a certificate") {
+    script.certificate_request = request({}, true);
+    std::unique_ptr<ClientEngine> client;
+    CHECK_FALSE(run_scripted(script, &client).has_value());
+    CHECK(client->handshake_complete());
+  }
+  SECTION("a non-empty context: illegal_parameter") {
+    script.certificate_request = request({7}, true);
+    CHECK(run_scripted(script) == AlertDescription::illegal_parameter);
+  }
+  SECTION("without signature_algorithms: missing_extension") {
+    script.certificate_request = request({}, false);
+    CHECK(run_scripted(script) == AlertDescription::missing_extension);
+  }
+}
+
+TEST_CASE("client: messages after the handshake (4.6)", "[tls][conformance]") {
+  ScriptedServer script;
+  std::unique_ptr<ClientEngine> client;
+  REQUIRE_FALSE(run_scripted(script, &client).has_value());
+  REQUIRE(client->handshake_complete());
+  SECTION("NewSessionTickets are tolerated") {
+    // ticket_lifetime, ticket_age_add, ticket_nonce<0..255>, ticket<1..2^16-1>, extensions.
+    const Bytes body = {0, 0, 0x1C, 0x20, 1, 2, 3, 4, 1, 0, 0, 3, 'a', 'b', 'c', 0, 0};
+    Bytes message = {4, 0, 0, static_cast<std::uint8_t>(body.size())};
+    append(message, body);
+    Bytes tickets = script.post_handshake(message);
+    append(tickets, script.post_handshake(message));  // OpenSSL sends two
+    client->receive(tickets);
+    CHECK_FALSE(client_alert(*client).has_value());
+    CHECK_FALSE(client->failed());
+  }
+  SECTION("a post-handshake CertificateRequest we never allowed: unexpected_message (4.6.2)") {
+    Bytes body = {1, 0x42};
+    const Bytes schemes = encode_code_point_list({0x0403});
+    const std::size_t length = 4 + schemes.size();
+    append(body, Bytes{0, static_cast<std::uint8_t>(length), 0, 13, 0,
+                       static_cast<std::uint8_t>(schemes.size())});
+    append(body, schemes);
+    Bytes message = {13, 0, 0, static_cast<std::uint8_t>(body.size())};
+    append(message, body);
+    client->receive(script.post_handshake(message));
+    CHECK(client_alert(*client) == AlertDescription::unexpected_message);
+  }
+}
+
+// ================================================================ server: the client's flight
+
+namespace {
+
+// The server after its flight, and the client's handshake keys to forge the client's flight.
+struct AwaitingClientFlight {
+  std::unique_ptr<ServerEngine> server;
+  std::unique_ptr<RecordProtection> client_write;
+  std::optional<AlertDescription> alert_after(const Bytes& message) {
+    server->receive(client_write->seal(ContentType::handshake, message));
+    Observed observed{server->take_events()};
+    if (auto sent = observed.alert_sent()) return sent->description;
+    return std::nullopt;
+  }
+};
+
+AwaitingClientFlight awaiting_client_flight(ServerConfig config = default_server()) {
+  auto log = std::make_shared<std::vector<std::string>>();
+  ClientConfig client_cfg = client_config();
+  client_cfg.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
+  client_cfg.key_log = [log](const std::string& line) { log->push_back(line); };
+  auto client = ClientEngine::create(client_cfg);
+  AwaitingClientFlight out{ServerEngine::create(std::move(config)), nullptr};
+  out.server->receive(client->take_output());
+  client->receive(out.server->take_output());
+  REQUIRE(client->handshake_complete());
+  (void)client->take_output();  // its real flight is dropped
+  out.client_write = std::make_unique<RecordProtection>(
+      crypto::AeadAlgorithm::Aes128Gcm,
+      aes128_keys(secret_from_log(*log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET")));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
+  SECTION("a Finished that does not match: decrypt_error (4.4.4)") {
+    AwaitingClientFlight flight = awaiting_client_flight();
+    CHECK(flight.alert_after(encode_finished(Finished{Bytes(32, 0x0F)})) ==
+          AlertDescription::decrypt_error);
+  }
+  SECTION("a Finished of the wrong length: decode_error (4.4.4)") {
+    AwaitingClientFlight flight = awaiting_client_flight();
+    CHECK(flight.alert_after(Bytes{20, 0, 0, 2, 0, 0}) == AlertDescription::decode_error);
+  }
+  SECTION("a Certificate we did not ask for: unexpected_message (4.4.2)") {
+    AwaitingClientFlight flight = awaiting_client_flight();
+    CHECK(flight.alert_after(encode_certificate(Certificate{})) ==
+          AlertDescription::unexpected_message);
+  }
+  SECTION("EndOfEarlyData after 0-RTT was never accepted: unexpected_message (4.5)") {
+    AwaitingClientFlight flight = awaiting_client_flight();
+    CHECK(flight.alert_after(Bytes{5, 0, 0, 0}) == AlertDescription::unexpected_message);
+  }
+  SECTION("application data before the client Finished: unexpected_message") {
+    AwaitingClientFlight flight = awaiting_client_flight();
+    flight.server->receive(flight.client_write->seal(ContentType::application_data, Bytes{1}));
+    Observed observed{flight.server->take_events()};
+    REQUIRE(observed.alert_sent().has_value());
+    CHECK(observed.alert_sent()->description == AlertDescription::unexpected_message);
+  }
+  SECTION("with a CertificateRequest: Finished instead of Certificate: unexpected_message") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    CHECK(flight.alert_after(encode_finished(Finished{Bytes(32, 0x0F)})) ==
+          AlertDescription::unexpected_message);
+  }
+  SECTION("with a CertificateRequest: a certificate_request_context we never sent") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    Certificate certificate;
+    certificate.certificate_request_context = {1};
+    CHECK(flight.alert_after(encode_certificate(certificate)) ==
+          AlertDescription::illegal_parameter);
+  }
+  SECTION("with a required certificate, an empty one: certificate_required (4.4.2.4)") {
+    ServerConfig config = default_server();
+    config.require_client_certificate = true;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    CHECK(flight.alert_after(encode_certificate(Certificate{})) ==
+          AlertDescription::certificate_required);
+  }
 }
