@@ -113,8 +113,12 @@ void Connection::process_record(Record& record) {
     process_content(type, std::move(record.fragment));
     return;
   }
-  if (type == ContentType::alert && !handshake_complete_ && record.fragment.size() == 2) {
-    // A peer that failed before deriving keys can only send its alert in the clear.
+  if (type == ContentType::alert && !is_client_ && !peer_record_opened_ &&
+      record.fragment.size() == 2) {
+    // A client that failed on our ServerHello has no keys yet and can only send its alert in
+    // the clear. Once one of its protected records has opened it has keys, and (RFC 8446
+    // section 5) an unprotected record is unexpected_message; OpenSSL 3.0 draws the same line.
+    // A server always protects what follows its ServerHello.
     process_alert(record.fragment);
     return;
   }
@@ -124,6 +128,7 @@ void Connection::process_record(Record& record) {
                             " record received after keys were agreed");
   }
   OpenedRecord opened = read_.protection->open(record.header, record.fragment);
+  peer_record_opened_ = true;
   if (opened.type == ContentType::change_cipher_spec) {
     throw ProtocolError(AlertDescription::unexpected_message,
                         "change_cipher_spec received inside a protected record");

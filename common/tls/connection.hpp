@@ -95,6 +95,7 @@ class Connection {
   bool peer_closed_ = false;
   bool local_closed_ = false;
   bool change_cipher_spec_allowed_ = false;
+  bool peer_record_opened_ = false;  // a protected record of the peer has authenticated
   bool change_cipher_spec_sent_ = false;
   std::size_t change_cipher_spec_received_ = 0;
   std::size_t warning_alerts_ = 0;

@@ -1406,6 +1406,33 @@ AwaitingClientFlight awaiting_client_flight(ServerConfig config = default_server
 
 }  // namespace
 
+TEST_CASE("unprotected alerts once the peer has keys are unexpected_message (5)",
+          "[tls][conformance]") {
+  SECTION("server, after a protected record of the client opened") {
+    AwaitingClientFlight flight = awaiting_client_flight();
+    const Bytes update = encode_key_update(KeyUpdate{false});
+    flight.server->receive(
+        flight.client_write->seal(ContentType::handshake, ByteView(update).first(2)));
+    REQUIRE(flight.server->take_events().empty());
+    flight.server->receive(Bytes{21, 3, 3, 0, 2, 2, 40});
+    Observed observed{flight.server->take_events()};
+    REQUIRE(observed.alert_sent().has_value());
+    CHECK(observed.alert_sent()->description == AlertDescription::unexpected_message);
+  }
+  SECTION("client, after the ServerHello") {
+    ScriptedServer script;
+    ClientConfig config = client_config();
+    config.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
+    auto client = ClientEngine::create(config);
+    Bytes flight = script.answer(client->take_output());
+    const std::size_t server_hello = 5 + ((std::size_t{flight[3]} << 8) | flight[4]);
+    flight.resize(server_hello);
+    append(flight, Bytes{21, 3, 3, 0, 2, 2, 40});
+    client->receive(flight);
+    CHECK(client_alert(*client) == AlertDescription::unexpected_message);
+  }
+}
+
 TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   SECTION("a Finished that does not match: decrypt_error (4.4.4)") {
     AwaitingClientFlight flight = awaiting_client_flight();
