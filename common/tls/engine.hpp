@@ -115,6 +115,10 @@ struct ServerConfig {
   std::vector<crypto::SignatureScheme> signature_schemes = default_signature_schemes();
   bool prefer_own_order = true;  // choose by our preference (else the client's)
   Credentials credentials;       // required
+  // Send a cookie in HelloRetryRequest (RFC 8446 section 4.2.2) and require its echo. The
+  // engine keeps the first ClientHello anyway, so it is off by default, as in OpenSSL 3.0's
+  // stateful servers; tlsfuzzer's HRR scripts expect no cookie unless run with --cookie.
+  bool hello_retry_cookie = false;
   bool request_client_certificate = false;
   bool require_client_certificate = false;  // certificate_required if the client sends none
   std::shared_ptr<const CertificateVerifier> verifier;  // required if client certs requested

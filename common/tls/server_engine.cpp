@@ -321,8 +321,11 @@ class ServerEngineImpl final : public ServerEngine {
                   encode_selected_version(kTls13));
     add_extension(retry.extensions, ExtensionType::key_share,
                   encode_hello_retry_key_share(static_cast<std::uint16_t>(group)));
-    Bytes cookie = fresh_random(config_.test_hooks, 16);
-    add_extension(retry.extensions, ExtensionType::cookie, encode_cookie(cookie));
+    Bytes cookie;
+    if (config_.hello_retry_cookie) {
+      cookie = fresh_random(config_.test_hooks, 16);
+      add_extension(retry.extensions, ExtensionType::cookie, encode_cookie(cookie));
+    }
     const Bytes message = encode_server_hello(retry);
     transcript_.add(message);
     connection_.send_handshake(message);
@@ -342,11 +345,17 @@ class ServerEngineImpl final : public ServerEngine {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "second ClientHello leads to a different cipher suite");
     }
-    if (!offer.cookie) {
+    if (retry.cookie.empty()) {
+      // RFC 8446 section 4.1.2: a cookie is added only "if one was provided in the
+      // HelloRetryRequest".
+      if (offer.cookie) {
+        throw ProtocolError(AlertDescription::illegal_parameter,
+                            "second ClientHello carries a cookie we never sent");
+      }
+    } else if (!offer.cookie) {
       throw ProtocolError(AlertDescription::missing_extension,
                           "second ClientHello does not echo the HelloRetryRequest cookie");
-    }
-    if (!crypto::equal_constant_time(*offer.cookie, retry.cookie)) {
+    } else if (!crypto::equal_constant_time(*offer.cookie, retry.cookie)) {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "second ClientHello echoes a different cookie");
     }

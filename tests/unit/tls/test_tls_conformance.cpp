@@ -708,6 +708,39 @@ TEST_CASE("server: ClientHello 2 may change only what 4.1.2 allows", "[tls][conf
   }
 }
 
+TEST_CASE("server: the HelloRetryRequest and its cookie (4.1.4, 4.2.2)", "[tls][conformance]") {
+  ServerConfig config = default_server();
+  config.groups = {NamedGroup::secp256r1};
+  SECTION("by default: supported_versions and key_share only, as tlsfuzzer expects") {
+    ServerProbe result = probe(offer(), config);
+    REQUIRE(result.retried());
+    std::vector<std::uint16_t> types;
+    for (const Extension& e : result.server_hello().extensions) types.push_back(e.type);
+    CHECK(types == std::vector<std::uint16_t>{43, 51});
+    Retried retry = retried(offer());
+    set(retry.second, ExtensionType::cookie, encode_cookie(Bytes(16, 0xC0)));
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("with hello_retry_cookie: a cookie the second ClientHello must echo") {
+    config.hello_retry_cookie = true;
+    ServerProbe result = probe(offer(), config);
+    REQUIRE(result.retried());
+    const ServerHello retry = result.server_hello();
+    const Extension* cookie = find_extension(retry.extensions, ExtensionType::cookie);
+    REQUIRE(cookie != nullptr);
+    CHECK(decode_cookie(cookie->data).size() == 16);
+  }
+  SECTION("our client against either server completes the handshake") {
+    config.hello_retry_cookie = GENERATE(false, true);
+    auto client = ClientEngine::create(client_config());
+    auto server = ServerEngine::create(config);
+    Pump pump;
+    pump.run(*client, *server);
+    CHECK(client->handshake_complete());
+    CHECK(server->handshake_complete());
+  }
+}
+
 TEST_CASE("server: ClientHello 2 must carry exactly the requested share, never a second HRR",
           "[tls][conformance]") {
   Retried retry = retried(offer());

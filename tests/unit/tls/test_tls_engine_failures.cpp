@@ -495,6 +495,7 @@ TEST_CASE("random bytes in random chunks never escape the engines as exceptions"
 TEST_CASE("the second ClientHello must answer the HelloRetryRequest", "[tls][engine][negative]") {
   ServerConfig server_cfg = server_config(TestPki::get().server_ecdsa);
   server_cfg.groups = {NamedGroup::secp256r1};
+  server_cfg.hello_retry_cookie = true;
   auto client = ClientEngine::create(client_config());
   auto server = ServerEngine::create(server_cfg);
   server->receive(client->take_output());
