@@ -143,6 +143,12 @@ void Connection::process_content(ContentType type, Bytes content) {
                         content_type_name(static_cast<std::uint8_t>(type)) +
                             " record interleaved with a fragmented handshake message");
   }
+  if (type == ContentType::application_data && !handshake_complete_) {
+    // Before our side has the peer's Finished there is no application data, not even an empty
+    // record (tlsfuzzer's test-tls13-zero-length-data expects unexpected_message).
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "application data received before the handshake completed");
+  }
   if (content.empty()) {
     // RFC 8446 section 5.1: zero-length Handshake or Alert fragments MUST NOT be sent.
     if (type != ContentType::application_data) {
@@ -166,10 +172,6 @@ void Connection::process_content(ContentType type, Bytes content) {
       process_alert(content);
       return;
     case ContentType::application_data:
-      if (!handshake_complete_) {
-        throw ProtocolError(AlertDescription::unexpected_message,
-                            "application data received before the handshake completed");
-      }
       key_updates_without_data_ = 0;
       events_.push_back(ApplicationData{std::move(content)});
       return;

@@ -1492,6 +1492,14 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
     REQUIRE(observed.alert_sent().has_value());
     CHECK(observed.alert_sent()->description == AlertDescription::unexpected_message);
   }
+  SECTION("zero-length application data before the client Finished: unexpected_message") {
+    // tlsfuzzer's test-tls13-zero-length-data: "zero-length app data during handshake".
+    AwaitingClientFlight flight = awaiting_client_flight();
+    flight.server->receive(flight.client_write->seal(ContentType::application_data, Bytes{}));
+    Observed observed{flight.server->take_events()};
+    REQUIRE(observed.alert_sent().has_value());
+    CHECK(observed.alert_sent()->description == AlertDescription::unexpected_message);
+  }
   SECTION("with a CertificateRequest: Finished instead of Certificate: unexpected_message") {
     ServerConfig config = default_server();
     config.request_client_certificate = true;
