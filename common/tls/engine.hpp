@@ -68,8 +68,11 @@ struct Credentials {
 
 // Caps against abuse; every violation is a fatal alert.
 struct Limits {
-  std::size_t max_handshake_message = 64 * 1024;       // bytes of one handshake message
-  std::size_t max_buffered_handshake = 128 * 1024;     // bytes buffered before handshake done
+  // Bytes of one handshake message. A ClientHello may be 131396 bytes (all its vectors at
+  // their RFC 8446 maximum; OpenSSL 3.0's CLIENT_HELLO_MAX_LENGTH), and tlsfuzzer's
+  // test-tls13-signature-algorithms sends one of about 65.6 KB with 32717 schemes.
+  std::size_t max_handshake_message = 132 * 1024;
+  std::size_t max_buffered_handshake = 256 * 1024;     // bytes buffered before handshake done
   std::size_t max_warning_alerts = 4;                  // non-close warning alerts tolerated
   std::size_t max_change_cipher_spec = 1;              // dummy CCS records tolerated
   std::size_t max_empty_records = 32;                  // zero-length records in a row

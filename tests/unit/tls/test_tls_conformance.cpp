@@ -252,6 +252,26 @@ TEST_CASE("server: GREASE and unknown values are ignored everywhere (4.1.2, RFC 
   CHECK(decode_server_key_share(share->data).group == kX25519);
 }
 
+TEST_CASE("server: a ClientHello at the size limits of its vectors is accepted",
+          "[tls][conformance]") {
+  // tlsfuzzer's test-tls13-signature-algorithms: "tolerance 32717 methods".
+  ClientHello hello = offer();
+  std::vector<std::uint16_t> schemes(32717 - 1, 0x0202);
+  schemes.push_back(0x0403);
+  set(hello, ExtensionType::signature_algorithms, encode_code_point_list(schemes));
+  std::erase_if(hello.extensions, [](const Extension& e) {
+    return e.type == static_cast<std::uint16_t>(ExtensionType::server_name);
+  });
+  const Bytes message = encode_client_hello(hello);
+  CHECK(message.size() > 65536);
+  Bytes wire;
+  for (std::size_t at = 0; at < message.size(); at += 16384) {
+    append(wire, record(22, ByteView(message).subspan(
+                                at, std::min<std::size_t>(16384, message.size() - at))));
+  }
+  CHECK(probe(wire).answered());
+}
+
 TEST_CASE("server: cipher suites (4.1.2)", "[tls][conformance]") {
   ClientHello hello = offer();
   SECTION("none in common: handshake_failure") {
