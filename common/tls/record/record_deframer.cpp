@@ -41,10 +41,13 @@ std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_any
   // RFC 8446 section 5.1: legacy_record_version "MUST be ignored for all purposes". Before
   // any keys are in use we ignore it as long as it looks like TLS at all (major version 3):
   // tlsfuzzer, for one, sends its ClientHello in a record marked 0x0300 (SSL 3.0), and OpenSSL
-  // 3.0 accepts any 0x03XX there. Protected records are always 0x0303; anything else is not
-  // a record of this connection.
+  // 3.0 accepts any 0x03XX there. The same goes for the records that stay unprotected later
+  // (a middlebox-compatibility change_cipher_spec, a peer's alert in the clear), which a
+  // client may send before it has seen our ServerHello. Protected records are always 0x0303;
+  // anything else is not a record of this connection.
   const bool tls_major = (version >> 8) == 0x03;
-  if (!(version == 0x0303 || (accept_any_tls_version && tls_major))) {
+  const bool unprotected_type = type == 20 || type == 21;
+  if (!(version == 0x0303 || ((accept_any_tls_version || unprotected_type) && tls_major))) {
     throw ProtocolError(AlertDescription::protocol_version,
                         "record carries legacy_record_version " + to_hex(ByteView(header + 1, 2)) +
                             (tls_major ? ", expected 0303" : ", which is not TLS"));
