@@ -19,8 +19,11 @@ std::string content_type_name(std::uint8_t type) {
 }
 
 void RecordDeframer::feed(ByteView bytes) {
-  if (position_ > 0 && position_ == buffer_.size()) {
-    buffer_.clear();
+  // Drop what next() has consumed, so that however long a connection streams, the buffer holds
+  // at most one unfinished record plus the new bytes (a peer whose every read ends inside a
+  // record would otherwise grow it without end).
+  if (position_ > 0) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(position_));
     position_ = 0;
   }
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());

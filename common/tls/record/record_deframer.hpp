@@ -23,6 +23,8 @@ class RecordDeframer {
   // RFC 8446 section 5.1: the field is ignored); otherwise only 0x0303.
   std::optional<Record> next(bool protected_input, bool accept_any_tls_version);
   std::size_t buffered() const { return buffer_.size() - position_; }
+  // Bytes held in memory, consumed ones included (bounded: see feed()).
+  std::size_t retained() const { return buffer_.size(); }
 
  private:
   Bytes buffer_;

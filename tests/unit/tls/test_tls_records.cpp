@@ -1,5 +1,6 @@
 // The pieces under the engines: the wire reader, record deframing and protection, handshake
 // reassembly and the transcript's HelloRetryRequest rule.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <stdexcept>
 
@@ -55,6 +56,33 @@ TEST_CASE("the byte reader never reads past the end", "[tls][wire]") {
   const Bytes u24_data = {0x01, 0x02, 0x03};
   wire::ByteReader u24(u24_data, "Test");
   CHECK(u24.u24("n") == 0x010203);
+}
+
+TEST_CASE("the deframer holds at most one unfinished record however long the stream",
+          "[tls][record]") {
+  // 200 records of 1000 bytes, delivered in 777-byte reads: almost every read ends inside a
+  // record, as with a socket streaming bulk data.
+  Bytes stream;
+  for (int i = 0; i < 200; ++i) {
+    const Bytes header = {23, 3, 3, 1000 >> 8, 1000 & 0xFF};
+    stream.insert(stream.end(), header.begin(), header.end());
+    stream.insert(stream.end(), 1000, static_cast<std::uint8_t>(i));
+  }
+  RecordDeframer deframer;
+  std::size_t records = 0;
+  std::size_t largest = 0;
+  for (std::size_t offset = 0; offset < stream.size(); offset += 777) {
+    deframer.feed(
+        ByteView(stream).subspan(offset, std::min<std::size_t>(777, stream.size() - offset)));
+    largest = std::max(largest, deframer.retained());
+    while (auto record = deframer.next(false, false)) {
+      CHECK(record->fragment.size() == 1000);
+      CHECK(record->fragment.front() == static_cast<std::uint8_t>(records));
+      ++records;
+    }
+  }
+  CHECK(records == 200);
+  CHECK(largest <= 1005 + 777);
 }
 
 TEST_CASE("record protection refuses to seal what no receiver could read back", "[tls][record]") {
