@@ -331,8 +331,7 @@ void Connection::write_records(ContentType type, ByteView content, bool tls10_re
     const std::size_t length = std::min(kMaxPlaintext, content.size() - offset);
     ByteView fragment = content.subspan(offset, length);
     if (write_.protection) {
-      Bytes record = write_.protection->seal(type, fragment);
-      output_.insert(output_.end(), record.begin(), record.end());
+      write_.protection->seal_into(type, fragment, output_);
     } else {
       output_.push_back(static_cast<std::uint8_t>(type));
       output_.push_back(0x03);

@@ -1,5 +1,6 @@
 #include "common/tls/record/record_protection.hpp"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -20,21 +21,36 @@ Bytes RecordProtection::nonce() const {
   return nonce;
 }
 
-Bytes RecordProtection::seal(ContentType type, ByteView content) {
+void RecordProtection::seal_into(ContentType type, ByteView content, Bytes& out) {
   // A zero type would be read back as padding (RFC 8446 5.4); 2^14 is the plaintext limit (5.1).
-  if (static_cast<std::uint8_t>(type) == 0)
+  if (static_cast<std::uint8_t>(type) == 0) {
     throw std::invalid_argument("cannot seal content type 0");
+  }
   if (content.size() > kMaxPlaintext) throw std::length_error("record content over 2^14 bytes");
-  Bytes inner(content.begin(), content.end());
-  inner.push_back(static_cast<std::uint8_t>(type));
-  const std::size_t length = inner.size() + crypto::Aead::kTagLength;
-  Bytes record = {static_cast<std::uint8_t>(ContentType::application_data), 0x03, 0x03,
-                  static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
-  const Bytes header = record;
-  record.resize(kRecordHeaderLength + length);
-  aead_.seal(nonce(), header, inner, MutableByteView(record.data() + kRecordHeaderLength, length));
-  crypto::cleanse(inner.data(), inner.size());
+  const std::size_t inner_length = content.size() + 1;  // content || type, no padding
+  const std::size_t length = inner_length + crypto::Aead::kTagLength;
+  const std::size_t start = out.size();
+  out.resize(start + kRecordHeaderLength + length);
+  std::uint8_t* record = out.data() + start;
+  record[0] = static_cast<std::uint8_t>(ContentType::application_data);
+  record[1] = 0x03;
+  record[2] = 0x03;
+  record[3] = static_cast<std::uint8_t>(length >> 8);
+  record[4] = static_cast<std::uint8_t>(length);
+  // The inner plaintext is assembled where its ciphertext goes and encrypted in place, so no
+  // plaintext copy is left behind and the 16 KiB of a full record are copied once.
+  std::uint8_t* inner = record + kRecordHeaderLength;
+  if (!content.empty()) std::memcpy(inner, content.data(), content.size());
+  inner[content.size()] = static_cast<std::uint8_t>(type);
+  aead_.seal(nonce(), ByteView(record, kRecordHeaderLength), ByteView(inner, inner_length),
+             MutableByteView(inner, length));
   ++sequence_number_;
+}
+
+Bytes RecordProtection::seal(ContentType type, ByteView content) {
+  Bytes record;
+  record.reserve(kRecordHeaderLength + content.size() + 1 + crypto::Aead::kTagLength);
+  seal_into(type, content, record);
   return record;
 }
 

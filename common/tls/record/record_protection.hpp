@@ -23,6 +23,8 @@ class RecordProtection {
   // A whole TLSCiphertext record (header included) carrying content of the given type
   // (content.size() <= 2^14).
   Bytes seal(ContentType type, ByteView content);
+  // The same record appended to out (the connection's output buffer): one copy, no temporaries.
+  void seal_into(ContentType type, ByteView content, Bytes& out);
   // Opens one record: bad_record_mac when it does not authenticate, unexpected_message when
   // the inner plaintext is all zeros, record_overflow when it is longer than 2^14 + 1.
   OpenedRecord open(ByteView header, ByteView ciphertext);
