@@ -127,7 +127,7 @@ void Connection::process_record(Record& record) {
                         "unprotected " + content_type_name(record.type) +
                             " record received after keys were agreed");
   }
-  OpenedRecord opened = read_.protection->open(record.header, record.fragment);
+  OpenedRecord opened = read_.protection->open(record.header, std::move(record.fragment));
   peer_record_opened_ = true;
   if (opened.type == ContentType::change_cipher_spec) {
     throw ProtocolError(AlertDescription::unexpected_message,

@@ -63,17 +63,25 @@ bool RecordProtection::authentic(ByteView header, ByteView ciphertext) const {
 }
 
 OpenedRecord RecordProtection::open(ByteView header, ByteView ciphertext) {
+  return open(header, Bytes(ciphertext.begin(), ciphertext.end()));
+}
+
+OpenedRecord RecordProtection::open(ByteView header, Bytes&& ciphertext) {
   if (ciphertext.size() < crypto::Aead::kTagLength + 1) {
     throw ProtocolError(AlertDescription::bad_record_mac,
                         "protected record of " + std::to_string(ciphertext.size()) +
                             " bytes is too short to hold a tag and a content type");
   }
-  Bytes inner(ciphertext.size() - crypto::Aead::kTagLength);
-  if (!aead_.open(nonce(), header, ciphertext, inner)) {
+  // Decrypted in place: the inner plaintext overwrites the ciphertext it came from (the AEAD
+  // cleanses it again when the tag does not match), then the tag is cut off.
+  Bytes inner = std::move(ciphertext);
+  const std::size_t inner_length = inner.size() - crypto::Aead::kTagLength;
+  if (!aead_.open(nonce(), header, inner, MutableByteView(inner.data(), inner_length))) {
     throw ProtocolError(
         AlertDescription::bad_record_mac,
         "record " + std::to_string(sequence_number_) + " failed authentication (bad_record_mac)");
   }
+  inner.resize(inner_length);
   ++sequence_number_;
   if (inner.size() > kMaxInnerPlaintext) {
     throw ProtocolError(

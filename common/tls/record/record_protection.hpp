@@ -28,6 +28,8 @@ class RecordProtection {
   // Opens one record: bad_record_mac when it does not authenticate, unexpected_message when
   // the inner plaintext is all zeros, record_overflow when it is longer than 2^14 + 1.
   OpenedRecord open(ByteView header, ByteView ciphertext);
+  // The same, decrypting in place in the received fragment (no second buffer).
+  OpenedRecord open(ByteView header, Bytes&& ciphertext);
   // Whether the record would authenticate at the current sequence number, which it leaves
   // unchanged (for skipping rejected 0-RTT records, RFC 8446 section 4.2.10).
   bool authentic(ByteView header, ByteView ciphertext) const;
