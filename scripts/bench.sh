@@ -2,7 +2,7 @@
 # Measures the product against OpenSSL and against what libcrypto itself can do, on this
 # machine, in one run; prints one table and writes it to docs/PERFORMANCE.md.
 #
-#   scripts/bench.sh                 # about 8 minutes
+#   scripts/bench.sh                 # about 3 minutes on 2 cores
 #   QUICK=1 scripts/bench.sh         # about 2 minutes, smaller sizes
 #   BUILD_DIR=out RUNS=5 SECONDS_PER_RUN=3 scripts/bench.sh
 #   OUTPUT=/tmp/perf.md scripts/bench.sh   # write the page elsewhere
