@@ -147,10 +147,11 @@ int serve(BankOptions& options) {
                            app::resolve_timeouts(options.channel)},
       [config] { return tls::ServerEngine::create(config); },
       [service](net::TlsStream& stream) { return service->serve(stream); });
+  net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
   listener.start();
   write_port_file(options.port_file, listener.port());
   spdlog::info("bank_server ready on {}:{}", host, listener.port());
-  net::run_until_signal(io, options.threads, [&listener] { listener.stop(); });
+  shutdown.run(options.threads);
   spdlog::info("bank_server stopped");
   return 0;
 }

@@ -73,11 +73,11 @@ int run_service(TtpService& service, const ServeSettings& settings) {
   net::Listener listener(
       io, listener_options, [config] { return tls::ServerEngine::create(config); },
       [&service](net::TlsStream& stream) { return serve_requester(service, stream); });
+  net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
   listener.start();
   write_port_file(option_or<std::string>(options, "port-file", ""), listener.port());
   spdlog::info("TTP ready on {}:{}: ENROLL, CA, STATUS, OCSP, CRL", host, listener.port());
-  net::run_until_signal(io, option_or<unsigned>(options, "threads", 2),
-                        [&listener] { listener.stop(); });
+  shutdown.run(option_or<unsigned>(options, "threads", 2));
   spdlog::info("TTP stopped");
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "common/net/listener.hpp"
 
+#include <csignal>
+
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -114,18 +116,31 @@ asio::awaitable<void> Listener::serve(tcp::socket socket) {
   spdlog::info("{}: connection closed", label);
 }
 
-void run_until_signal(asio::io_context& io, unsigned threads, std::function<void()> on_signal) {
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  // One signal starts the graceful shutdown; the wait is not re-armed, so io.run() returns once
-  // the listeners and their sessions have finished.
-  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+ShutdownSignals::ShutdownSignals(asio::io_context& io, std::function<void()> on_signal)
+    : io_(io), on_signal_(std::move(on_signal)) {
+  signals_.emplace(io, SIGINT, SIGTERM);
+  // The wait is not re-armed: one signal starts the graceful shutdown, and io.run() returns
+  // once the listeners and their sessions have finished.
+  signals_->async_wait([this](const boost::system::error_code& error, int signal_number) {
     if (error) return;
     spdlog::info("received signal {}, shutting down gracefully", signal_number);
-    on_signal();
+    on_signal_();
   });
+}
+
+ShutdownSignals::~ShutdownSignals() {
+  // Removing the signal_set restores the default action, which would let a late duplicate
+  // of the signal kill a process that is exiting cleanly (timeout(1), for one, sends SIGTERM
+  // to the command and again to its process group). From here on the process only exits.
+  signals_.reset();
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+}
+
+void ShutdownSignals::run(unsigned threads) {
   std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { io_.run(); });
+  io_.run();
   for (auto& worker : workers) worker.join();
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 // Accepts TLS connections on one port and runs a session coroutine for each, each on its own
 // strand, so that an io_context run by several threads serves many connections at once.
-// stop() (wired to SIGINT/SIGTERM by run_until_signal) closes the acceptor and ends every
+// stop() (wired to SIGINT/SIGTERM by ShutdownSignals) closes the acceptor and ends every
 // live session with close_notify.
 #include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -55,8 +56,24 @@ class Listener {
   std::set<std::shared_ptr<TlsStream>> sessions_;
 };
 
-// Runs io on `threads` threads until it runs out of work; on SIGINT or SIGTERM calls on_signal
-// (which should stop the listeners) once.
-void run_until_signal(asio::io_context& io, unsigned threads, std::function<void()> on_signal);
+// Catches SIGINT and SIGTERM from its construction on and then calls on_signal (which should
+// stop the listeners) once. Construct it before the daemon says it is ready (port file, "ready"
+// line): a script that signals right after readiness must get a graceful shutdown, not the
+// default action of the signal.
+class ShutdownSignals {
+ public:
+  ShutdownSignals(asio::io_context& io, std::function<void()> on_signal);
+  ~ShutdownSignals();
+  ShutdownSignals(const ShutdownSignals&) = delete;
+  ShutdownSignals& operator=(const ShutdownSignals&) = delete;
+  // Runs io on `threads` threads until it runs out of work (after the signal, once the
+  // listeners and their sessions have finished).
+  void run(unsigned threads);
+
+ private:
+  asio::io_context& io_;
+  std::optional<asio::signal_set> signals_;
+  std::function<void()> on_signal_;
+};
 
 }  // namespace sc::net

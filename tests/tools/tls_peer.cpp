@@ -366,9 +366,10 @@ int server_main(int argc, char** argv) {
   net::asio::io_context io;
   net::Listener listener(
       io, listener_options, [config] { return tls::ServerEngine::create(config); }, answer_lines);
+  net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
   listener.start();
   say("listening on " + std::to_string(listener.port()));
-  net::run_until_signal(io, options.threads, [&listener] { listener.stop(); });
+  shutdown.run(options.threads);
   say("stopped");
   return EXIT_SUCCESS;
 }
