@@ -1187,7 +1187,8 @@ TEST_CASE("client: ServerHello checks (4.1.3, 4.2.1, 4.2.8)", "[tls][conformance
   SECTION("TLS 1.2 with the downgrade sentinel: illegal_parameter") {
     ServerHello server_hello;
     server_hello.random = Bytes(32, 0x5A);
-    const Bytes sentinel = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, GENERATE(0x01, 0x00)};
+    const auto last = static_cast<std::uint8_t>(GENERATE(0x01, 0x00));
+    const Bytes sentinel = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, last};
     std::copy(sentinel.begin(), sentinel.end(), server_hello.random.begin() + 24);
     server_hello.legacy_session_id_echo = hello.legacy_session_id;
     server_hello.cipher_suite = 0xC02B;
