@@ -20,7 +20,8 @@ Connection::Connection(bool is_client, const Limits& limits)
 void Connection::receive(ByteView bytes, const HandshakeHandler& on_handshake) {
   if (failed_ || peer_closed_) return;  // after a fatal alert or close_notify input is ignored
   try {
-    deframer_.feed(bytes);
+    // Records are cut straight out of `bytes`; an unfinished one is kept when the loop ends.
+    auto loan = deframer_.lend(bytes);
     while (!failed_ && !peer_closed_) {
       if (auto message = reassembler_.next()) {
         if (handshake_complete_) {
@@ -35,6 +36,7 @@ void Connection::receive(ByteView bytes, const HandshakeHandler& on_handshake) {
       if (!record) break;
       process_record(*record);
     }
+    loan.keep_unread();
   } catch (const ProtocolError& error) {
     fail(error.alert(), error.what());
   } catch (const crypto::CryptoError& error) {

@@ -29,9 +29,32 @@ void RecordDeframer::feed(ByteView bytes) {
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
-std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_any_tls_version) {
-  if (buffered() < kRecordHeaderLength) return std::nullopt;
-  const std::uint8_t* header = buffer_.data() + position_;
+RecordDeframer::Loan RecordDeframer::lend(ByteView bytes) {
+  keep_borrowed();  // a loan that was not ended still counts, in order
+  if (buffer_.size() > position_) {
+    feed(bytes);  // the start of a record is buffered: the rest joins it
+  } else {
+    buffer_.clear();
+    position_ = 0;
+    borrowed_ = bytes;
+  }
+  return Loan(*this);
+}
+
+void RecordDeframer::keep_borrowed() {
+  if (borrowed_.empty()) return;
+  const ByteView unread = borrowed_;
+  borrowed_ = {};
+  feed(unread);
+}
+
+namespace {
+
+// The record at the start of `input`, or nullopt when `input` does not hold all of it yet.
+std::optional<Record> cut_record(ByteView input, bool protected_input,
+                                 bool accept_any_tls_version) {
+  if (input.size() < kRecordHeaderLength) return std::nullopt;
+  const std::uint8_t* header = input.data();
   const std::uint8_t type = header[0];
   const std::uint16_t version = static_cast<std::uint16_t>((header[1] << 8) | header[2]);
   const std::size_t length = (std::size_t{header[3]} << 8) | header[4];
@@ -63,12 +86,26 @@ std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_any
                                                                " bytes exceeds the limit of " +
                                                                std::to_string(limit));
   }
-  if (buffered() < kRecordHeaderLength + length) return std::nullopt;
+  if (input.size() < kRecordHeaderLength + length) return std::nullopt;
   Record record;
   record.type = type;
   record.header.assign(header, header + kRecordHeaderLength);
   record.fragment.assign(header + kRecordHeaderLength, header + kRecordHeaderLength + length);
-  position_ += kRecordHeaderLength + length;
+  return record;
+}
+
+}  // namespace
+
+std::optional<Record> RecordDeframer::next(bool protected_input, bool accept_any_tls_version) {
+  if (!borrowed_.empty()) {
+    auto record = cut_record(borrowed_, protected_input, accept_any_tls_version);
+    if (record) borrowed_ = borrowed_.subspan(kRecordHeaderLength + record->fragment.size());
+    return record;
+  }
+  auto record =
+      cut_record(ByteView(buffer_).subspan(position_), protected_input, accept_any_tls_version);
+  if (!record) return std::nullopt;
+  position_ += kRecordHeaderLength + record->fragment.size();
   if (position_ == buffer_.size()) {
     buffer_.clear();
     position_ = 0;

@@ -16,19 +16,44 @@ struct Record {
 
 class RecordDeframer {
  public:
+  // Ends a loan of received bytes (see lend()): what next() did not take, an unfinished
+  // record, is copied into the deframer's buffer by keep_unread().
+  class Loan {
+   public:
+    explicit Loan(RecordDeframer& deframer) : deframer_(&deframer) {}
+    Loan(const Loan&) = delete;
+    Loan& operator=(const Loan&) = delete;
+    // Without keep_unread() (an exception is failing the connection), the borrowed bytes are
+    // forgotten rather than left dangling.
+    ~Loan() { deframer_->forget_borrowed(); }
+    void keep_unread() { deframer_->keep_borrowed(); }
+
+   private:
+    RecordDeframer* deframer_;
+  };
+
+  // Copies the bytes into the deframer's buffer.
   void feed(ByteView bytes);
+  // Lets next() cut records straight out of `bytes`, which must outlive the loan: a full
+  // 16 KiB record is then copied once (into its fragment) instead of twice. When the deframer
+  // still holds part of a record the bytes are copied as by feed().
+  [[nodiscard]] Loan lend(ByteView bytes);
   // The next complete record, or nullopt when more bytes are needed. protected_input: the
   // peer's records are encrypted now (length limit 2^14+256, else 2^14).
   // accept_any_tls_version: any legacy_record_version 0x03XX is acceptable (plaintext records,
   // RFC 8446 section 5.1: the field is ignored); otherwise only 0x0303.
   std::optional<Record> next(bool protected_input, bool accept_any_tls_version);
-  std::size_t buffered() const { return buffer_.size() - position_; }
+  std::size_t buffered() const { return buffer_.size() - position_ + borrowed_.size(); }
   // Bytes held in memory, consumed ones included (bounded: see feed()).
   std::size_t retained() const { return buffer_.size(); }
 
  private:
+  void keep_borrowed();
+  void forget_borrowed() noexcept { borrowed_ = {}; }
+
   Bytes buffer_;
   std::size_t position_ = 0;
+  ByteView borrowed_;  // lent bytes not yet taken; only while buffer_ holds nothing unread
 };
 
 }  // namespace sc::tls

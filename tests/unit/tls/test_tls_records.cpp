@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <stdexcept>
+#include <vector>
 
 #include "common/crypto/hash.hpp"
 #include "common/tls/handshake/certificate.hpp"
@@ -83,6 +84,68 @@ TEST_CASE("the deframer holds at most one unfinished record however long the str
   }
   CHECK(records == 200);
   CHECK(largest <= 1005 + 777);
+}
+
+TEST_CASE("records cut from lent bytes are those a copying deframer finds", "[tls][record]") {
+  // Records of assorted sizes, read in assorted chunk sizes: through lend() the deframer cuts
+  // whole records straight from the caller's bytes and keeps only an unfinished one.
+  Bytes stream;
+  std::vector<Bytes> fragments;
+  for (std::size_t i = 0; i < 60; ++i) {
+    const std::size_t length = (i * 397) % 2000;
+    const Bytes header = {23, 3, 3, static_cast<std::uint8_t>(length >> 8),
+                          static_cast<std::uint8_t>(length & 0xFF)};
+    stream.insert(stream.end(), header.begin(), header.end());
+    fragments.emplace_back(length, static_cast<std::uint8_t>(i));
+    stream.insert(stream.end(), fragments.back().begin(), fragments.back().end());
+  }
+  const std::size_t chunk = GENERATE(1, 4, 5, 6, 777, 2005, 100000);
+  RecordDeframer deframer;
+  std::vector<Bytes> cut;
+  std::size_t largest = 0;
+  for (std::size_t offset = 0; offset < stream.size(); offset += chunk) {
+    // A copy per read, wiped after the loan: a record must not point into it afterwards.
+    Bytes read(
+        stream.begin() + static_cast<std::ptrdiff_t>(offset),
+        stream.begin() + static_cast<std::ptrdiff_t>(std::min(offset + chunk, stream.size())));
+    auto loan = deframer.lend(read);
+    while (auto record = deframer.next(true, false)) cut.push_back(record->fragment);
+    loan.keep_unread();
+    std::fill(read.begin(), read.end(), 0xEE);
+    largest = std::max(largest, deframer.retained());
+  }
+  CHECK(cut == fragments);
+  CHECK(deframer.buffered() == 0);
+  CHECK(largest <= 5 + 2000 + chunk);
+}
+
+TEST_CASE("a loan that ends without keep_unread forgets the lent bytes", "[tls][record]") {
+  RecordDeframer deframer;
+  const Bytes whole_and_part = {23, 3, 3, 0, 1, 0xAA, 23, 3, 3, 0, 2, 0xBB};
+  {
+    auto loan = deframer.lend(whole_and_part);
+    auto record = deframer.next(true, false);
+    REQUIRE(record.has_value());
+    CHECK(record->fragment == Bytes{0xAA});
+    CHECK(deframer.buffered() == 6);
+    // No keep_unread(): the caller is failing the connection.
+  }
+  CHECK(deframer.buffered() == 0);
+  {
+    auto loan = deframer.lend(ByteView(whole_and_part).subspan(6));
+    CHECK_FALSE(deframer.next(true, false).has_value());
+    loan.keep_unread();
+  }
+  CHECK(deframer.buffered() == 6);
+  // The rest of the record arrives in a later read; the buffered start is completed by copy.
+  const Bytes rest = {0xCC, 21, 3, 3};
+  auto loan = deframer.lend(rest);
+  auto record = deframer.next(true, false);
+  REQUIRE(record.has_value());
+  CHECK(record->fragment == Bytes{0xBB, 0xCC});
+  CHECK_FALSE(deframer.next(true, false).has_value());
+  loan.keep_unread();
+  CHECK(deframer.buffered() == 3);
 }
 
 TEST_CASE("record protection refuses to seal what no receiver could read back", "[tls][record]") {
