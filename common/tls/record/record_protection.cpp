@@ -1,6 +1,6 @@
 #include "common/tls/record/record_protection.hpp"
 
-#include <cstring>
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -30,18 +30,19 @@ void RecordProtection::seal_into(ContentType type, ByteView content, Bytes& out)
   const std::size_t inner_length = content.size() + 1;  // content || type, no padding
   const std::size_t length = inner_length + crypto::Aead::kTagLength;
   const std::size_t start = out.size();
-  out.resize(start + kRecordHeaderLength + length);
+  // The inner plaintext is appended where its ciphertext goes and encrypted in place: the
+  // content is copied once, and no buffer is zero-filled first only to be overwritten.
+  const std::size_t needed = start + kRecordHeaderLength + length;
+  if (out.capacity() < needed) out.reserve(std::max(needed, 2 * out.capacity()));  // geometric
+  const std::uint8_t header[kRecordHeaderLength] = {
+      static_cast<std::uint8_t>(ContentType::application_data), 0x03, 0x03,
+      static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
+  out.insert(out.end(), header, header + kRecordHeaderLength);
+  out.insert(out.end(), content.begin(), content.end());
+  out.push_back(static_cast<std::uint8_t>(type));
+  out.resize(out.size() + crypto::Aead::kTagLength);
   std::uint8_t* record = out.data() + start;
-  record[0] = static_cast<std::uint8_t>(ContentType::application_data);
-  record[1] = 0x03;
-  record[2] = 0x03;
-  record[3] = static_cast<std::uint8_t>(length >> 8);
-  record[4] = static_cast<std::uint8_t>(length);
-  // The inner plaintext is assembled where its ciphertext goes and encrypted in place, so no
-  // plaintext copy is left behind and the 16 KiB of a full record are copied once.
   std::uint8_t* inner = record + kRecordHeaderLength;
-  if (!content.empty()) std::memcpy(inner, content.data(), content.size());
-  inner[content.size()] = static_cast<std::uint8_t>(type);
   aead_.seal(nonce(), ByteView(record, kRecordHeaderLength), ByteView(inner, inner_length),
              MutableByteView(inner, length));
   ++sequence_number_;
