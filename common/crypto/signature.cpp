@@ -177,6 +177,11 @@ PublicKey PublicKey::from_pem(std::string_view pem) {
   return PublicKey(EvpPkeyPtr(key));
 }
 
+PublicKey PublicKey::share() const {
+  check(EVP_PKEY_up_ref(key_.get()) == 1, "EVP_PKEY_up_ref");
+  return PublicKey(EvpPkeyPtr(key_.get()));
+}
+
 KeyType PublicKey::type() const {
   return key_type_of(key_.get());
 }

@@ -35,8 +35,8 @@ class PublicKey {
   static PublicKey from_pem(std::string_view pem);
 
   KeyType type() const;
-  unsigned bits() const;                    // modulus bits, or curve field bits
-  std::optional<EcCurve> curve() const;     // for ECDSA keys
+  unsigned bits() const;                 // modulus bits, or curve field bits
+  std::optional<EcCurve> curve() const;  // for ECDSA keys
   // True when this key can verify that scheme (RSA key for PSS schemes, P-256 key for
   // ecdsa_secp256r1_sha256, P-384 key for ecdsa_secp384r1_sha384).
   bool supports(SignatureScheme scheme) const;
@@ -47,6 +47,8 @@ class PublicKey {
 
   Bytes to_der() const;  // SubjectPublicKeyInfo
   EVP_PKEY* native() const { return key_.get(); }
+  // A second handle on the same (immutable) key: a reference count, not a copy.
+  PublicKey share() const;
 
  private:
   EvpPkeyPtr key_;
@@ -54,7 +56,7 @@ class PublicKey {
 
 class PrivateKey {
  public:
-  explicit PrivateKey(EvpPkeyPtr key);  // takes ownership; throws on null
+  explicit PrivateKey(EvpPkeyPtr key);            // takes ownership; throws on null
   static PrivateKey generate_rsa(unsigned bits);  // 2048..4096, else CryptoError
   static PrivateKey generate_ecdsa(EcCurve curve);
   static PrivateKey from_pem(std::string_view pem);

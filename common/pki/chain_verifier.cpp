@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <memory>
 
 #include "common/crypto/error.hpp"
 #include "common/crypto/random.hpp"
@@ -303,8 +304,12 @@ CertificateCheck ChainVerifier::verify(const std::vector<Bytes>& chain_der, Peer
     if (!result.check.accepted) return result.check;
     CertificateCheck usage = check_leaf_usage(chain->front(), role);
     if (!usage.accepted) return usage;
-    return check_revocation(revocation_check_, require_known_status_, chain->front(),
-                            *result.issuer);
+    CertificateCheck accepted =
+        check_revocation(revocation_check_, require_known_status_, chain->front(), *result.issuer);
+    if (accepted.accepted) {
+      accepted.leaf_key = std::make_shared<const crypto::PublicKey>(chain->front().public_key());
+    }
+    return accepted;
   } catch (const std::exception& error) {
     return refused(AlertDescription::internal_error,
                    std::string("certificate verification failed internally: ") + error.what());

@@ -486,7 +486,8 @@ class ClientEngineImpl final : public ClientEngine {
     const CertificateCheck check =
         config_.verifier->verify(chain, PeerRole::Server, config_.server_name);
     if (!check.accepted) throw ProtocolError(check.alert, check.reason);
-    crypto::PublicKey key = certificate_public_key(chain.front());
+    crypto::PublicKey key =
+        check.leaf_key ? check.leaf_key->share() : certificate_public_key(chain.front());
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
     transcript_.add(message.encoded);

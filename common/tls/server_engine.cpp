@@ -540,7 +540,8 @@ class ServerEngineImpl final : public ServerEngine {
     }
     const CertificateCheck check = config_.verifier->verify(chain, PeerRole::Client, "");
     if (!check.accepted) throw ProtocolError(check.alert, check.reason);
-    crypto::PublicKey key = certificate_public_key(chain.front());
+    crypto::PublicKey key =
+        check.leaf_key ? check.leaf_key->share() : certificate_public_key(chain.front());
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
     state_ = ExpectClientCertificateVerify{std::move(key)};

@@ -1,6 +1,7 @@
 // Signatures: Project Wycheproof RSA-PSS and ECDSA verification vectors, sign/verify round trips
 // for all four TLS 1.3 schemes of the profile, and private keys on disk (PEM, mode 0600).
 #include <catch2/catch.hpp>
+#include <optional>
 
 #include <openssl/pem.h>
 #include <sys/stat.h>
@@ -450,4 +451,15 @@ TEST_CASE("failures explain themselves", "[crypto][signature]") {
   } catch (const CryptoError& error) {
     CHECK(std::string(error.what()) == "this key cannot be used with rsa_pss_rsae_sha256");
   }
+}
+
+TEST_CASE("a shared public key outlives the handle it came from", "[crypto][signature]") {
+  const PrivateKey signer = PrivateKey::generate_ecdsa(EcCurve::P256);
+  const Bytes signature = signer.sign(SignatureScheme::ecdsa_secp256r1_sha256, as_bytes("m"));
+  std::optional<PublicKey> original(signer.public_key());
+  const PublicKey shared = original->share();
+  CHECK(shared.native() == original->native());  // the same key, counted twice
+  original.reset();
+  CHECK(shared.verify(SignatureScheme::ecdsa_secp256r1_sha256, as_bytes("m"), signature));
+  CHECK(shared.to_der() == signer.public_key().to_der());
 }

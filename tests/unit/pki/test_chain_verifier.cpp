@@ -43,6 +43,10 @@ TEST_CASE("a good chain is accepted for its role and names", "[pki][verifier]") 
   INFO(check.reason);
   CHECK(check.accepted);
   CHECK(check.subject == "C=DE, O=Example Bank AG, CN=bank.example");
+  // The accepted leaf's key comes with the answer, so the engine need not parse it again.
+  REQUIRE(check.leaf_key != nullptr);
+  CHECK(check.leaf_key->to_der() == bank.public_key().to_der());
+  CHECK(check.leaf_key->to_der() == scene.key.public_key().to_der());
   CHECK(verifier.verify(scene.chain(bank), PeerRole::Server, "127.0.0.1").accepted);
   CHECK(verifier.verify(scene.chain(bank), PeerRole::Server, "").accepted);
   CHECK(verifier.verify(scene.chain(bank), PeerRole::Client, "").accepted);
@@ -63,6 +67,7 @@ TEST_CASE("a chain from another CA is unknown_ca", "[pki][verifier]") {
   auto check =
       verifier.verify({rogue.to_der(), other.root().to_der()}, PeerRole::Server, "bank.example");
   CHECK_FALSE(check.accepted);
+  CHECK(check.leaf_key == nullptr);
   CHECK(check.alert == AlertDescription::unknown_ca);
   CHECK(check.reason.find("not a trusted certificate authority") != std::string::npos);
   CHECK(check.reason.find("Rogue Root") != std::string::npos);
