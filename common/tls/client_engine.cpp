@@ -486,8 +486,7 @@ class ClientEngineImpl final : public ClientEngine {
     const CertificateCheck check =
         config_.verifier->verify(chain, PeerRole::Server, config_.server_name);
     if (!check.accepted) throw ProtocolError(check.alert, check.reason);
-    crypto::PublicKey key =
-        check.leaf_key ? check.leaf_key->share() : certificate_public_key(chain.front());
+    crypto::PublicKey key = peer_public_key(check, chain.front());
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
     transcript_.add(message.encoded);
@@ -496,26 +495,8 @@ class ClientEngineImpl final : public ClientEngine {
 
   void handle_certificate_verify(const HandshakeMessage& message,
                                  const crypto::PublicKey& server_key) {
-    const CertificateVerify verify = decode_certificate_verify(message.body());
-    auto scheme = crypto::signature_scheme_from_code(verify.algorithm);
-    // RFC 8446 section 4.4.3: the algorithm must be one offered in signature_algorithms.
-    if (!scheme || !contains(offered_schemes_, verify.algorithm)) {
-      throw ProtocolError(
-          AlertDescription::illegal_parameter,
-          "server signed with " + scheme_description(verify.algorithm) + " which we did not offer");
-    }
-    if (!server_key.supports(*scheme)) {
-      throw ProtocolError(AlertDescription::illegal_parameter,
-                          "server signed with " + scheme_description(verify.algorithm) +
-                              ", which its certificate key cannot make");
-    }
-    const Bytes content = certificate_verify_content(true, transcript_.current_hash());
-    if (!server_key.verify(*scheme, content, verify.signature)) {
-      throw ProtocolError(AlertDescription::decrypt_error,
-                          "server CertificateVerify signature (" +
-                              scheme_description(verify.algorithm) + ") does not verify");
-    }
-    summary_.peer_signature_scheme = *scheme;
+    summary_.peer_signature_scheme = check_certificate_verify(
+        message.body(), true, offered_schemes_, server_key, transcript_.current_hash());
     transcript_.add(message.encoded);
     state_ = ExpectFinished{};
   }

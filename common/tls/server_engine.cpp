@@ -540,8 +540,7 @@ class ServerEngineImpl final : public ServerEngine {
     }
     const CertificateCheck check = config_.verifier->verify(chain, PeerRole::Client, "");
     if (!check.accepted) throw ProtocolError(check.alert, check.reason);
-    crypto::PublicKey key =
-        check.leaf_key ? check.leaf_key->share() : certificate_public_key(chain.front());
+    crypto::PublicKey key = peer_public_key(check, chain.front());
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
     state_ = ExpectClientCertificateVerify{std::move(key)};
@@ -549,25 +548,9 @@ class ServerEngineImpl final : public ServerEngine {
 
   void handle_client_certificate_verify(const HandshakeMessage& message,
                                         const crypto::PublicKey& client_key) {
-    const CertificateVerify verify = decode_certificate_verify(message.body());
-    auto scheme = crypto::signature_scheme_from_code(verify.algorithm);
-    if (!scheme || !contains(code_points(config_.signature_schemes), verify.algorithm)) {
-      throw ProtocolError(
-          AlertDescription::illegal_parameter,
-          "client signed with " + scheme_description(verify.algorithm) + " which we did not offer");
-    }
-    if (!client_key.supports(*scheme)) {
-      throw ProtocolError(AlertDescription::illegal_parameter,
-                          "client signed with " + scheme_description(verify.algorithm) +
-                              ", which its certificate key cannot make");
-    }
-    const Bytes content = certificate_verify_content(false, transcript_.current_hash());
-    if (!client_key.verify(*scheme, content, verify.signature)) {
-      throw ProtocolError(AlertDescription::decrypt_error,
-                          "client CertificateVerify signature (" +
-                              scheme_description(verify.algorithm) + ") does not verify");
-    }
-    summary_.peer_signature_scheme = *scheme;
+    summary_.peer_signature_scheme =
+        check_certificate_verify(message.body(), false, code_points(config_.signature_schemes),
+                                 client_key, transcript_.current_hash());
     transcript_.add(message.encoded);
     state_ = ExpectClientFinished{};
   }

@@ -62,4 +62,8 @@ crypto::PublicKey certificate_public_key(ByteView certificate_der) {
   return crypto::PublicKey(crypto::EvpPkeyPtr(key));
 }
 
+crypto::PublicKey peer_public_key(const CertificateCheck& check, ByteView leaf_der) {
+  return check.leaf_key ? check.leaf_key->share() : certificate_public_key(leaf_der);
+}
+
 }  // namespace sc::tls

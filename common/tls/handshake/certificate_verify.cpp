@@ -1,8 +1,12 @@
 #include "common/tls/handshake/certificate_verify.hpp"
 
+#include <algorithm>
+#include <string>
 #include <string_view>
 
+#include "common/tls/alert.hpp"
 #include "common/tls/handshake/handshake_message.hpp"
+#include "common/tls/handshake/negotiation.hpp"
 #include "common/tls/wire/byte_reader.hpp"
 #include "common/tls/wire/byte_writer.hpp"
 
@@ -33,6 +37,33 @@ Bytes certificate_verify_content(bool server, ByteView transcript_hash) {
   content.push_back(0);
   content.insert(content.end(), transcript_hash.begin(), transcript_hash.end());
   return content;
+}
+
+crypto::SignatureScheme check_certificate_verify(ByteView body, bool from_server,
+                                                 const std::vector<std::uint16_t>& offered,
+                                                 const crypto::PublicKey& peer_key,
+                                                 ByteView transcript_hash) {
+  const std::string peer = from_server ? "server" : "client";
+  const CertificateVerify verify = decode_certificate_verify(body);
+  auto scheme = crypto::signature_scheme_from_code(verify.algorithm);
+  // The algorithm must be one offered in signature_algorithms.
+  if (!scheme || std::find(offered.begin(), offered.end(), verify.algorithm) == offered.end()) {
+    throw ProtocolError(
+        AlertDescription::illegal_parameter,
+        peer + " signed with " + scheme_description(verify.algorithm) + " which we did not offer");
+  }
+  if (!peer_key.supports(*scheme)) {
+    throw ProtocolError(AlertDescription::illegal_parameter,
+                        peer + " signed with " + scheme_description(verify.algorithm) +
+                            ", which its certificate key cannot make");
+  }
+  const Bytes content = certificate_verify_content(from_server, transcript_hash);
+  if (!peer_key.verify(*scheme, content, verify.signature)) {
+    throw ProtocolError(AlertDescription::decrypt_error, peer + " CertificateVerify signature (" +
+                                                             scheme_description(verify.algorithm) +
+                                                             ") does not verify");
+  }
+  return *scheme;
 }
 
 }  // namespace sc::tls
