@@ -157,8 +157,8 @@ TEST_CASE("random bytes in random chunks never crash a session and always get an
     // unfinished last line once it outgrew the limit (it is refused before its newline comes).
     const auto last_newline = std::find(noise.rbegin(), noise.rend(), '\n');
     const std::size_t tail = static_cast<std::size_t>(last_newline - noise.rbegin());
-    const bool tail_refused = tail > kMaxLineBytes + 1 ||
-                              (tail == kMaxLineBytes + 1 && noise.back() != '\r');
+    const bool tail_refused =
+        tail > kMaxLineBytes + 1 || (tail == kMaxLineBytes + 1 && noise.back() != '\r');
     if (!session.closed()) CHECK(answers == newlines_seen + (tail_refused ? 1 : 0));
   }
 }
