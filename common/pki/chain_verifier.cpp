@@ -202,6 +202,7 @@ CertificateCheck check_revocation(const RevocationCheck& revocation_check,
                        ") is unknown to the responder",
                    leaf.subject_line());
   }
+  if (status.is_good()) accepted.revocation = tls::RevocationEvidence::looked_up_good;
   return accepted;
 }
 
@@ -294,7 +295,8 @@ ChainVerifier::ChainVerifier(std::vector<Certificate> trusted_roots,
 }
 
 CertificateCheck ChainVerifier::verify(const std::vector<Bytes>& chain_der, PeerRole role,
-                                       const std::string& expected_server_name) const {
+                                       const std::string& expected_server_name,
+                                       ByteView /*stapled_ocsp*/) const {
   try {
     CertificateCheck failure;
     const auto chain = parse_chain(chain_der, failure);
@@ -358,7 +360,8 @@ std::optional<Certificate> PinnedRootVerifier::pinned_root_in(
 }
 
 CertificateCheck PinnedRootVerifier::verify(const std::vector<Bytes>& chain_der, PeerRole role,
-                                            const std::string& expected_server_name) const {
+                                            const std::string& expected_server_name,
+                                            ByteView stapled_ocsp) const {
   std::optional<Certificate> root = pinned_root_in(chain_der);
   if (!root) {
     std::string got = "nothing";
@@ -381,7 +384,7 @@ CertificateCheck PinnedRootVerifier::verify(const std::vector<Bytes>& chain_der,
                        colon_hex(fingerprint_) + ", found " + got + ")",
                    subject);
   }
-  return ChainVerifier({*root}).verify(chain_der, role, expected_server_name);
+  return ChainVerifier({*root}).verify(chain_der, role, expected_server_name, stapled_ocsp);
 }
 
 }  // namespace sc::pki

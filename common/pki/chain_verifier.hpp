@@ -40,7 +40,8 @@ class ChainVerifier : public tls::CertificateVerifier {
   void set_verification_time(std::optional<TimePoint> time) { verification_time_ = time; }
 
   tls::CertificateCheck verify(const std::vector<Bytes>& chain_der, tls::PeerRole role,
-                               const std::string& expected_server_name) const override;
+                               const std::string& expected_server_name,
+                               ByteView stapled_ocsp = {}) const override;
 
   const std::vector<Certificate>& trusted_roots() const { return trusted_roots_; }
 
@@ -61,7 +62,8 @@ class PinnedRootVerifier : public tls::CertificateVerifier {
   explicit PinnedRootVerifier(std::string_view sha256_fingerprint_text);
 
   tls::CertificateCheck verify(const std::vector<Bytes>& chain_der, tls::PeerRole role,
-                               const std::string& expected_server_name) const override;
+                               const std::string& expected_server_name,
+                               ByteView stapled_ocsp = {}) const override;
 
   // The pinned root if chain_der ends with it (so a client can save it after first contact).
   std::optional<Certificate> pinned_root_in(const std::vector<Bytes>& chain_der) const;

@@ -88,6 +88,9 @@ class ClientEngineImpl final : public ClientEngine {
     connection_.send_key_update(request_peer_update);
   }
   void close() override { connection_.close(); }
+  void abort(AlertDescription alert, const std::string& reason) override {
+    connection_.fail(alert, reason);
+  }
   bool handshake_complete() const override { return connection_.handshake_complete(); }
   bool failed() const override { return connection_.failed(); }
   bool peer_closed() const override { return connection_.peer_closed(); }
@@ -489,6 +492,7 @@ class ClientEngineImpl final : public ClientEngine {
     crypto::PublicKey key = peer_public_key(check, chain.front());
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
+    summary_.peer_revocation = check.revocation;
     transcript_.add(message.encoded);
     state_ = ExpectCertificateVerify{std::move(key)};
   }

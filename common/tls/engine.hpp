@@ -36,6 +36,10 @@ struct HandshakeSummary {
   std::vector<Bytes> peer_certificate_chain;  // DER, leaf first; empty if the peer sent none
   std::string peer_subject;                   // from the verifier, for logs
   std::string server_name;                    // SNI sent (client) or received (server)
+  // The OCSP response the peer stapled to its leaf (RFC 8446 section 4.4.2.1), if any, and
+  // what the verifier established about the leaf's revocation status.
+  std::optional<Bytes> peer_ocsp_response;
+  RevocationEvidence peer_revocation = RevocationEvidence::not_checked;
 };
 
 struct HandshakeComplete {
@@ -82,6 +86,14 @@ struct Limits {
   std::size_t max_skipped_early_data = 16384;
 };
 
+// status_request (RFC 6066 section 8, RFC 8446 section 4.4.2.1): whether we ask the peer to
+// staple an OCSP response for its certificate.
+enum class StatusRequest { none, ocsp };
+
+// Our own stapled OCSP response (DER), asked at each handshake so that a refreshed response is
+// used at once; nullopt when there is none to staple. Must be thread-safe.
+using OcspStapleSource = std::function<std::optional<Bytes>()>;
+
 // Receives "LABEL <client_random hex> <secret hex>" lines (NSS key log format).
 using KeyLogSink = std::function<void(const std::string& line)>;
 
@@ -107,6 +119,10 @@ struct ClientConfig {
   std::string server_name;                 // SNI and the name checked in the certificate
   std::optional<Credentials> credentials;  // sent when the server asks for a certificate
   std::shared_ptr<const CertificateVerifier> verifier;  // required
+  // status_request in the ClientHello: the server's staple goes to the verifier.
+  StatusRequest request_status = StatusRequest::none;
+  // Stapled to our certificate when the server's CertificateRequest carries status_request.
+  OcspStapleSource ocsp_staple;
   KeyLogSink key_log;
   Limits limits;
   TestHooks test_hooks;
@@ -125,6 +141,10 @@ struct ServerConfig {
   bool request_client_certificate = false;
   bool require_client_certificate = false;  // certificate_required if the client sends none
   std::shared_ptr<const CertificateVerifier> verifier;  // required if client certs requested
+  // Stapled to our certificate when the ClientHello carries status_request.
+  OcspStapleSource ocsp_staple;
+  // status_request in the CertificateRequest: the client's staple goes to the verifier.
+  StatusRequest request_client_status = StatusRequest::none;
   KeyLogSink key_log;
   Limits limits;
   TestHooks test_hooks;
@@ -150,6 +170,9 @@ class Engine {
   virtual void send_key_update(bool request_peer_update) = 0;
   // Sends close_notify; nothing can be sent afterwards.
   virtual void close() = 0;
+  // Ends the connection with a fatal alert (e.g. certificate_revoked once the application has
+  // learnt the peer's certificate is revoked); reported as AlertSent with the reason.
+  virtual void abort(AlertDescription alert, const std::string& reason) = 0;
 
   virtual bool handshake_complete() const = 0;
   virtual bool failed() const = 0;             // a fatal alert was sent or received

@@ -94,6 +94,9 @@ class ServerEngineImpl final : public ServerEngine {
     connection_.send_key_update(request_peer_update);
   }
   void close() override { connection_.close(); }
+  void abort(AlertDescription alert, const std::string& reason) override {
+    connection_.fail(alert, reason);
+  }
   bool handshake_complete() const override { return connection_.handshake_complete(); }
   bool failed() const override { return connection_.failed(); }
   bool peer_closed() const override { return connection_.peer_closed(); }
@@ -543,6 +546,7 @@ class ServerEngineImpl final : public ServerEngine {
     crypto::PublicKey key = peer_public_key(check, chain.front());
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
+    summary_.peer_revocation = check.revocation;
     state_ = ExpectClientCertificateVerify{std::move(key)};
   }
 

@@ -81,7 +81,8 @@ class StoreVerifier final : public CertificateVerifier {
   }
 
   CertificateCheck verify(const std::vector<Bytes>& chain_der, PeerRole,
-                          const std::string& expected_server_name) const override {
+                          const std::string& expected_server_name,
+                          ByteView /*stapled_ocsp*/ = {}) const override {
     CertificateCheck check;
     std::vector<crypto::X509Ptr> certificates;
     for (const Bytes& der : chain_der) {

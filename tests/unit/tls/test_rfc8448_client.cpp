@@ -35,7 +35,8 @@ using sc::from_hex;
 class RfcServerCertificate final : public CertificateVerifier {
  public:
   CertificateCheck verify(const std::vector<Bytes>& chain_der, PeerRole role,
-                          const std::string& expected_server_name) const override {
+                          const std::string& expected_server_name,
+                          sc::ByteView /*stapled_ocsp*/ = {}) const override {
     ++calls;
     seen_server_name = expected_server_name;
     CertificateCheck check;
@@ -238,8 +239,8 @@ TEST_CASE("RFC 8448 1-RTT replay: a rejected server certificate stops the handsh
   // A verifier that accepts nothing: the engine must not send its Finished.
   class RejectEverything final : public CertificateVerifier {
    public:
-    CertificateCheck verify(const std::vector<Bytes>&, PeerRole,
-                            const std::string&) const override {
+    CertificateCheck verify(const std::vector<Bytes>&, PeerRole, const std::string&,
+                            sc::ByteView = {}) const override {
       CertificateCheck check;
       check.accepted = false;
       check.alert = AlertDescription::unknown_ca;
@@ -339,8 +340,8 @@ TEST_CASE(
 
   class RfcEcdsaServer final : public CertificateVerifier {
    public:
-    CertificateCheck verify(const std::vector<Bytes>& chain_der, PeerRole role,
-                            const std::string&) const override {
+    CertificateCheck verify(const std::vector<Bytes>& chain_der, PeerRole role, const std::string&,
+                            sc::ByteView = {}) const override {
       CertificateCheck check;
       check.accepted = role == PeerRole::Server && chain_der.size() == 1 &&
                        chain_der[0] == from_hex(auth::server_certificate_der);
