@@ -21,9 +21,14 @@
 #include "common/pki/issuance_profile.hpp"
 #include "common/pki/revocation.hpp"
 #include "common/pki/serial_number.hpp"
-#include "ttp/sqlite.hpp"
+#include "common/store/sqlite.hpp"
 
 namespace sc::ttp {
+
+using store::SqliteDatabase;
+using store::SqliteError;
+using store::SqliteStatement;
+using store::SqliteTransaction;
 
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;

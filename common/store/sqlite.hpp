@@ -1,6 +1,7 @@
 #pragma once
-// RAII over the SQLite3 C API: a connection, a prepared statement, a write transaction.
-// Every return code is checked; a failure becomes a SqliteError carrying sqlite3_errmsg().
+// RAII over the SQLite3 C API (shared by the TTP registry and the bank store): a connection, a
+// prepared statement, a write transaction. Every return code is checked; a failure becomes a
+// SqliteError carrying sqlite3_errmsg().
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -10,7 +11,7 @@
 
 #include <sqlite3.h>
 
-namespace sc::ttp {
+namespace sc::store {
 
 class SqliteError : public std::runtime_error {
  public:
@@ -94,4 +95,4 @@ class SqliteTransaction {
   bool open_ = true;
 };
 
-}  // namespace sc::ttp
+}  // namespace sc::store

@@ -1,8 +1,8 @@
-#include "ttp/sqlite.hpp"
+#include "common/store/sqlite.hpp"
 
 #include <spdlog/spdlog.h>
 
-namespace sc::ttp {
+namespace sc::store {
 
 SqliteDatabase::SqliteDatabase(const std::filesystem::path& path) {
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
@@ -145,4 +145,4 @@ void SqliteTransaction::commit() {
   open_ = false;
 }
 
-}  // namespace sc::ttp
+}  // namespace sc::store
