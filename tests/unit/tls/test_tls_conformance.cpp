@@ -1624,6 +1624,19 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
     CHECK(flight.alert_after(encode_certificate(certificate)) ==
           AlertDescription::unsupported_extension);
   }
+  SECTION("asked for: a status_request on a non-leaf entry is accepted and ignored") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    config.request_client_status = StatusRequest::ocsp;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    Certificate certificate;
+    certificate.certificate_list.push_back({TestPki::get().client_ecdsa.der(), {}});
+    certificate.certificate_list.push_back(
+        {TestPki::get().root.der(),
+         {extension(ExtensionType::status_request, Bytes{2, 0, 0, 1, 0})}});
+    CHECK_FALSE(flight.alert_after(encode_certificate(certificate)).has_value());
+    CHECK(flight.server->state_name() == "ExpectClientCertificateVerify");
+  }
   SECTION("a malformed CertificateStatus from the client: decode_error") {
     ServerConfig config = default_server();
     config.request_client_certificate = true;
