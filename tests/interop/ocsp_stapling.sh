@@ -5,10 +5,13 @@
 #
 #   server-staple     openssl s_client -status against our server with --ocsp-staple: s_client
 #                     prints the response (successful, the certificate good)
+#   server-staple-hello-retry  the same after a HelloRetryRequest (s_client's first share is
+#                     X448): its second ClientHello asks again and gets the staple
 #   server-no-staple  the same without a staple configured: s_client prints "no response sent"
 #                     and the handshake completes
 #   client-status     openssl s_server -status_file staples to our client (--status): the bytes
 #                     our client saves are the response file, byte for byte
+#   client-status-hello-retry  the same after s_server (-groups P-256) asked for a P-256 share
 #   client-no-status  our client does not ask: s_server sends nothing, our client reports none
 #   both-ways         our client against our server, each stapling to the other (the server
 #                     asks with status_request in its CertificateRequest)
@@ -24,11 +27,12 @@ make_ocsp_response server
 response=$PKI/server.ocsp.der
 response_size=$(stat -c %s "$response")
 
-# Our server answering one line from s_client -status; the s_client output is left in
-# $WORK/s_client.out.
+# Our server answering one line from s_client -status (and s_client_args); the s_client output
+# is left in $WORK/s_client.out.
+s_client_args=()
 s_client_against_our_server() {
   start_tls_peer_server "$@"
-  start_s_client -status
+  start_s_client -status "${s_client_args[@]}"
   wait_for "$WORK/tls_peer_server.out" '^handshake: ' "our server completes the handshake" \
     "$SERVER_PID"
   send_line "stapled hello"
@@ -57,8 +61,15 @@ our_client_against_s_server() {
 }
 
 case $scenario in
-  server-staple)
+  server-staple | server-staple-hello-retry)
+    if [[ $scenario == server-staple-hello-retry ]]; then
+      s_client_args=(-groups X448:X25519)
+    fi
     s_client_against_our_server --ocsp-staple "$response"
+    if [[ $scenario == server-staple-hello-retry ]]; then
+      expect "$WORK/tls_peer_server.out" '^handshake: .* hello_retry_request=yes ' \
+        "our server asked for another key share"
+    fi
     # s_client prints the stapled response it received (OCSP_RESPONSE_print).
     expect "$WORK/s_client.out" '^OCSP response: *$' "s_client received a staple"
     expect "$WORK/s_client.out" 'OCSP Response Status: successful' "the staple's response status"
@@ -74,9 +85,15 @@ case $scenario in
     expect_not "$WORK/s_client.out" 'OCSP Response Status' "no OCSP response printed"
     expect "$WORK/s_client.out" '^New, TLSv1.3, Cipher is ' "the handshake completed"
     ;;
-  client-status)
+  client-status | client-status-hello-retry)
     client_args=(--status --save-staple "$WORK/saved.der")
-    our_client_against_s_server -status_file "$response"
+    if [[ $scenario == client-status-hello-retry ]]; then
+      our_client_against_s_server -status_file "$response" -groups P-256
+      expect "$WORK/tls_peer_client.out" '^handshake: .* hello_retry_request=yes ' \
+        "s_server asked for another key share"
+    else
+      our_client_against_s_server -status_file "$response"
+    fi
     expect "$WORK/tls_peer_client.out" "^OCSP staple: $response_size bytes\$" \
       "our client reports the staple"
     [[ -f $WORK/saved.der ]] || fail "our client did not save the staple"
