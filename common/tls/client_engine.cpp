@@ -120,6 +120,12 @@ class ClientEngineImpl final : public ClientEngine {
         add_extension(hello_.extensions, ExtensionType::server_name,
                       encode_server_name(config_.server_name));
       }
+      if (config_.request_status == StatusRequest::ocsp) {
+        // RFC 6066 section 8: status_type ocsp with no responder_id_list and no
+        // request_extensions: "the responders are implicitly known to the server".
+        add_extension(hello_.extensions, ExtensionType::status_request,
+                      encode_certificate_status_request({}));
+      }
       add_extension(hello_.extensions, ExtensionType::supported_groups,
                     encode_code_point_list(code_points(config_.groups)));
       add_extension(hello_.extensions, ExtensionType::signature_algorithms,
@@ -466,9 +472,22 @@ class ClientEngineImpl final : public ClientEngine {
     const Extension* schemes =
         find_extension(request.extensions, ExtensionType::signature_algorithms);
     server_accepted_schemes_ = decode_code_point_list(schemes->data, "signature_algorithms");
+    server_requested_status_ = status_request_in(request);
     certificate_requested_ = true;
     transcript_.add(message.encoded);
     state_ = ExpectCertificate{};
+  }
+
+  // RFC 8446 section 4.4.2.1: a server asks for the client's OCSP response with an empty
+  // status_request in its CertificateRequest; a CertificateStatusRequest there is read as the
+  // same question when its status_type is ocsp.
+  static StatusRequest status_request_in(const CertificateRequest& request) {
+    const Extension* status = find_extension(request.extensions, ExtensionType::status_request);
+    if (status == nullptr) return StatusRequest::none;
+    if (status->data.empty() || decode_certificate_status_request(status->data)) {
+      return StatusRequest::ocsp;
+    }
+    return StatusRequest::none;
   }
 
   void handle_certificate(const HandshakeMessage& message) {
@@ -483,13 +502,19 @@ class ClientEngineImpl final : public ClientEngine {
     }
     std::vector<Bytes> chain;
     for (const CertificateEntry& entry : certificate.certificate_list) {
-      check_extensions(entry.extensions, {}, "CertificateEntry");
+      // RFC 8446 section 4.4.2: CertificateEntry extensions "MUST correspond to ones from the
+      // client's ClientHello message"; status_request is the only one we may have sent.
+      check_extensions(entry.extensions, {ExtensionType::status_request}, "CertificateEntry");
       chain.push_back(entry.cert_data);
     }
-    const CertificateCheck check =
-        config_.verifier->verify(chain, PeerRole::Server, config_.server_name);
+    // RFC 8446 section 4.4.2.1: the OCSP response for the end-entity certificate comes in the
+    // leaf's entry; one on another entry (for an intermediate) is accepted and ignored.
+    std::optional<Bytes> staple = stapled_ocsp_response(certificate.certificate_list.front());
+    const CertificateCheck check = config_.verifier->verify(
+        chain, PeerRole::Server, config_.server_name, staple ? ByteView(*staple) : ByteView());
     if (!check.accepted) throw ProtocolError(check.alert, check.reason);
     crypto::PublicKey key = peer_public_key(check, chain.front());
+    summary_.peer_ocsp_response = std::move(staple);
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
     summary_.peer_revocation = check.revocation;
@@ -566,6 +591,11 @@ class ClientEngineImpl final : public ClientEngine {
       for (const Bytes& der : config_.credentials->certificate_chain) {
         certificate.certificate_list.push_back({der, {}});
       }
+      // RFC 8446 section 4.4.2.1: asked with status_request in the CertificateRequest, the
+      // client may staple the OCSP response for its certificate to the leaf's entry.
+      if (server_requested_status_ == StatusRequest::ocsp && config_.ocsp_staple) {
+        staple_ocsp_response(certificate.certificate_list.front(), config_.ocsp_staple());
+      }
     }
     // RFC 8446 section 4.4.2: with no suitable certificate the client sends an empty one.
     const Bytes certificate_message = encode_certificate(certificate);
@@ -592,6 +622,7 @@ class ClientEngineImpl final : public ClientEngine {
   std::vector<std::uint16_t> offered_schemes_;
   std::vector<std::uint16_t> server_accepted_schemes_;
   bool certificate_requested_ = false;
+  StatusRequest server_requested_status_ = StatusRequest::none;
   CipherSuite suite_{};
   Transcript transcript_;
   std::optional<KeySchedule> schedule_;

@@ -69,6 +69,7 @@ struct ClientOffer {
   std::vector<KeyShareEntry> shares;
   std::string server_name;
   std::optional<Bytes> cookie;
+  StatusRequest status_request = StatusRequest::none;  // an OCSP staple asked for
 };
 
 class ServerEngineImpl final : public ServerEngine {
@@ -176,6 +177,12 @@ class ServerEngineImpl final : public ServerEngine {
     }
     if (auto* cookie = find_extension(hello.extensions, ExtensionType::cookie)) {
       offer.cookie = decode_cookie(cookie->data);
+    }
+    if (auto* status = find_extension(hello.extensions, ExtensionType::status_request)) {
+      // RFC 6066 section 8: a status_type we do not know is ignored; a malformed request is not.
+      if (decode_certificate_status_request(status->data)) {
+        offer.status_request = StatusRequest::ocsp;
+      }
     }
     if (find_extension(hello.extensions, ExtensionType::pre_shared_key) != nullptr &&
         hello.extensions.back().type != static_cast<std::uint16_t>(ExtensionType::pre_shared_key)) {
@@ -305,7 +312,7 @@ class ServerEngineImpl final : public ServerEngine {
     // second ClientHello, else every record that does not open under the handshake keys.
     const bool early_data = find_extension(hello.extensions, ExtensionType::early_data) != nullptr;
     if (share != nullptr) {
-      send_server_flight(hello, suite, group, *share);
+      send_server_flight(hello, offer.status_request, suite, group, *share);
       if (early_data) connection_.skip_rejected_early_data(RejectedEarlyData::undecryptable);
       return;
     }
@@ -371,7 +378,7 @@ class ServerEngineImpl final : public ServerEngine {
     }
     scheme_ = choose_signature_scheme(offer);
     transcript_.add(message.encoded);
-    send_server_flight(hello, retry.suite, retry.group, offer.shares.front());
+    send_server_flight(hello, offer.status_request, retry.suite, retry.group, offer.shares.front());
   }
 
   // RFC 8446 section 4.1.2: the second ClientHello is the first one with only these changes:
@@ -422,8 +429,8 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
   // ---------------------------------------------------------------- server flight
-  void send_server_flight(const ClientHello& hello, CipherSuite suite, NamedGroup group,
-                          const KeyShareEntry& client_share) {
+  void send_server_flight(const ClientHello& hello, StatusRequest client_status_request,
+                          CipherSuite suite, NamedGroup group, const KeyShareEntry& client_share) {
     suite_ = suite;
     const CipherSuiteInfo& info = cipher_suite_info(suite);
     const crypto::KeyShare own_share = fresh_key_share(config_.test_hooks, group);
@@ -466,11 +473,22 @@ class ServerEngineImpl final : public ServerEngine {
       CertificateRequest request;
       add_extension(request.extensions, ExtensionType::signature_algorithms,
                     encode_code_point_list(code_points(config_.signature_schemes)));
+      if (config_.request_client_status == StatusRequest::ocsp) {
+        // RFC 8446 section 4.4.2.1: "A server MAY request that a client present an OCSP
+        // response with its certificate by sending an empty "status_request" extension in its
+        // CertificateRequest message."
+        add_extension(request.extensions, ExtensionType::status_request, {});
+      }
       send(encode_certificate_request(request));
     }
     Certificate certificate;
     for (const Bytes& der : config_.credentials.certificate_chain) {
       certificate.certificate_list.push_back({der, {}});
+    }
+    // RFC 8446 section 4.4.2.1: the staple goes in the leaf's CertificateEntry, never in
+    // EncryptedExtensions (as TLS 1.2's ServerHello acknowledgement did).
+    if (client_status_request == StatusRequest::ocsp && config_.ocsp_staple) {
+      staple_ocsp_response(certificate.certificate_list.front(), config_.ocsp_staple());
     }
     send(encode_certificate(certificate));
     CertificateVerify verify;
@@ -533,21 +551,37 @@ class ServerEngineImpl final : public ServerEngine {
     }
     std::vector<Bytes> chain;
     for (const CertificateEntry& entry : certificate.certificate_list) {
-      if (!entry.extensions.empty()) {
-        throw ProtocolError(AlertDescription::unsupported_extension,
-                            "client CertificateEntry carries " +
-                                extension_name(entry.extensions.front().type) +
-                                ", which we did not request");
-      }
+      check_client_entry_extensions(entry);
       chain.push_back(entry.cert_data);
     }
-    const CertificateCheck check = config_.verifier->verify(chain, PeerRole::Client, "");
+    // RFC 8446 section 4.4.2.1: the client's OCSP response comes in its leaf's entry; one on
+    // another entry is accepted and ignored.
+    std::optional<Bytes> staple = stapled_ocsp_response(certificate.certificate_list.front());
+    const CertificateCheck check = config_.verifier->verify(
+        chain, PeerRole::Client, "", staple ? ByteView(*staple) : ByteView());
     if (!check.accepted) throw ProtocolError(check.alert, check.reason);
     crypto::PublicKey key = peer_public_key(check, chain.front());
+    summary_.peer_ocsp_response = std::move(staple);
     summary_.peer_certificate_chain = std::move(chain);
     summary_.peer_subject = check.subject;
     summary_.peer_revocation = check.revocation;
     state_ = ExpectClientCertificateVerify{std::move(key)};
+  }
+
+  // RFC 8446 section 4.4.2: extensions in the client's Certificate "MUST correspond to
+  // extensions in the server's CertificateRequest message"; status_request is the only one
+  // we may have sent.
+  void check_client_entry_extensions(const CertificateEntry& entry) const {
+    for (const Extension& extension : entry.extensions) {
+      const bool requested =
+          extension.type == static_cast<std::uint16_t>(ExtensionType::status_request) &&
+          config_.request_client_status == StatusRequest::ocsp;
+      if (!requested) {
+        throw ProtocolError(AlertDescription::unsupported_extension,
+                            "client CertificateEntry carries " + extension_name(extension.type) +
+                                ", which we did not request");
+      }
+    }
   }
 
   void handle_client_certificate_verify(const HandshakeMessage& message,

@@ -279,3 +279,31 @@ end_input() {
 reversed() {
   printf '%s\n' "$1" | rev
 }
+
+# ---------------------------------------------------------------- OCSP
+# make_ocsp_response NAME : an OCSP response (DER) saying "good" for $PKI/NAME.pem, signed by
+# the test CA itself (RFC 6960 section 4.2.2.2: the issuer may sign), made with the openssl CLI
+# from a one-line index (V, end date, no revocation date, serial, file, subject) in
+# $PKI/NAME.ocsp/; the response is left in $PKI/NAME.ocsp.der.
+make_ocsp_response() {
+  local name=$1
+  local folder=$PKI/$name.ocsp
+  mkdir -p "$folder"
+  local not_after serial subject
+  not_after=$("$OPENSSL" x509 -in "$PKI/$name.pem" -noout -enddate | sed 's/^notAfter=//')
+  serial=$("$OPENSSL" x509 -in "$PKI/$name.pem" -noout -serial | sed 's/^serial=//')
+  subject=$("$OPENSSL" x509 -in "$PKI/$name.pem" -noout -subject -nameopt compat |
+    sed 's/^subject=//')
+  printf 'V\t%s\t\t%s\tunknown\t%s\n' "$(date -u -d "$not_after" +%y%m%d%H%M%SZ)" "$serial" \
+    "$subject" >"$folder/index.txt"
+  "$OPENSSL" ocsp -issuer "$PKI/ca.pem" -cert "$PKI/$name.pem" -reqout "$folder/req.der" \
+    -no_nonce >"$folder/request.out" 2>&1 || fail "openssl could not make the OCSP request for $name"
+  "$OPENSSL" ocsp -index "$folder/index.txt" -rsigner "$PKI/ca.pem" -rkey "$PKI/ca.key" \
+    -CA "$PKI/ca.pem" -reqin "$folder/req.der" -respout "$PKI/$name.ocsp.der" -ndays 1 \
+    >"$folder/response.out" 2>&1 || fail "openssl could not make the OCSP response for $name"
+  "$OPENSSL" ocsp -respin "$PKI/$name.ocsp.der" -CAfile "$PKI/ca.pem" -issuer "$PKI/ca.pem" \
+    -cert "$PKI/$name.pem" >"$folder/check.out" 2>&1 ||
+    fail "openssl does not accept its own OCSP response for $name: $(cat "$folder/check.out")"
+  grep -q "$name.pem: good" "$folder/check.out" ||
+    fail "the OCSP response for $name does not say good: $(cat "$folder/check.out")"
+}

@@ -3,7 +3,9 @@
 //
 //   tls_peer client --connect HOST:PORT --ca-file CA [--cert F --key F] [--send LINE]...
 //                   [--key-update] [--suites ...|--cipher X --hash Y] [--groups ...]
+//                   [--status [--save-staple F]] [--ocsp-staple DER]
 //   tls_peer server --listen 127.0.0.1:0 --cert F --key F [--ca-file CA --require-client-cert]
+//                   [--ocsp-staple DER] [--request-client-status]
 //
 // Machine-readable lines on stdout (stderr carries the spdlog protocol log):
 //   handshake: version=TLSv1.3 suite=... group=... hello_retry_request=yes|no
@@ -11,6 +13,8 @@
 //   listening on PORT                       (server, once the port is bound)
 //   sent: LINE / received: LINE             (client)
 //   received: LINE / answered: ANSWER       (server: "echo: LINE" or "error: ...")
+//   OCSP staple: N bytes | none             (client --status: what the server stapled;
+//                                            server: what a client stapled, with from=)
 //   closed: ...                             (how the channel ended)
 //   failed: ...                             (the alert or error, exit status 1)
 #include <spdlog/spdlog.h>
@@ -47,6 +51,7 @@ struct PeerOptions {
   std::string key_file;
   std::string ca_file;
   std::string log_level = "info";
+  std::string ocsp_staple_file;  // DER OCSP response stapled to our certificate when asked
   app::ChannelOptions channel;
 };
 
@@ -55,12 +60,15 @@ struct ClientOptions : PeerOptions {
   std::string server_name;
   std::vector<std::string> lines;
   bool key_update = false;
+  bool request_status = false;   // status_request in the ClientHello
+  std::string save_staple_file;  // where the server's staple is written
 };
 
 struct ServerOptions : PeerOptions {
   std::string listen = "127.0.0.1:0";
   bool request_client_certificate = false;
   bool require_client_certificate = false;
+  bool request_client_status = false;  // status_request in the CertificateRequest
   std::size_t max_connections = 64;
   unsigned threads = 1;
 };
@@ -71,7 +79,10 @@ void add_peer_options(po::options_description& options, PeerOptions& peer) {
                                                                "private key (PEM, mode 0600)")(
       "ca-file", po::value(&peer.ca_file), "trusted root certificate(s) for the peer's chain")(
       "log-level", po::value(&peer.log_level)->default_value("info"),
-      "trace, debug, info, warn, error, off (the protocol log on stderr)");
+      "trace, debug, info, warn, error, off (the protocol log on stderr)")(
+      "ocsp-staple", po::value(&peer.ocsp_staple_file),
+      "DER OCSP response to staple to our certificate when the peer asks (status_request, "
+      "RFC 8446 section 4.4.2.1); read again at each handshake");
   app::add_channel_options(options, peer.channel);
 }
 
@@ -155,6 +166,41 @@ std::shared_ptr<const tls::CertificateVerifier> load_verifier(const std::string&
   return std::make_shared<pki::ChainVerifier>(std::move(roots));
 }
 
+Bytes read_binary(const std::string& path) {
+  const std::string content = read_text(path);
+  return Bytes(content.begin(), content.end());
+}
+
+// The staple source: the file is read at every handshake, so a refreshed response is used at
+// once; it must be readable and non-empty at start.
+tls::OcspStapleSource load_ocsp_staple(const std::string& file) {
+  if (file.empty()) return {};
+  if (read_binary(file).empty()) throw std::invalid_argument("OCSP response " + file + " is empty");
+  return [file]() -> std::optional<Bytes> {
+    try {
+      Bytes response = read_binary(file);
+      spdlog::info("stapling the OCSP response in {} ({} bytes)", file, response.size());
+      return response;
+    } catch (const std::exception& error) {
+      spdlog::warn("no OCSP staple: {}", error.what());
+      return std::nullopt;
+    }
+  };
+}
+
+std::string describe_staple(const tls::HandshakeSummary& summary) {
+  if (!summary.peer_ocsp_response) return "OCSP staple: none";
+  return "OCSP staple: " + std::to_string(summary.peer_ocsp_response->size()) + " bytes";
+}
+
+void save_staple(const tls::HandshakeSummary& summary, const std::string& file) {
+  if (file.empty() || !summary.peer_ocsp_response) return;
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(summary.peer_ocsp_response->data()),
+            static_cast<std::streamsize>(summary.peer_ocsp_response->size()));
+  if (!out) throw std::runtime_error("cannot write the OCSP staple to " + file);
+}
+
 std::optional<tls::Credentials> load_optional_credentials(const PeerOptions& peer) {
   if (peer.certificate_file.empty() != peer.key_file.empty()) {
     throw std::invalid_argument("give both --cert and --key, or neither");
@@ -175,6 +221,9 @@ tls::ClientConfig client_config(const ClientOptions& options, const std::string&
   config.server_name = options.server_name.empty() ? host : options.server_name;
   config.credentials = load_optional_credentials(options);
   config.verifier = load_verifier(options.ca_file);
+  config.request_status =
+      options.request_status ? tls::StatusRequest::ocsp : tls::StatusRequest::none;
+  config.ocsp_staple = load_ocsp_staple(options.ocsp_staple_file);
   config.key_log = app::open_key_log(options.channel.key_log_file);
   return config;
 }
@@ -227,6 +276,10 @@ net::asio::awaitable<int> run_client(ClientOptions options) {
   std::shared_ptr<net::TlsStream> stream =
       co_await net::connect(host, port, std::move(config), app::resolve_timeouts(options.channel));
   say(describe(stream->summary()));
+  if (options.request_status) {
+    say(describe_staple(stream->summary()));
+    save_staple(stream->summary(), options.save_staple_file);
+  }
 
   LineBuffer buffer;
   bool key_update_pending = options.key_update;
@@ -262,9 +315,17 @@ int client_main(int argc, char** argv) {
       "a line to send after the handshake (repeatable, in order); each waits for one answer "
       "line")("key-update", po::bool_switch(&options.key_update),
               "send KeyUpdate with update_requested after the first answer (or right after the "
-              "handshake when no line is sent)");
+              "handshake when no line is sent)")(
+      "status", po::bool_switch(&options.request_status),
+      "ask the server to staple an OCSP response (status_request) and print \"OCSP staple: N "
+      "bytes\" or \"OCSP staple: none\"")(
+      "save-staple", po::value(&options.save_staple_file),
+      "with --status: write the server's stapled OCSP response (DER) to this file");
   add_peer_options(description, options);
   if (!parse(argc, argv, description)) return EXIT_SUCCESS;
+  if (!options.save_staple_file.empty() && !options.request_status) {
+    throw std::invalid_argument("--save-staple needs --status");
+  }
   app::configure_logging("tls_peer", options.log_level);
   return app::run_blocking(run_client(std::move(options)));
 }
@@ -286,6 +347,15 @@ tls::ServerConfig server_config(const ServerOptions& options) {
     }
     config.verifier = load_verifier(options.ca_file);
   }
+  if (options.request_client_status) {
+    if (!config.request_client_certificate) {
+      throw std::invalid_argument(
+          "--request-client-status needs --request-client-cert or "
+          "--require-client-cert");
+    }
+    config.request_client_status = tls::StatusRequest::ocsp;
+  }
+  config.ocsp_staple = load_ocsp_staple(options.ocsp_staple_file);
   config.key_log = app::open_key_log(options.channel.key_log_file);
   return config;
 }
@@ -308,6 +378,9 @@ net::asio::awaitable<void> answer(net::TlsStream& stream, const LineItem& item) 
 // Answers every line; data that is not a text line gets an "error: ..." line, never silence.
 net::asio::awaitable<void> answer_lines(net::TlsStream& stream) {
   say(describe(stream.summary()) + " from=" + stream.peer_label());
+  if (stream.summary().peer_ocsp_response) {
+    say(describe_staple(stream.summary()) + " from=" + stream.peer_label());
+  }
   LineBuffer buffer;
   try {
     for (;;) {
@@ -346,6 +419,8 @@ int server_main(int argc, char** argv) {
       "ask the client for a certificate (verified against --ca-file)")(
       "require-client-cert", po::bool_switch(&options.require_client_certificate),
       "refuse a client without a certificate (alert certificate_required)")(
+      "request-client-status", po::bool_switch(&options.request_client_status),
+      "ask the client to staple an OCSP response (status_request in the CertificateRequest)")(
       "max-connections", po::value(&options.max_connections)->default_value(64),
       "concurrent connections")("threads", po::value(&options.threads)->default_value(1),
                                 "threads running the io_context");

@@ -32,6 +32,18 @@ Certificate decode_certificate(ByteView body) {
   return message;
 }
 
+std::optional<Bytes> stapled_ocsp_response(const CertificateEntry& entry) {
+  const Extension* status = find_extension(entry.extensions, ExtensionType::status_request);
+  if (status == nullptr) return std::nullopt;
+  return decode_certificate_status(status->data);
+}
+
+void staple_ocsp_response(CertificateEntry& entry, const std::optional<Bytes>& response) {
+  if (!response || response->empty()) return;
+  add_extension(entry.extensions, ExtensionType::status_request,
+                encode_certificate_status(*response));
+}
+
 }  // namespace sc::tls
 
 #include <openssl/x509.h>

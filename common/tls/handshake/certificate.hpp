@@ -1,5 +1,6 @@
 #pragma once
 // Certificate (RFC 8446 section 4.4.2), X.509 entries only.
+#include <optional>
 #include <vector>
 
 #include "common/tls/handshake/extensions.hpp"
@@ -18,6 +19,14 @@ struct Certificate {
 
 Bytes encode_certificate(const Certificate& message);
 Certificate decode_certificate(ByteView body);
+
+// status_request in a CertificateEntry (RFC 8446 section 4.4.2.1): the DER OCSP response the
+// entry staples, nullopt when it staples none; decode_error when its CertificateStatus is
+// malformed. Whether the extension was asked for is the engine's check.
+std::optional<Bytes> stapled_ocsp_response(const CertificateEntry& entry);
+// Staples response (DER OCSPResponse) to the entry as status_request; an absent or empty
+// response staples nothing (OCSPResponse<1..2^24-1>, RFC 6066 section 8).
+void staple_ocsp_response(CertificateEntry& entry, const std::optional<Bytes>& response);
 
 }  // namespace sc::tls
 

@@ -1,6 +1,7 @@
 #include "common/tls/handshake/extensions.hpp"
 
 #include <set>
+#include <stdexcept>
 
 namespace sc::tls {
 
@@ -8,6 +9,8 @@ std::string extension_name(std::uint16_t type) {
   switch (static_cast<ExtensionType>(type)) {
     case ExtensionType::server_name:
       return "server_name";
+    case ExtensionType::status_request:
+      return "status_request";
     case ExtensionType::supported_groups:
       return "supported_groups";
     case ExtensionType::signature_algorithms:
@@ -228,6 +231,57 @@ Bytes decode_cookie(ByteView data) {
 Bytes encode_cookie(ByteView cookie) {
   wire::ByteWriter writer;
   writer.vector16(cookie);
+  return writer.take();
+}
+
+std::optional<CertificateStatusRequest> decode_certificate_status_request(ByteView data) {
+  wire::ByteReader reader(data, "status_request");
+  const std::uint8_t status_type = reader.u8("status_type");
+  // RFC 6066 section 8: the request's body depends on status_type; a server that does not
+  // know the type cannot read it and ignores the extension.
+  if (status_type != static_cast<std::uint8_t>(CertificateStatusType::ocsp)) return std::nullopt;
+  CertificateStatusRequest request;
+  wire::ByteReader responders(reader.vector16(0, 0xFFFF, "responder_id_list"), "status_request");
+  while (!responders.empty()) {
+    request.responder_id_list.push_back(to_bytes(responders.vector16(1, 0xFFFF, "ResponderID")));
+  }
+  request.request_extensions = to_bytes(reader.vector16(0, 0xFFFF, "request_extensions"));
+  reader.expect_end();
+  return request;
+}
+
+Bytes encode_certificate_status_request(const CertificateStatusRequest& request) {
+  wire::ByteWriter writer;
+  writer.u8(static_cast<std::uint8_t>(CertificateStatusType::ocsp));
+  std::size_t mark = writer.open(2);
+  for (const Bytes& responder : request.responder_id_list) writer.vector16(responder);
+  writer.close(mark);
+  writer.vector16(request.request_extensions);
+  return writer.take();
+}
+
+Bytes decode_certificate_status(ByteView data) {
+  wire::ByteReader reader(data, "CertificateStatus");
+  const std::uint8_t status_type = reader.u8("status_type");
+  // RFC 6066 section 8 / RFC 8446 section 4.4.2.1: the only status_type TLS 1.3 staples is
+  // ocsp(1); we asked for nothing else.
+  if (status_type != static_cast<std::uint8_t>(CertificateStatusType::ocsp)) {
+    throw ProtocolError(
+        AlertDescription::decode_error,
+        "CertificateStatus has status_type " + std::to_string(status_type) + ", expected ocsp (1)");
+  }
+  Bytes response = to_bytes(reader.vector24(1, 0xFFFFFF, "OCSPResponse"));
+  reader.expect_end();
+  return response;
+}
+
+Bytes encode_certificate_status(ByteView ocsp_response) {
+  if (ocsp_response.empty()) {
+    throw std::invalid_argument("a stapled OCSPResponse cannot be empty (RFC 6066 section 8)");
+  }
+  wire::ByteWriter writer;
+  writer.u8(static_cast<std::uint8_t>(CertificateStatusType::ocsp));
+  writer.vector24(ocsp_response);
   return writer.take();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Extensions (RFC 8446 section 4.2) and the codecs of the ones this engine speaks.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@ namespace sc::tls {
 
 enum class ExtensionType : std::uint16_t {
   server_name = 0,
+  status_request = 5,
   supported_groups = 10,
   signature_algorithms = 13,
   pre_shared_key = 41,
@@ -75,5 +77,27 @@ Bytes encode_server_name(std::string_view host_name);
 // cookie (4.2.2)
 Bytes decode_cookie(ByteView data);
 Bytes encode_cookie(ByteView cookie);
+
+// status_request (RFC 6066 section 8; in TLS 1.3, RFC 8446 section 4.4.2.1): the client asks
+// in its ClientHello, the server in its CertificateRequest (empty there), and the answer is a
+// CertificateStatus in the extensions of the leaf's CertificateEntry.
+enum class CertificateStatusType : std::uint8_t { ocsp = 1 };
+
+// OCSPStatusRequest: responder_id_list<0..2^16-1> of ResponderID<1..2^16-1>, and
+// request_extensions<0..2^16-1> (a DER Extensions, RFC 6960 section 4.1.1).
+struct CertificateStatusRequest {
+  std::vector<Bytes> responder_id_list;
+  Bytes request_extensions;
+};
+// nullopt for a status_type other than ocsp (such a request is ignored, RFC 6066 section 8);
+// decode_error when the structure is malformed.
+std::optional<CertificateStatusRequest> decode_certificate_status_request(ByteView data);
+Bytes encode_certificate_status_request(const CertificateStatusRequest& request);
+
+// CertificateStatus { status_type ocsp; opaque OCSPResponse<1..2^24-1>; }: returns the DER
+// OCSPResponse (RFC 6960 section 4.2.1); decode_error for another status_type, an empty
+// response or a length that does not match.
+Bytes decode_certificate_status(ByteView data);
+Bytes encode_certificate_status(ByteView ocsp_response);
 
 }  // namespace sc::tls

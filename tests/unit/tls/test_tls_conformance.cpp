@@ -252,6 +252,38 @@ TEST_CASE("server: GREASE and unknown values are ignored everywhere (4.1.2, RFC 
   CHECK(decode_server_key_share(share->data).group == kX25519);
 }
 
+TEST_CASE("server: status_request in the ClientHello (RFC 6066 section 8, 4.4.2.1)",
+          "[tls][conformance][ocsp]") {
+  const Bytes response = {0x30, 0x03, 0x0A, 0x01, 0x00};
+  ServerConfig config = default_server();
+  config.ocsp_staple = [response] { return std::optional<Bytes>(response); };
+  ClientHello hello = offer();
+  SECTION("responder ids and request extensions: the staple is sent all the same") {
+    // status_type ocsp, one ResponderID (byKey [2] KeyHash), request_extensions of 2 bytes.
+    set(hello, ExtensionType::status_request,
+        Bytes{1, 0, 6, 0, 4, 0xA2, 0x02, 0x04, 0x00, 0, 2, 0x30, 0x00});
+    Run run = start(hello, config);
+    run.pump.run(*run.client, *run.server);
+    REQUIRE(run.client->handshake_complete());
+    REQUIRE(run.server->handshake_complete());
+    CHECK(run.pump.client.all<HandshakeComplete>()[0].summary.peer_ocsp_response == response);
+  }
+  SECTION("a status_type other than ocsp is ignored: no staple") {
+    set(hello, ExtensionType::status_request, Bytes{2, 0, 0, 0, 0});
+    Run run = start(hello, config);
+    run.pump.run(*run.client, *run.server);
+    REQUIRE(run.client->handshake_complete());
+    CHECK_FALSE(run.pump.client.all<HandshakeComplete>()[0].summary.peer_ocsp_response);
+  }
+  SECTION("a malformed OCSPStatusRequest: decode_error") {
+    const Bytes malformed = GENERATE(Bytes{}, Bytes{1}, Bytes{1, 0, 0}, Bytes{1, 0, 0, 0, 0, 0},
+                                     Bytes{1, 0, 2, 0, 0, 0, 0}, Bytes{1, 0, 5, 0, 4, 1, 0, 0});
+    CAPTURE(to_hex(malformed));
+    set(hello, ExtensionType::status_request, malformed);
+    CHECK(probe(hello, config).alert() == AlertDescription::decode_error);
+  }
+}
+
 TEST_CASE("server: a ClientHello at the size limits of its vectors is accepted",
           "[tls][conformance]") {
   // tlsfuzzer's test-tls13-signature-algorithms: "tolerance 32717 methods".
@@ -1073,6 +1105,7 @@ std::optional<AlertDescription> client_alert(ClientEngine& client) {
 struct ScriptedServer {
   Extensions encrypted_extensions;
   std::optional<Bytes> certificate_request;  // a whole message, sent after EncryptedExtensions
+  Extensions leaf_extensions;                // of the server's (only) CertificateEntry
   std::uint16_t verify_algorithm = 0x0403;
   bool corrupt_signature = false;
   bool corrupt_finished = false;
@@ -1113,7 +1146,7 @@ struct ScriptedServer {
     send(encode_encrypted_extensions(EncryptedExtensions{encrypted_extensions}));
     if (certificate_request) send(*certificate_request);
     Certificate certificate;
-    certificate.certificate_list.push_back({TestPki::get().server_ecdsa.der(), {}});
+    certificate.certificate_list.push_back({TestPki::get().server_ecdsa.der(), leaf_extensions});
     send(encode_certificate(certificate));
     CertificateVerify verify;
     verify.algorithm = verify_algorithm;
@@ -1143,16 +1176,24 @@ struct ScriptedServer {
   std::unique_ptr<RecordProtection> application_write;
 };
 
-// Our client (x25519 share, TLS_AES_128_GCM_SHA256) against the scripted server.
-std::optional<AlertDescription> run_scripted(ScriptedServer& script,
-                                             std::unique_ptr<ClientEngine>* keep = nullptr) {
+ClientConfig scripted_client_config() {
   ClientConfig config = client_config();
   config.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
-  auto client = ClientEngine::create(config);
+  return config;
+}
+
+// Our client (x25519 share, TLS_AES_128_GCM_SHA256) against the scripted server.
+std::optional<AlertDescription> run_scripted(ScriptedServer& script, ClientConfig config,
+                                             std::unique_ptr<ClientEngine>* keep = nullptr) {
+  auto client = ClientEngine::create(std::move(config));
   client->receive(script.answer(client->take_output()));
   auto alert = client_alert(*client);
   if (keep != nullptr) *keep = std::move(client);
   return alert;
+}
+std::optional<AlertDescription> run_scripted(ScriptedServer& script,
+                                             std::unique_ptr<ClientEngine>* keep = nullptr) {
+  return run_scripted(script, scripted_client_config(), keep);
 }
 
 }  // namespace
@@ -1397,6 +1438,38 @@ TEST_CASE("client: CertificateRequest during the handshake (4.3.2)", "[tls][conf
   }
 }
 
+TEST_CASE("client: status_request in the server's CertificateEntry (4.4.2, 4.4.2.1)",
+          "[tls][conformance][ocsp]") {
+  ScriptedServer script;
+  ClientConfig config = scripted_client_config();
+  const Bytes response = {0x30, 0x03, 0x0A, 0x01, 0x00};  // OCSPResponse, status successful
+  const auto status_request = [](Bytes data) {
+    return extension(ExtensionType::status_request, std::move(data));
+  };
+  SECTION("asked for: the staple is accepted and kept") {
+    config.request_status = StatusRequest::ocsp;
+    script.leaf_extensions = {status_request(encode_certificate_status(response))};
+    std::unique_ptr<ClientEngine> client;
+    REQUIRE_FALSE(run_scripted(script, config, &client).has_value());
+    CHECK(client->handshake_complete());
+  }
+  SECTION("not asked for: unsupported_extension (4.4.2)") {
+    script.leaf_extensions = {status_request(encode_certificate_status(response))};
+    CHECK(run_scripted(script, config) == AlertDescription::unsupported_extension);
+  }
+  SECTION("a malformed CertificateStatus: decode_error") {
+    config.request_status = StatusRequest::ocsp;
+    const Bytes malformed = GENERATE(Bytes{2, 0, 0, 5, 0x30, 0x03, 0x0A, 0x01, 0x00},  // type 2
+                                     Bytes{1, 0, 0, 0},  // empty response
+                                     Bytes{1, 0, 0, 6, 0x30, 0x03, 0x0A, 0x01, 0x00},  // long
+                                     Bytes{1, 0, 0, 4, 0x30, 0x03, 0x0A, 0x01, 0x00},  // short
+                                     Bytes{1}, Bytes{});
+    CAPTURE(to_hex(malformed));
+    script.leaf_extensions = {status_request(malformed)};
+    CHECK(run_scripted(script, config) == AlertDescription::decode_error);
+  }
+}
+
 TEST_CASE("client: messages after the handshake (4.6)", "[tls][conformance]") {
   ScriptedServer script;
   std::unique_ptr<ClientEngine> client;
@@ -1538,6 +1611,43 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
     certificate.certificate_request_context = {1};
     CHECK(flight.alert_after(encode_certificate(certificate)) ==
           AlertDescription::illegal_parameter);
+  }
+  SECTION("a status_request we did not send in CertificateRequest: unsupported_extension") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    Certificate certificate;
+    certificate.certificate_list.push_back(
+        {TestPki::get().client_ecdsa.der(),
+         {extension(ExtensionType::status_request,
+                    encode_certificate_status(Bytes{0x30, 0x03, 0x0A, 0x01, 0x00}))}});
+    CHECK(flight.alert_after(encode_certificate(certificate)) ==
+          AlertDescription::unsupported_extension);
+  }
+  SECTION("asked for: a status_request on a non-leaf entry is accepted and ignored") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    config.request_client_status = StatusRequest::ocsp;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    Certificate certificate;
+    certificate.certificate_list.push_back({TestPki::get().client_ecdsa.der(), {}});
+    certificate.certificate_list.push_back(
+        {TestPki::get().root.der(),
+         {extension(ExtensionType::status_request, Bytes{2, 0, 0, 1, 0})}});
+    CHECK_FALSE(flight.alert_after(encode_certificate(certificate)).has_value());
+    CHECK(flight.server->state_name() == "ExpectClientCertificateVerify");
+  }
+  SECTION("a malformed CertificateStatus from the client: decode_error") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    config.request_client_status = StatusRequest::ocsp;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    const Bytes malformed = GENERATE(Bytes{2, 0, 0, 1, 0}, Bytes{1, 0, 0, 0}, Bytes{1, 0, 0, 2, 0});
+    CAPTURE(to_hex(malformed));
+    Certificate certificate;
+    certificate.certificate_list.push_back(
+        {TestPki::get().client_ecdsa.der(), {extension(ExtensionType::status_request, malformed)}});
+    CHECK(flight.alert_after(encode_certificate(certificate)) == AlertDescription::decode_error);
   }
   SECTION("with a required certificate, an empty one: certificate_required (4.4.2.4)") {
     ServerConfig config = default_server();
