@@ -85,8 +85,9 @@ OcspResponseTimes ocsp_response_times(ByteView response_der);
 // staple answers no request of ours, so it carries none), plus: nextUpdate MUST be present
 // (without it nothing bounds how long a replayed staple would be believed; RFC 6960
 // section 4.2.2.1 "newer information is available all the time" does not suit a staple) and
-// not passed. Returns the status; throws PkiError with a sentence when the staple cannot be
-// trusted.
+// not passed (the same 5 minutes of leeway for clocks). Returns the status (Unknown included:
+// the caller decides what an unknown status means); throws PkiError with a sentence when the
+// staple cannot be trusted.
 RevocationStatus verify_stapled_ocsp_response(ByteView response_der, const Certificate& certificate,
                                               const Certificate& issuer,
                                               TimePoint now = std::chrono::system_clock::now());
