@@ -150,6 +150,12 @@ crypto::PublicKey Certificate::public_key() const {
   return crypto::PublicKey(std::move(key));
 }
 
+KeyDescription Certificate::key_description() const {
+  const EVP_PKEY* key = X509_get0_pubkey(native());
+  if (key == nullptr) ERR_clear_error();
+  return describe_public_key(key);
+}
+
 Bytes Certificate::sha256_fingerprint_raw() const {
   Bytes digest(EVP_MAX_MD_SIZE);
   unsigned int length = 0;
@@ -210,6 +216,40 @@ std::vector<ExtendedKeyUsage> Certificate::extended_key_usages() const {
 bool Certificate::has_extended_key_usage(ExtendedKeyUsage usage) const {
   const auto usages = extended_key_usages();
   return std::find(usages.begin(), usages.end(), usage) != usages.end();
+}
+
+std::vector<Role> Certificate::role_policies() const {
+  // RFC 5280 section 4.2.1.4: certificatePolicies is a sequence of PolicyInformation, each
+  // naming one policy OID (with optional qualifiers, which the product neither sets nor
+  // reads).
+  int critical = -1;
+  detail::CertificatePoliciesPtr policies(static_cast<CERTIFICATEPOLICIES*>(
+      X509_get_ext_d2i(native(), NID_certificate_policies, &critical, nullptr)));
+  if (!policies) {
+    ERR_clear_error();
+    if (critical == -1) return {};  // no such extension
+    throw PkiError(critical == -2
+                       ? "the certificate carries more than one certificatePolicies extension"
+                       : "the certificate's certificatePolicies extension does not parse");
+  }
+  std::vector<Role> roles;
+  for (int i = 0; i < sk_POLICYINFO_num(policies.get()); ++i) {
+    const POLICYINFO* information = sk_POLICYINFO_value(policies.get(), i);
+    if (const auto role = role_from_policy_oid(detail::oid_text(information->policyid))) {
+      roles.push_back(*role);
+    }
+  }
+  return roles;
+}
+
+std::optional<Role> Certificate::role() const {
+  try {
+    const std::vector<Role> roles = role_policies();
+    if (roles.size() == 1) return roles.front();
+  } catch (const PkiError&) {
+    // an unparsable extension names no role
+  }
+  return std::nullopt;
 }
 
 bool Certificate::signature_verified_by(const Certificate& issuer) const {

@@ -1,6 +1,7 @@
 #pragma once
 // An X.509 certificate, owned (X509_up_ref on copy), with the accessors the product needs.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,6 +9,8 @@
 #include "common/crypto/bytes.hpp"
 #include "common/crypto/openssl_ptr.hpp"
 #include "common/crypto/signature.hpp"
+#include "common/pki/key_description.hpp"
+#include "common/pki/role.hpp"
 #include "common/pki/serial_number.hpp"
 #include "common/pki/subject.hpp"
 
@@ -44,6 +47,8 @@ class Certificate {
   TimePoint not_before() const;
   TimePoint not_after() const;
   crypto::PublicKey public_key() const;
+  // The subject key as it is, also when crypto::PublicKey would refuse it (RSA-1024, P-521).
+  KeyDescription key_description() const;
 
   std::string sha256_fingerprint() const;  // "AB:CD:...:EF"
   Bytes sha256_fingerprint_raw() const;    // 32 bytes
@@ -55,6 +60,14 @@ class Certificate {
   std::vector<std::string> ip_addresses() const;  // subjectAltName iPAddress, text form
   std::vector<ExtendedKeyUsage> extended_key_usages() const;
   bool has_extended_key_usage(ExtendedKeyUsage usage) const;
+
+  // The role whose policy OID (role_policy_oid) the certificatePolicies extension carries.
+  // nullopt when it carries none of ours, several of ours, or does not parse; other policy
+  // OIDs are ignored.
+  std::optional<Role> role() const;
+  // Every one of our role policy OIDs in certificatePolicies, in order (normally one; empty
+  // without the extension). Throws PkiError when the extension does not parse.
+  std::vector<Role> role_policies() const;
 
   // True when issuer's public key verifies this certificate's signature.
   bool signature_verified_by(const Certificate& issuer) const;

@@ -20,8 +20,6 @@ using std::chrono::minutes;
 
 namespace {
 
-constexpr unsigned kMinRsaBits = 2048;
-constexpr unsigned kMaxRsaBits = 8192;
 constexpr unsigned kMaxValidityDays = 3650;
 constexpr unsigned kMaxRootValidityDays = 30 * 366;
 // RFC 6960 leaves the number of CertIDs per request open; nobody needs more than this.
@@ -127,17 +125,17 @@ std::optional<std::string> key_refusal(const KeyDescription& key) {
            "P-256/P-384";
   }
   if (key.type == crypto::KeyType::Rsa) {
-    if (key.bits < kMinRsaBits) {
+    if (key.bits < kMinimumRsaBits) {
       return "RSA key of " + std::to_string(key.bits) + " bits is below the minimum of " +
-             std::to_string(kMinRsaBits);
+             std::to_string(kMinimumRsaBits);
     }
-    if (key.bits > kMaxRsaBits) {
+    if (key.bits > kMaximumRsaBits) {
       return "RSA key of " + std::to_string(key.bits) + " bits is above the maximum of " +
-             std::to_string(kMaxRsaBits);
+             std::to_string(kMaximumRsaBits);
     }
     return std::nullopt;
   }
-  if (key.curve_name != "P-256" && key.curve_name != "P-384") {
+  if (!is_accepted_curve(key.curve_name)) {
     return "ECDSA curve " + key.curve_name + " is not accepted; use P-256 or P-384";
   }
   return std::nullopt;
@@ -282,6 +280,13 @@ Certificate CertificateAuthority::issue(const CertificateSigningRequest& csr,
   add_extension(x, &context, NID_basic_constraints, "critical,CA:FALSE");
   add_extension(x, &context, NID_key_usage, "critical,digitalSignature");
   add_extension(x, &context, NID_ext_key_usage, eku_config(profile.role).c_str());
+  // certificatePolicies (RFC 5280 section 4.2.1.4), non-critical, one PolicyInformation: the
+  // role's OID. The role comes from the profile (the enrollment token's role), never from the
+  // CSR: the CA copies no extension a CSR asks for, so a requested policy is ignored.
+  detail::CertificatePoliciesPtr policies =
+      detail::certificate_policies({role_policy_oid(profile.role)});
+  crypto::check(X509_add1_ext_i2d(x, NID_certificate_policies, policies.get(), 0, 0) == 1,
+                "adding certificatePolicies");
   add_extension(x, &context, NID_subject_key_identifier, "hash");
   add_extension(x, &context, NID_authority_key_identifier, "keyid:always");
   if (!profile.dns_names.empty()) {
@@ -518,11 +523,17 @@ ServiceCredentials CertificateAuthority::ensure_service_credentials(
     throw PkiError(chain_path.string() + " was not issued by this CA's root (" +
                    root_.subject_line() + ")");
   }
-  if (certificate.not_after() - kServiceRenewalMargin < std::chrono::system_clock::now()) {
+  const bool ends_soon =
+      certificate.not_after() - kServiceRenewalMargin < std::chrono::system_clock::now();
+  // A service.pem issued before roles existed carries no role policy; peers that expect the
+  // TTP service role would refuse it, so it is reissued like one that ends soon.
+  const bool lacks_role = certificate.role() != Role::TtpService;
+  if (ends_soon || lacks_role) {
     const CertificateSigningRequest csr = CertificateSigningRequest::create(subject, *key);
     certificate = issue(csr, profile, random_serial());
     write_chain_file(chain_path, {certificate, root_});
-    spdlog::info("TTP service certificate renewed (same key), valid until {}",
+    spdlog::info("TTP service certificate reissued (same key) because it {}, valid until {}",
+                 lacks_role ? "lacked the ttp-service role policy" : "was about to expire",
                  format_time(certificate.not_after()));
   }
   return ServiceCredentials{std::move(*key), {certificate, root_}};

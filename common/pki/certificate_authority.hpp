@@ -37,7 +37,8 @@ struct ServiceCredentials {
   const Certificate& certificate() const { return chain.front(); }
 };
 
-// Enforced on every CSR: RSA 2048..8192 bits, or ECDSA on P-256 / P-384. Returns nullopt when
+// Enforced on every CSR: RSA 2048..8192 bits, or ECDSA on P-256 / P-384 (the floor of
+// key_description.hpp, which verifiers apply too, plus the RSA maximum). Returns nullopt when
 // acceptable, else the refusal sentence ("RSA key of 1024 bits is below the minimum of 2048").
 std::optional<std::string> key_refusal(const KeyDescription& key);
 
@@ -63,7 +64,10 @@ class CertificateAuthority {
 
   // Issues a v3 end-entity certificate: subject from the CSR, issuer = root, validity
   // not_before (default now-5min) .. +validity_days, keyUsage digitalSignature (critical),
-  // EKU per role, subjectAltName from profile.dns_names, basicConstraints CA:FALSE, SKI, AKI.
+  // EKU per role, certificatePolicies with the role's policy OID (non-critical; see
+  // role.hpp), subjectAltName from profile.dns_names, basicConstraints CA:FALSE, SKI, AKI.
+  // Nothing but the public key and the subject is taken from the CSR: extensions it
+  // requests (a role policy among them) are ignored.
   // Refuses (PkiError) a CSR whose self-signature fails, whose key is below the minimums,
   // whose subject fails SubjectDetails::validate(), or a serial the root itself uses.
   Certificate issue(const CertificateSigningRequest& csr, const IssuanceProfile& profile,
@@ -87,7 +91,8 @@ class CertificateAuthority {
   // The TTP's own TLS identity (role TtpService, CN "ttp", SAN localhost and 127.0.0.1 by
   // default) as service.key / service.pem beside the root. Reuses them when present, valid,
   // matching and issued by this root; reissues the certificate (same key) when it expires
-  // within 7 days; creates both when neither exists; throws PkiError on damaged files.
+  // within 7 days or lacks the ttp-service role policy; creates both when neither exists; throws
+  // PkiError on damaged files.
   ServiceCredentials ensure_service_credentials(
       const std::vector<std::string>& names = {"localhost", "127.0.0.1"},
       crypto::KeyType key_type = crypto::KeyType::Ecdsa) const;

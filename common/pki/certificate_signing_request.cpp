@@ -1,7 +1,5 @@
 #include "common/pki/certificate_signing_request.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/pem.h>
 
 #include "common/crypto/error.hpp"
@@ -20,26 +18,7 @@ const EVP_MD* request_digest(const crypto::PrivateKey& key) {
   return EVP_sha256();
 }
 
-std::string ec_curve_name(EVP_PKEY* key) {
-  char group[64] = {};
-  std::size_t length = 0;
-  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                     &length) != 1) {
-    ERR_clear_error();
-    return "(explicit or unknown curve)";
-  }
-  const int nid = OBJ_sn2nid(group);
-  const char* nist = nid == NID_undef ? nullptr : EC_curve_nid2nist(nid);
-  return nist != nullptr ? nist : group;
-}
-
 }  // namespace
-
-std::string KeyDescription::text() const {
-  if (!supported_algorithm) return curve_name.empty() ? "unsupported key" : curve_name;
-  if (type == crypto::KeyType::Rsa) return "RSA " + std::to_string(bits);
-  return "ECDSA " + curve_name;
-}
 
 CertificateSigningRequest::CertificateSigningRequest(crypto::X509ReqPtr request)
     : request_(std::move(request)) {
@@ -144,31 +123,7 @@ std::string CertificateSigningRequest::subject_line() const {
 }
 
 KeyDescription CertificateSigningRequest::key_description() const {
-  KeyDescription description;
-  EVP_PKEY* key = X509_REQ_get0_pubkey(native());
-  if (key == nullptr) {
-    ERR_clear_error();
-    description.curve_name = "unreadable public key";
-    return description;
-  }
-  description.bits = static_cast<unsigned>(std::max(0, EVP_PKEY_get_bits(key)));
-  switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_RSA:
-      description.type = crypto::KeyType::Rsa;
-      description.supported_algorithm = true;
-      break;
-    case EVP_PKEY_EC:
-      description.type = crypto::KeyType::Ecdsa;
-      description.supported_algorithm = true;
-      description.curve_name = ec_curve_name(key);
-      break;
-    default: {
-      const char* name = OBJ_nid2sn(EVP_PKEY_get_base_id(key));
-      description.curve_name = name != nullptr ? name : "unknown key algorithm";
-      break;
-    }
-  }
-  return description;
+  return describe_public_key(X509_REQ_get0_pubkey(native()));
 }
 
 crypto::PublicKey CertificateSigningRequest::public_key() const {

@@ -8,19 +8,10 @@
 #include "common/crypto/bytes.hpp"
 #include "common/crypto/openssl_ptr.hpp"
 #include "common/crypto/signature.hpp"
+#include "common/pki/key_description.hpp"
 #include "common/pki/subject.hpp"
 
 namespace sc::pki {
-
-// What a request's public key is, read straight from the key (it may be one the product
-// refuses, e.g. RSA-1024 or P-521, which is why this is not a crypto::PublicKey).
-struct KeyDescription {
-  crypto::KeyType type = crypto::KeyType::Rsa;  // only meaningful when supported_algorithm
-  bool supported_algorithm = false;             // RSA or EC
-  unsigned bits = 0;                            // modulus bits or curve order bits
-  std::string curve_name;                       // "P-256", "P-384", "P-521", ... for EC
-  std::string text() const;                     // "RSA 2048", "ECDSA P-256", "ED25519"
-};
 
 class CertificateSigningRequest {
  public:

@@ -53,6 +53,18 @@ std::string date_only(TimePoint time) {
   return format_time(time).substr(0, 10);
 }
 
+CertificateCheck accepted_leaf(const Certificate& leaf) {
+  CertificateCheck accepted;
+  accepted.accepted = true;
+  accepted.subject = leaf.subject_line();
+  return accepted;
+}
+
+std::string revoked_sentence(const Certificate& leaf, const RevocationStatus& status) {
+  return described(leaf) + " is revoked (serial " + leaf.serial_hex() + ", " +
+         date_only(status.revoked_at) + ", " + revocation_reason_name(status.reason) + ")";
+}
+
 std::optional<std::vector<Certificate>> parse_chain(const std::vector<Bytes>& chain_der,
                                                     CertificateCheck& failure) {
   if (chain_der.empty()) {
@@ -162,18 +174,13 @@ CertificateCheck check_leaf_usage(const Certificate& leaf, PeerRole role) {
                    described(leaf) + " is a CA certificate, not an end-entity certificate",
                    leaf.subject_line());
   }
-  CertificateCheck accepted;
-  accepted.accepted = true;
-  accepted.subject = leaf.subject_line();
-  return accepted;
+  return accepted_leaf(leaf);
 }
 
 CertificateCheck check_revocation(const RevocationCheck& revocation_check,
                                   bool require_known_status, const Certificate& leaf,
                                   const Certificate& issuer) {
-  CertificateCheck accepted;
-  accepted.accepted = true;
-  accepted.subject = leaf.subject_line();
+  CertificateCheck accepted = accepted_leaf(leaf);
   if (!revocation_check) return accepted;
   RevocationStatus status;
   try {
@@ -190,10 +197,7 @@ CertificateCheck check_revocation(const RevocationCheck& revocation_check,
                    leaf.subject_line());
   }
   if (status.is_revoked()) {
-    return refused(AlertDescription::certificate_revoked,
-                   described(leaf) + " is revoked (serial " + leaf.serial_hex() + ", " +
-                       date_only(status.revoked_at) + ", " + revocation_reason_name(status.reason) +
-                       ")",
+    return refused(AlertDescription::certificate_revoked, revoked_sentence(leaf, status),
                    leaf.subject_line());
   }
   if (!status.is_good() && require_known_status) {
@@ -208,7 +212,9 @@ CertificateCheck check_revocation(const RevocationCheck& revocation_check,
 
 struct VerifiedChain {
   CertificateCheck check;
-  std::optional<Certificate> issuer;  // of the leaf, when accepted
+  // When accepted: the chain the store built, leaf first, trust anchor last (at least two).
+  std::vector<Certificate> built;
+  const Certificate& issuer() const { return built.at(1); }
 };
 
 VerifiedChain verify_with_store(const std::vector<Certificate>& trusted_roots,
@@ -260,21 +266,157 @@ VerifiedChain verify_with_store(const std::vector<Certificate>& trusted_roots,
     const int error = X509_STORE_CTX_get_error(context.get());
     X509* failing = X509_STORE_CTX_get_current_cert(context.get());
     ERR_clear_error();
-    return {explain_store_error(error, failing, chain.front(), role, server_name), std::nullopt};
+    return {explain_store_error(error, failing, chain.front(), role, server_name), {}};
   }
   STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(context.get());
   if (built == nullptr || sk_X509_num(built) < 2) {
     return {refused(AlertDescription::bad_certificate,
                     described(chain.front()) + " is itself a trust anchor, not an end entity",
                     chain.front().subject_line()),
-            std::nullopt};
+            {}};
   }
-  X509* issuer = sk_X509_value(built, 1);
-  crypto::check(X509_up_ref(issuer) == 1, "X509_up_ref");
+  std::vector<Certificate> built_chain;
+  for (int i = 0; i < sk_X509_num(built); ++i) {
+    X509* certificate = sk_X509_value(built, i);
+    crypto::check(X509_up_ref(certificate) == 1, "X509_up_ref");
+    built_chain.emplace_back(crypto::X509Ptr(certificate));
+  }
   CertificateCheck accepted;
   accepted.accepted = true;
   accepted.subject = chain.front().subject_line();
-  return {accepted, Certificate(crypto::X509Ptr(issuer))};
+  return {accepted, std::move(built_chain)};
+}
+
+// "a bank", "a customer", "the TTP service": what a peer must be.
+const char* role_as_peer(Role role) {
+  switch (role) {
+    case Role::Bank:
+      return "a bank";
+    case Role::Customer:
+      return "a customer";
+    case Role::TtpService:
+      return "the TTP service";
+  }
+  return "unknown";
+}
+
+// "the bank", "the customer", "the TTP service", or by the TLS side when no role is known.
+std::string peer_called(const Certificate& leaf, std::optional<Role> expected, PeerRole role) {
+  const std::optional<Role> known = expected ? expected : leaf.role();
+  if (!known) return role == PeerRole::Server ? "the server" : "the client";
+  switch (*known) {
+    case Role::Bank:
+      return "the bank";
+    case Role::Customer:
+      return "the customer";
+    case Role::TtpService:
+      return "the TTP service";
+  }
+  return "the peer";
+}
+
+std::string role_names(const std::vector<Role>& roles) {
+  std::string text;
+  for (const Role role : roles) {
+    if (!text.empty()) text += ", ";
+    text += role_name(role);
+  }
+  return text;
+}
+
+// The leaf carries exactly the expected role's policy OID (role.hpp).
+CertificateCheck check_leaf_role(const Certificate& leaf, Role expected) {
+  const std::string must_be = std::string("this peer must be ") + role_as_peer(expected);
+  std::string problem;
+  try {
+    const std::vector<Role> roles = leaf.role_policies();
+    if (roles.size() == 1 && roles.front() == expected) return accepted_leaf(leaf);
+    if (roles.empty()) {
+      problem = " carries no role (issued before roles existed?): " + must_be;
+    } else if (roles.size() == 1) {
+      problem = std::string(" has the role ") + role_name(roles.front()) + "; " + must_be;
+    } else {
+      problem = " carries several roles (" + role_names(roles) + "): " + must_be;
+    }
+  } catch (const PkiError& error) {
+    problem = std::string(" has no readable role (") + error.what() + "): " + must_be;
+  }
+  return refused(AlertDescription::unsupported_certificate, described(leaf) + problem,
+                 leaf.subject_line());
+}
+
+// Digests whose collisions are practical (SHA-1: SHAttered 2017, chosen-prefix 2020; MD5:
+// the rogue CA of 2008) or worse: a signature made with one proves nothing.
+const char* refused_digest_name(int digest_nid) {
+  switch (digest_nid) {
+    case NID_sha1:
+      return "SHA-1";
+    case NID_md5:
+      return "MD5";
+    case NID_md5_sha1:
+      return "MD5+SHA-1";
+    case NID_md4:
+      return "MD4";
+    case NID_md2:
+      return "MD2";
+    default:
+      return nullptr;
+  }
+}
+
+// The floor for one certificate: its key, and the digest of its own signature. For the
+// self-signed trust anchor that is the signature OpenSSL never verifies, which is why it is
+// read here from the algorithm identifier rather than learnt from verification.
+std::optional<std::string> floor_problem(const Certificate& certificate) {
+  if (auto problem = key_floor_problem(certificate.key_description())) {
+    return described(certificate) + " " + *problem;
+  }
+  int digest_nid = NID_undef;
+  if (X509_get_signature_info(certificate.native(), &digest_nid, nullptr, nullptr, nullptr) != 1) {
+    ERR_clear_error();
+    digest_nid = NID_undef;
+  }
+  if (const char* digest = refused_digest_name(digest_nid)) {
+    return described(certificate) + " is signed with " + digest + ", which is refused";
+  }
+  return std::nullopt;
+}
+
+CertificateCheck check_floor(const std::vector<Certificate>& built) {
+  for (const Certificate& certificate : built) {
+    if (auto problem = floor_problem(certificate)) {
+      return refused(AlertDescription::bad_certificate, *problem, built.front().subject_line());
+    }
+  }
+  return accepted_leaf(built.front());
+}
+
+// RFC 8446 section 4.4.2.1: the staple is an OCSPResponse for the leaf; RFC 6066 section 8:
+// a client that cannot use it aborts with bad_certificate_status_response.
+CertificateCheck check_staple(ByteView stapled_ocsp, const Certificate& leaf,
+                              const Certificate& issuer, TimePoint now) {
+  RevocationStatus status;
+  try {
+    status = verify_stapled_ocsp_response(stapled_ocsp, leaf, issuer, now);
+  } catch (const PkiError& error) {
+    return refused(AlertDescription::bad_certificate_status_response,
+                   "the OCSP response stapled to the " + described(leaf) +
+                       " cannot be trusted: " + error.what(),
+                   leaf.subject_line());
+  }
+  if (status.is_revoked()) {
+    return refused(AlertDescription::certificate_revoked, revoked_sentence(leaf, status),
+                   leaf.subject_line());
+  }
+  if (!status.is_good()) {
+    return refused(AlertDescription::bad_certificate_status_response,
+                   "the OCSP response stapled to the " + described(leaf) + " (serial " +
+                       leaf.serial_hex() + ") says its status is unknown to the responder",
+                   leaf.subject_line());
+  }
+  CertificateCheck accepted = accepted_leaf(leaf);
+  accepted.revocation = tls::RevocationEvidence::stapled_good;
+  return accepted;
 }
 
 }  // namespace
@@ -296,26 +438,49 @@ ChainVerifier::ChainVerifier(std::vector<Certificate> trusted_roots,
 
 CertificateCheck ChainVerifier::verify(const std::vector<Bytes>& chain_der, PeerRole role,
                                        const std::string& expected_server_name,
-                                       ByteView /*stapled_ocsp*/) const {
+                                       ByteView stapled_ocsp) const {
   try {
     CertificateCheck failure;
     const auto chain = parse_chain(chain_der, failure);
     if (!chain) return failure;
+    const Certificate& leaf = chain->front();
     VerifiedChain result =
         verify_with_store(trusted_roots_, *chain, role, expected_server_name, verification_time_);
     if (!result.check.accepted) return result.check;
-    CertificateCheck usage = check_leaf_usage(chain->front(), role);
+    CertificateCheck usage = check_leaf_usage(leaf, role);
     if (!usage.accepted) return usage;
-    CertificateCheck accepted =
-        check_revocation(revocation_check_, require_known_status_, chain->front(), *result.issuer);
+    if (expected_role_) {
+      CertificateCheck role_check = check_leaf_role(leaf, *expected_role_);
+      if (!role_check.accepted) return role_check;
+    }
+    CertificateCheck floor = check_floor(result.built);
+    if (!floor.accepted) return floor;
+    CertificateCheck accepted = check_revocation_status(leaf, result.issuer(), role, stapled_ocsp);
     if (accepted.accepted) {
-      accepted.leaf_key = std::make_shared<const crypto::PublicKey>(chain->front().public_key());
+      accepted.leaf_key = std::make_shared<const crypto::PublicKey>(leaf.public_key());
     }
     return accepted;
   } catch (const std::exception& error) {
     return refused(AlertDescription::internal_error,
                    std::string("certificate verification failed internally: ") + error.what());
   }
+}
+
+CertificateCheck ChainVerifier::check_revocation_status(const Certificate& leaf,
+                                                        const Certificate& issuer, PeerRole role,
+                                                        ByteView stapled_ocsp) const {
+  if (staple_policy_ != StaplePolicy::ignore && !stapled_ocsp.empty()) {
+    return check_staple(stapled_ocsp, leaf, issuer,
+                        verification_time_.value_or(std::chrono::system_clock::now()));
+  }
+  if (staple_policy_ == StaplePolicy::require) {
+    return refused(AlertDescription::bad_certificate_status_response,
+                   peer_called(leaf, expected_role_, role) +
+                       " stapled no OCSP response to its certificate (" + leaf.subject_line() +
+                       ", serial " + leaf.serial_hex() + "), and this peer requires one",
+                   leaf.subject_line());
+  }
+  return check_revocation(revocation_check_, require_known_status_, leaf, issuer);
 }
 
 Bytes parse_sha256_fingerprint(std::string_view text) {
@@ -384,7 +549,10 @@ CertificateCheck PinnedRootVerifier::verify(const std::vector<Bytes>& chain_der,
                        colon_hex(fingerprint_) + ", found " + got + ")",
                    subject);
   }
-  return ChainVerifier({*root}).verify(chain_der, role, expected_server_name, stapled_ocsp);
+  ChainVerifier verifier({*root});
+  if (expected_role_) verifier.expect_role(*expected_role_);
+  verifier.set_staple_policy(staple_policy_);
+  return verifier.verify(chain_der, role, expected_server_name, stapled_ocsp);
 }
 
 }  // namespace sc::pki

@@ -1,8 +1,20 @@
 #pragma once
 // Certificate chain verification for the TLS engine (tls::CertificateVerifier) with an
 // X509_STORE: trusted roots, untrusted intermediates from the peer, X509_V_FLAG_X509_STRICT,
-// the leaf's EKU for the peer's role, keyUsage digitalSignature, host name or IP, and an
-// optional revocation check.
+// the leaf's EKU for the peer's role, keyUsage digitalSignature, host name or IP, optionally
+// the leaf's role (role.hpp), the algorithm floor on every certificate of the chain, and the
+// revocation status from a stapled OCSP response or an optional revocation check.
+//
+// Order of the checks, and the alert of each refusal:
+//   1. the chain to a trusted root (unknown_ca, certificate_expired, bad_certificate, ...)
+//   2. the leaf's usage: EKU, digitalSignature, not a CA (unsupported_certificate)
+//   3. the leaf's role when expect_role was called (unsupported_certificate)
+//   4. the floor, for every certificate of the verified chain including the trust anchor:
+//      RSA keys of at least 2048 bits, EC keys on P-256 or P-384 only, no signature made
+//      with SHA-1 or MD5 (bad_certificate)
+//   5. revocation: the staple per StaplePolicy (certificate_revoked,
+//      bad_certificate_status_response), else the RevocationCheck (certificate_revoked,
+//      certificate_unknown)
 #include <functional>
 #include <optional>
 #include <string>
@@ -10,6 +22,7 @@
 
 #include "common/pki/certificate.hpp"
 #include "common/pki/revocation.hpp"
+#include "common/pki/role.hpp"
 #include "common/tls/certificate_verifier.hpp"
 
 namespace sc::pki {
@@ -28,8 +41,18 @@ using OcspTransport = std::function<Bytes(const Bytes& request_der)>;
 // which the verifier reports as certificate_unknown when it requires a known status.
 RevocationCheck ocsp_revocation_check(OcspTransport transport);
 
+// What a verifier does with the OCSP response a peer staples to its leaf.
+enum class StaplePolicy {
+  ignore,             // never looks at it (the default; revocation as before)
+  verify_if_present,  // a staple is verified offline and decides; without one, the
+                      // RevocationCheck (if set) is asked, else the status stays not_checked
+  require             // a staple is verified and decides; without one the peer is refused
+};
+
 class ChainVerifier : public tls::CertificateVerifier {
  public:
+  using StaplePolicy = pki::StaplePolicy;
+
   explicit ChainVerifier(std::vector<Certificate> trusted_roots,
                          RevocationCheck revocation_check = {});
 
@@ -38,7 +61,16 @@ class ChainVerifier : public tls::CertificateVerifier {
   void require_known_status(bool required) { require_known_status_ = required; }
   // Verify as of this time instead of now (tests, forensic checks).
   void set_verification_time(std::optional<TimePoint> time) { verification_time_ = time; }
+  // The leaf must carry exactly this role's policy OID; otherwise unsupported_certificate
+  // ("certificate for CN=ttp has the role ttp-service; this peer must be a bank"). Without
+  // this call the role is not checked.
+  void expect_role(Role role) { expected_role_ = role; }
+  void set_staple_policy(StaplePolicy policy) { staple_policy_ = policy; }
 
+  // A staple that says good yields check.revocation = stapled_good; a revoked one
+  // certificate_revoked; one that cannot be trusted (signature, CertID, stale, from the
+  // future, status unknown), or none under StaplePolicy::require,
+  // bad_certificate_status_response.
   tls::CertificateCheck verify(const std::vector<Bytes>& chain_der, tls::PeerRole role,
                                const std::string& expected_server_name,
                                ByteView stapled_ocsp = {}) const override;
@@ -46,10 +78,15 @@ class ChainVerifier : public tls::CertificateVerifier {
   const std::vector<Certificate>& trusted_roots() const { return trusted_roots_; }
 
  private:
+  tls::CertificateCheck check_revocation_status(const Certificate& leaf, const Certificate& issuer,
+                                                tls::PeerRole role, ByteView stapled_ocsp) const;
+
   std::vector<Certificate> trusted_roots_;
   RevocationCheck revocation_check_;
   bool require_known_status_ = false;
   std::optional<TimePoint> verification_time_;
+  std::optional<Role> expected_role_;
+  StaplePolicy staple_policy_ = StaplePolicy::ignore;
 };
 
 // First contact with the TTP: the caller knows only the SHA-256 fingerprint of its root (out
@@ -61,6 +98,10 @@ class PinnedRootVerifier : public tls::CertificateVerifier {
   explicit PinnedRootVerifier(Bytes sha256_fingerprint);
   explicit PinnedRootVerifier(std::string_view sha256_fingerprint_text);
 
+  // As ChainVerifier's.
+  void expect_role(Role role) { expected_role_ = role; }
+  void set_staple_policy(StaplePolicy policy) { staple_policy_ = policy; }
+
   tls::CertificateCheck verify(const std::vector<Bytes>& chain_der, tls::PeerRole role,
                                const std::string& expected_server_name,
                                ByteView stapled_ocsp = {}) const override;
@@ -70,6 +111,8 @@ class PinnedRootVerifier : public tls::CertificateVerifier {
 
  private:
   Bytes fingerprint_;
+  std::optional<Role> expected_role_;
+  StaplePolicy staple_policy_ = StaplePolicy::ignore;
 };
 
 // Parses "AB:CD:..." / "abcd..." into 32 bytes; throws PkiError otherwise.

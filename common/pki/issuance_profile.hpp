@@ -6,14 +6,11 @@
 #include <vector>
 
 #include "common/pki/certificate.hpp"
+#include "common/pki/role.hpp"
 
 namespace sc::pki {
 
-// Bank: serverAuth + clientAuth (it serves customers and is a client of the TTP).
-// Customer: clientAuth. TtpService: serverAuth (the TTP's own endpoint).
-enum class Role { Bank, Customer, TtpService };
-const char* role_name(Role role);  // "bank", "customer", "ttp-service"
-std::optional<Role> role_from_name(std::string_view name);
+// The extended key usages the CA grants a role (see role.hpp).
 std::vector<ExtendedKeyUsage> extended_key_usages_for(Role role);
 
 struct IssuanceProfile {
@@ -25,6 +22,7 @@ struct IssuanceProfile {
         dns_names(std::move(dns_names_)),
         not_before(not_before_) {}
 
+  // Decides the EKU and the role policy OID in the certificate; a CSR cannot choose it.
   Role role = Role::Customer;
   unsigned validity_days = 365;  // 1 .. 3650
   // subjectAltName entries; a name that parses as an IPv4/IPv6 address becomes iPAddress,

@@ -2,6 +2,7 @@
 // Revocation: reasons (RFC 5280 section 5.3.1), the status a lookup answers, and the OCSP
 // requester side (RFC 6960). The CA side (CRL and OCSP response signing) is in
 // certificate_authority.hpp.
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -68,5 +69,27 @@ Bytes make_ocsp_request(const SerialNumber& serial, const Certificate& issuer,
 // Returns the status; throws PkiError with a sentence when the response cannot be trusted.
 RevocationStatus verify_ocsp_response(ByteView response_der, const Certificate& certificate,
                                       const Certificate& issuer, ByteView request_der = {});
+
+// When the first SingleResponse of an OCSP response was produced and until when it holds, so
+// that a holder of a staple knows when to fetch the next one. Throws PkiError when the
+// response does not parse, is not "successful", or holds no SingleResponse.
+struct OcspResponseTimes {
+  TimePoint this_update;
+  std::optional<TimePoint> next_update;
+};
+OcspResponseTimes ocsp_response_times(ByteView response_der);
+
+// Checks an OCSP response the peer stapled to its certificate (RFC 8446 section 4.4.2.1),
+// offline, as of now: the checks of verify_ocsp_response (signature by the issuer or its
+// delegated responder, CertID, thisUpdate not more than 5 minutes ahead) except the nonce (a
+// staple answers no request of ours, so it carries none), plus: nextUpdate MUST be present
+// (without it nothing bounds how long a replayed staple would be believed; RFC 6960
+// section 4.2.2.1 "newer information is available all the time" does not suit a staple) and
+// not passed (the same 5 minutes of leeway for clocks). Returns the status (Unknown included:
+// the caller decides what an unknown status means); throws PkiError with a sentence when the
+// staple cannot be trusted.
+RevocationStatus verify_stapled_ocsp_response(ByteView response_der, const Certificate& certificate,
+                                              const Certificate& issuer,
+                                              TimePoint now = std::chrono::system_clock::now());
 
 }  // namespace sc::pki

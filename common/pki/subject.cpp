@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 
 #include "common/crypto/error.hpp"
 #include "common/pki/pki_error.hpp"
@@ -74,15 +75,82 @@ std::optional<std::vector<std::uint32_t>> decode_utf8(std::string_view text) {
   return code_points;
 }
 
+struct CodePointRange {
+  std::uint32_t first;
+  std::uint32_t last;
+};
+
+bool in_any(std::uint32_t code_point, std::initializer_list<CodePointRange> ranges) {
+  return std::any_of(ranges.begin(), ranges.end(), [&](const CodePointRange& range) {
+    return code_point >= range.first && code_point <= range.last;
+  });
+}
+
+// C0, DEL and C1 controls.
 bool is_control(std::uint32_t code_point) {
-  return code_point < 0x20 || code_point == 0x7F || (code_point >= 0x80 && code_point <= 0x9F);
+  return in_any(code_point, {{0x00, 0x1F}, {0x7F, 0x9F}});
+}
+
+// Bidirectional controls (Unicode UAX #9): marks, embeddings, overrides and isolates. In a
+// name they can make "CN=bank" display as something else (the "Trojan Source" trick,
+// CVE-2021-42574).
+bool is_bidirectional_control(std::uint32_t code_point) {
+  return in_any(code_point,
+                {{0x061C, 0x061C}, {0x200E, 0x200F}, {0x202A, 0x202E}, {0x2066, 0x2069}});
+}
+
+// Characters that render as nothing (or as blank filler) and let two names that look alike
+// differ: soft hyphen, combining grapheme joiner, Hangul fillers, Khmer inherent vowels,
+// Mongolian variation selectors and vowel separator, zero-width space/joiners, word joiner and
+// invisible operators, deprecated format characters, variation selectors, byte order mark,
+// interlinear annotation controls and the tag characters.
+bool is_invisible(std::uint32_t code_point) {
+  return in_any(code_point, {{0x00AD, 0x00AD},
+                             {0x034F, 0x034F},
+                             {0x115F, 0x1160},
+                             {0x17B4, 0x17B5},
+                             {0x180B, 0x180F},
+                             {0x200B, 0x200D},
+                             {0x2060, 0x2064},
+                             {0x206A, 0x206F},
+                             {0x3164, 0x3164},
+                             {0xFE00, 0xFE0F},
+                             {0xFEFF, 0xFEFF},
+                             {0xFFA0, 0xFFA0},
+                             {0xFFF9, 0xFFFB},
+                             {0xE0000, 0xE007F}});
+}
+
+bool is_line_separator(std::uint32_t code_point) {
+  return code_point == 0x2028 || code_point == 0x2029;
+}
+
+// What kind of character may not appear in a subject field, or nullptr when it may.
+const char* refused_character_kind(std::uint32_t code_point) {
+  if (is_control(code_point)) return "a control character";
+  if (is_bidirectional_control(code_point)) return "a character that changes text direction";
+  if (is_invisible(code_point)) return "an invisible character";
+  if (is_line_separator(code_point)) return "a line or paragraph separator";
+  return nullptr;
+}
+
+// "U+202E", "U+E0041".
+std::string code_point_text(std::uint32_t code_point) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string digits;
+  for (std::uint32_t rest = code_point; rest != 0 || digits.size() < 4; rest >>= 4) {
+    digits.insert(digits.begin(), kDigits[rest & 0xF]);
+  }
+  return "U+" + digits;
 }
 
 std::optional<std::string> field_problem(std::string_view label, std::string_view value) {
   const auto code_points = decode_utf8(value);
   if (!code_points) return std::string(label) + " is not valid UTF-8";
-  if (std::any_of(code_points->begin(), code_points->end(), is_control)) {
-    return std::string(label) + " contains a control character";
+  for (const std::uint32_t code_point : *code_points) {
+    if (const char* kind = refused_character_kind(code_point)) {
+      return std::string(label) + " holds " + code_point_text(code_point) + ", " + kind;
+    }
   }
   if (code_points->size() > kMaxFieldCharacters) {
     return std::string(label) + " is " + std::to_string(code_points->size()) +

@@ -22,7 +22,9 @@ struct SubjectDetails {
   // nullopt when valid, else a sentence naming the first bad field, e.g.
   // "country \"XX\" is not an assigned ISO 3166-1 alpha-2 code". Rules: common name required;
   // country empty or an assigned code; every field at most 64 characters (RFC 5280 upper
-  // bounds), valid UTF-8, no control characters.
+  // bounds), valid UTF-8, none of the characters that hide or disguise text: C0/C1 controls,
+  // bidirectional controls, invisible and format characters, line/paragraph separators
+  // ("common name holds U+202E, a character that changes text direction").
   std::optional<std::string> validate() const;
 
   // Throws PkiError (with the validate() sentence) when invalid. Fields are UTF8String.

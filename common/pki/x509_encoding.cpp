@@ -48,6 +48,39 @@ std::string bio_contents(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
+CertificatePoliciesPtr certificate_policies(const std::vector<std::string>& policy_oids) {
+  CertificatePoliciesPtr policies(sk_POLICYINFO_new_null());
+  crypto::check(policies != nullptr, "sk_POLICYINFO_new_null");
+  for (const std::string& oid : policy_oids) {
+    std::unique_ptr<POLICYINFO, crypto::OpensslDeleter<POLICYINFO_free>> information(
+        POLICYINFO_new());
+    crypto::check(information != nullptr, "POLICYINFO_new");
+    ASN1_OBJECT* policy = OBJ_txt2obj(oid.c_str(), 1);  // numeric form only
+    if (policy == nullptr) {
+      ERR_clear_error();
+      throw PkiError("\"" + oid + "\" is not an object identifier");
+    }
+    ASN1_OBJECT_free(information->policyid);
+    information->policyid = policy;
+    crypto::check(sk_POLICYINFO_push(policies.get(), information.get()) > 0, "sk_POLICYINFO_push");
+    information.release();  // owned by the stack now
+  }
+  return policies;
+}
+
+std::string oid_text(const ASN1_OBJECT* object) {
+  if (object == nullptr) return {};
+  const int length = OBJ_obj2txt(nullptr, 0, object, 1);
+  if (length <= 0) {
+    ERR_clear_error();
+    return {};
+  }
+  std::string text(static_cast<std::size_t>(length) + 1, '\0');
+  OBJ_obj2txt(text.data(), length + 1, object, 1);
+  text.resize(static_cast<std::size_t>(length));
+  return text;
+}
+
 std::string asn1_string_utf8(const ASN1_STRING* string) {
   unsigned char* utf8 = nullptr;
   const int length = ASN1_STRING_to_UTF8(&utf8, string);

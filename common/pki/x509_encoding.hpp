@@ -21,6 +21,8 @@ using Asn1EnumeratedPtr =
     std::unique_ptr<ASN1_ENUMERATED, crypto::OpensslDeleter<ASN1_ENUMERATED_free>>;
 using Asn1OctetStringPtr =
     std::unique_ptr<ASN1_OCTET_STRING, crypto::OpensslDeleter<ASN1_OCTET_STRING_free>>;
+using CertificatePoliciesPtr =
+    std::unique_ptr<CERTIFICATEPOLICIES, crypto::OpensslDeleter<CERTIFICATEPOLICIES_free>>;
 using X509RevokedPtr = std::unique_ptr<X509_REVOKED, crypto::OpensslDeleter<X509_REVOKED_free>>;
 
 struct X509StackDeleter {  // frees the stack only: the certificates belong to someone else
@@ -45,6 +47,13 @@ crypto::Asn1TimePtr asn1_time(TimePoint time);
 crypto::BioPtr memory_bio();
 crypto::BioPtr read_only_bio(std::string_view data);
 std::string bio_contents(BIO* bio);
+
+// A certificatePolicies value (RFC 5280 section 4.2.1.4): one PolicyInformation without
+// qualifiers per OID (dotted form). Throws PkiError on an OID that does not parse.
+CertificatePoliciesPtr certificate_policies(const std::vector<std::string>& policy_oids);
+
+// Dotted numeric form of an OID ("2.25.7168...1.1"), never a short name. "" when null.
+std::string oid_text(const ASN1_OBJECT* object);
 
 std::string asn1_string_utf8(const ASN1_STRING* string);  // throws PkiError when unconvertible
 

@@ -43,4 +43,33 @@ CertificateSigningRequest make_csr(const std::string& common_name, const crypto:
 // A fast CA (ECDSA P-256) for tests that do not care about the root's algorithm.
 CaOptions fast_ca_options(const std::string& common_name = "Test Root CA");
 
+// The CA's root key, read from ca.key in its folder (tests only: the product never hands it
+// out).
+crypto::PrivateKey root_key_of(const CertificateAuthority& ca);
+
+// A certificate built directly with OpenSSL, for what CertificateAuthority refuses to issue
+// (weak keys, weak digests, missing or odd role policies).
+struct ForgedCertificate {
+  std::string common_name = "forged";
+  const EVP_PKEY* key = nullptr;   // the subject's key (required)
+  const EVP_MD* digest = nullptr;  // of the signature; nullptr: SHA-256
+  // certificatePolicies OIDs, in order; empty: no extension.
+  std::vector<std::string> policies;
+  std::string extended_key_usage = "serverAuth,clientAuth";
+  std::vector<std::string> dns_names;  // subjectAltName DNS entries
+  bool certificate_authority = false;  // a self-signed root when issuer is not given
+};
+// Signed by issuer_key as issuer; issuer == nullptr makes it self-signed (a root: CA:TRUE,
+// keyCertSign).
+Certificate forge_certificate(const ForgedCertificate& request, const Certificate* issuer,
+                              const EVP_PKEY* issuer_key);
+// Signed with the CA's root key, as if the CA had issued it.
+Certificate forge_certificate(const ForgedCertificate& request, const CertificateAuthority& ca);
+
+// Fresh keys of kinds crypto::PrivateKey does not make: "RSA" with bits, or a curve name
+// ("P-521") / "ED25519".
+crypto::EvpPkeyPtr generate_rsa_key(unsigned bits);
+crypto::EvpPkeyPtr generate_ec_key(const char* curve_name);
+crypto::EvpPkeyPtr generate_ed25519_key();
+
 }  // namespace sc::pki::test
