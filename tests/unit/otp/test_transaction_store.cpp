@@ -244,7 +244,7 @@ TEST_CASE("at most eight pending transfers per customer; expired ones make room"
 }
 
 TEST_CASE("codes are uniform over their digits", "[txn]") {
-  StoreFolder folder;
+  StoreFolder folder(true);
   FakeClock time;
   TransactionRules rules;
   rules.digits = 8;
@@ -302,7 +302,11 @@ TEST_CASE("a store written under another key is refused, so its codes never pass
 
 TEST_CASE("the store file is mode 0600, versioned, and refuses what it cannot trust", "[txn]") {
   StoreFolder folder;
-  { TransactionStore store(folder.database(), folder.key()); }
+  {
+    TransactionStore store(folder.database(), folder.key());
+    // SQLite gives the write-ahead log the mode of the database.
+    CHECK(file_mode(folder.path / "bank.db-wal") == 0600);
+  }
   CHECK(file_mode(folder.database()) == 0600);
   CHECK(file_mode(folder.key_file()) == 0600);
 
