@@ -111,7 +111,7 @@ void OtpStore::audit(AuditEventKind kind, const std::string& transaction_id, con
   if (audit_ == nullptr) return;
   audit_->record(AuditEvent{now, kind, transaction_id, entry.customer_fingerprint,
                             entry.details.account, entry.details.amount_minor,
-                            entry.details.currency, reason});
+                            entry.details.currency, entry.details.payee, reason});
 }
 
 void OtpStore::leave_pending_locked(Entry& entry, State state) {
@@ -214,7 +214,7 @@ Confirmation OtpStore::confirm(const std::string& transaction_id, const std::str
     // Audited too: probing for transaction ids should show in the trail.
     if (audit_ != nullptr) {
       audit_->record(AuditEvent{at, AuditEventKind::Reject, transaction_id, customer_fingerprint,
-                                "", 0, "", "unknown-transaction"});
+                                "", 0, "", "", "unknown-transaction"});
     }
     return {false, RejectReason::UnknownTransaction, 0};
   }

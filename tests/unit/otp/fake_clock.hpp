@@ -9,7 +9,7 @@
 
 #include "common/crypto/bytes.hpp"
 #include "common/crypto/random.hpp"
-#include "common/otp/otp_store.hpp"
+#include "common/otp/transaction_details.hpp"
 
 namespace sc::otp::test {
 
@@ -30,13 +30,16 @@ inline TransactionDetails sample_transaction() {
 inline const std::string kAlice(64, 'a');
 inline const std::string kMallory(64, 'b');
 
-// A fresh path in the temp folder, removed when the object goes.
+// A fresh path in the temp folder, removed when the object goes, with the audit key an AuditLog
+// creates beside it (default_audit_key_path: the same name ending in .key).
 struct TempFile {
   std::filesystem::path path = std::filesystem::temp_directory_path() /
                                ("sc-otp-test-" + to_hex(crypto::random_bytes(8)) + ".log");
   ~TempFile() {
     std::error_code ignored;
     std::filesystem::remove(path, ignored);
+    std::filesystem::path key = path;
+    std::filesystem::remove(key.replace_extension(".key"), ignored);
   }
   std::string text() const {
     std::ifstream in(path, std::ios::binary);

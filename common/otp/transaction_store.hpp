@@ -1,0 +1,181 @@
+#pragma once
+// The bank's durable transaction store: pending transfers, their codes and every customer's count
+// of wrong codes, in one SQLite file (WAL, synchronous=FULL, mode 0600), so that a restart of the
+// bank neither voids a pending transfer nor forgets a replay, a lock or a block.
+//
+// The rules (PSD2 RTS (EU) 2018/389 art. 4 and 5; RFC 4226 section 7):
+// - a code is drawn uniformly from the CSPRNG (6 to 8 digits) and handed out once; the store keeps
+//   only HMAC-SHA-256 under the store key over the code and everything it is bound to
+//   (transaction id, customer certificate fingerprint, account, amount, currency, payee), so a
+//   code authorises exactly the transfer the customer saw (art. 5(1)(b));
+// - single use, and a limited validity (art. 4(3)(d): no more than 5 minutes);
+// - 3 wrong codes lock a transaction; 5 consecutive wrong codes of one customer, across all
+//   transactions, sessions and restarts, block the customer for a while (art. 4(3)(b): no more
+//   than 5 failed attempts in a row; RFC 4226 section 7.3: throttling), with a warning before the
+//   last attempt; a success resets the count;
+// - a failure never says which bound element was wrong (art. 4(2)), and another customer's
+//   transaction answers exactly like an unknown one.
+// Each confirm is one write transaction (BEGIN IMMEDIATE): state, attempts, owner, expiry and the
+// customer's count are read and updated together, so several threads, processes or bank instances
+// on one file never race. Thread-safe.
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/crypto/bytes.hpp"
+#include "common/otp/audit_log.hpp"
+#include "common/otp/transaction_details.hpp"
+#include "common/store/sqlite.hpp"
+
+namespace sc::otp {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct TransactionRules {
+  unsigned digits = 6;                           // 6 to 8
+  std::chrono::seconds lifetime{120};            // at most 300 (art. 4(3)(d))
+  unsigned max_wrong_codes_per_transaction = 3;  // then the transaction locks
+  unsigned max_consecutive_failures = 5;         // per customer (art. 4(3)(b)), then blocked
+  std::chrono::seconds block_duration{15 * 60};  // how long a block lasts
+  std::size_t max_pending_per_customer = 8;      // unconfirmed, unexpired transfers
+  std::chrono::seconds retention{24 * 60 * 60};  // finished transfers kept to answer replays
+};
+
+// The answer to start(): give the code to the customer's devices once, then forget it.
+struct StartedTransfer {
+  std::string transaction_id;
+  std::string code;
+  TimePoint expires_at;
+  std::chrono::seconds lifetime;
+};
+
+enum class ConfirmOutcome {
+  Accepted,
+  WrongCode,           // counts against the transaction and the customer
+  Expired,             // too late; does not count
+  Locked,              // too many wrong codes on this transaction; does not count
+  AlreadyUsed,         // single use; does not count
+  UnknownTransaction,  // no such transaction, or another customer's; does not count
+  Blocked              // the customer is blocked until blocked_until; does not count
+};
+
+const char* confirm_outcome_name(ConfirmOutcome outcome);  // "accepted", "wrong-code", ...
+
+struct ConfirmResult {
+  ConfirmOutcome outcome = ConfirmOutcome::UnknownTransaction;
+  unsigned transaction_attempts_left = 0;  // wrong codes this transaction still takes
+  unsigned customer_attempts_left = 0;     // consecutive wrong codes before the customer's block
+  std::optional<TimePoint> blocked_until;  // set when the customer is (now) blocked
+  bool warn_last_attempt = false;          // this failure left exactly one customer attempt
+  bool accepted() const { return outcome == ConfirmOutcome::Accepted; }
+  bool operator==(const ConfirmResult&) const = default;
+};
+
+// A transfer waiting for its code (the code itself is never kept).
+struct PendingTransfer {
+  std::string transaction_id;
+  TransactionDetails details;
+  TimePoint issued_at;
+  TimePoint expires_at;
+  unsigned attempts_left = 0;
+};
+
+struct CustomerStanding {
+  unsigned consecutive_failures = 0;
+  unsigned attempts_left = 0;              // wrong codes before the block
+  std::optional<TimePoint> blocked_until;  // set while the customer is blocked
+  bool blocked() const { return blocked_until.has_value(); }
+  bool operator==(const CustomerStanding&) const = default;
+};
+
+// start() refused the transfer; what() is a sentence for the customer.
+class TransferRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+class TooManyPendingTransfers : public TransferRefused {
+ public:
+  using TransferRefused::TransferRefused;
+};
+class CustomerBlocked : public TransferRefused {
+ public:
+  CustomerBlocked(const std::string& sentence, TimePoint until)
+      : TransferRefused(sentence), blocked_until(until) {}
+  TimePoint blocked_until;
+};
+
+// The store file cannot be used: a newer schema, another store key, not a store at all.
+class TransactionStoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class TransactionStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating with mode 0600) the store file. `key` is the store key (kSecretKeyBytes; see
+  // load_or_create_store_key); a store written under another key is refused rather than turning
+  // every pending code into a wrong one. `clock` defaults to the system clock; `audit` may be
+  // null and, when given, must outlive the store. Throws TransactionStoreError,
+  // store::SqliteError, std::invalid_argument (bad rules or key) with a sentence.
+  TransactionStore(const std::filesystem::path& file, SecretBytes key, TransactionRules rules = {},
+                   Clock clock = nullptr, AuditLog* audit = nullptr);
+  ~TransactionStore();
+  TransactionStore(const TransactionStore&) = delete;
+  TransactionStore& operator=(const TransactionStore&) = delete;
+
+  // Registers a transfer and draws its code. Throws CustomerBlocked or TooManyPendingTransfers.
+  StartedTransfer start(const TransactionDetails& details, const std::string& customer_fingerprint);
+
+  ConfirmResult confirm(const std::string& transaction_id, const std::string& code,
+                        const std::string& customer_fingerprint);
+
+  // The customer's unconfirmed, unexpired transfers, oldest first.
+  std::vector<PendingTransfer> pending_for(const std::string& customer_fingerprint) const;
+  CustomerStanding standing(const std::string& customer_fingerprint) const;
+
+  // Marks pending transfers past their expiry as expired (audited), forgets finished ones older
+  // than the retention (a replay then answers unknown-transaction) and customers with nothing to
+  // remember. A server runs it from a timer so that expiries are audited promptly.
+  void purge_expired();
+
+  const TransactionRules& rules() const { return rules_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct Row;
+  struct Customer;
+
+  void open_schema();
+  void check_key();
+  TimePoint now() const;
+  Customer load_customer(const std::string& fingerprint, TimePoint now) const;
+  void save_customer(const std::string& fingerprint, const Customer& customer);
+  std::optional<Row> load_row(const std::string& transaction_id);
+  std::size_t pending_count(const std::string& fingerprint, TimePoint now) const;
+  Bytes code_mac(const std::string& transaction_id, const std::string& fingerprint,
+                 const TransactionDetails& details, const std::string& code) const;
+  std::string draw_code() const;
+  void set_state(const std::string& transaction_id, const char* state);
+  void audit(AuditEventKind kind, const std::string& transaction_id, const std::string& fingerprint,
+             const TransactionDetails& details, const std::string& reason, TimePoint at);
+  ConfirmResult refuse_blocked(const std::string& transaction_id, const std::string& fingerprint,
+                               TimePoint until, TimePoint at);
+  ConfirmResult wrong_code(Row& row, Customer& customer, TimePoint at);
+
+  std::filesystem::path path_;
+  SecretBytes key_;
+  TransactionRules rules_;
+  Clock clock_;
+  AuditLog* audit_;
+  mutable std::mutex mutex_;
+  mutable store::SqliteDatabase database_;
+};
+
+}  // namespace sc::otp
