@@ -15,17 +15,11 @@
 
 #include "common/crypto/bytes.hpp"
 #include "common/otp/audit_log.hpp"
+#include "common/otp/transaction_details.hpp"
 
 namespace sc::otp {
 
 using Clock = std::function<std::chrono::system_clock::time_point()>;
-
-struct TransactionDetails {
-  std::string account;
-  std::int64_t amount_minor = 0;  // minor units: 25000 = 250.00
-  std::string currency;           // ISO 4217, "EUR"
-  std::string payee;
-};
 
 struct OtpPolicy {
   unsigned digits = 6;  // 6 to 8
