@@ -1,58 +1,41 @@
 #pragma once
-// What a customer does on an established channel to the bank: request an OTP for a
-// transaction, confirm a code. Each call is one request line and one answer line.
-#include <optional>
+// What a customer does on a channel to the bank: start a transfer (the code goes to the
+// customer's devices, never into the answer), confirm a code, make the channel a device
+// (SUBSCRIBE), keep it alive (PING). Each call is one request line and one answer line; every
+// line is built by the protocol's formatters.
+#include <chrono>
 #include <string>
 
-#include "client/line_channel.hpp"
+#include "client/bank_connection.hpp"
+#include "common/otp/bank_protocol.hpp"
 
 namespace sc::customer {
 
-struct Transaction {
-  std::string account;
-  std::string amount;  // "250.00"
-  std::string currency;
-  std::string payee;
-};
-
-struct OtpDelivery {
-  std::string transaction_id;
-  std::string code;
-  std::string expires_at;
-  unsigned expires_in_seconds = 0;
-};
-
-struct Confirmation {
+struct ConfirmResult {
   bool accepted = false;
-  std::string reason;  // when rejected: wrong-code, expired, locked, ...
-  std::string attempts_left;
-};
-
-// The bank answered with ERROR, or with something this client does not understand.
-class BankError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// The bank ended the channel (close_notify or a closed connection): nothing more can be sent.
-class BankClosedChannel : public BankError {
- public:
-  BankClosedChannel() : BankError("the bank closed the channel") {}
+  otp::RejectedAnswer rejection;  // when !accepted
 };
 
 class CustomerSession {
  public:
-  explicit CustomerSession(net::TlsStream& stream) : channel_(stream) {}
+  static constexpr std::chrono::seconds kAnswerTimeout{30};
 
-  net::asio::awaitable<OtpDelivery> request_otp(const Transaction& transaction);
-  net::asio::awaitable<Confirmation> confirm(const std::string& transaction_id,
-                                             const std::string& code);
-  // Sends any line and returns the answer (interactive mode's raw commands).
+  explicit CustomerSession(BankConnection& connection,
+                           std::chrono::steady_clock::duration answer_timeout = kAnswerTimeout)
+      : connection_(connection), answer_timeout_(answer_timeout) {}
+
+  net::asio::awaitable<otp::TransferStartedAnswer> transfer(const otp::TransactionDetails& details);
+  net::asio::awaitable<ConfirmResult> confirm(const std::string& transaction_id,
+                                              const std::string& code);
+  net::asio::awaitable<otp::SubscribedAnswer> subscribe();
+  // Sends any line and returns the answer (the shell's raw commands).
   net::asio::awaitable<std::string> exchange(const std::string& line);
+  // QUIT, then the BYE; best effort (the bank may already be gone).
   net::asio::awaitable<void> quit();
 
  private:
-  LineChannel channel_;
+  BankConnection& connection_;
+  std::chrono::steady_clock::duration answer_timeout_;
 };
 
 }  // namespace sc::customer

@@ -1,52 +1,81 @@
-// client: the customer. Enrolls with the TTP on first use, connects to the bank over a
-// mutually authenticated TLS 1.3 channel with the suite it prefers, requests an OTP for a
-// transaction, receives it and confirms it.
+// client: the customer. Enrolls with the TTP on first use and talks to the bank over a mutually
+// authenticated TLS 1.3 channel. A bank's OTP is pushed to the customer's DEVICE, never given
+// back in the answer to the transfer that asked for it (docs/OTP_PROTOCOL.md):
 //
-// Exit codes (for scripts): 0 done (and the OTP accepted, when confirming); 1 the bank
-// rejected the OTP; 2 bad usage; 3 enrollment failed; 4 the channel failed (handshake refused,
-// bank unreachable); 5 the bank answered with an error.
+//   client daemon     the device: subscribes, keeps the channel alive, reconnects, and shows
+//                     each pushed OTP with its amount and payee (--on-otp, --json)
+//   client transfer   starts a transfer (--account --amount --currency --payee); the code goes
+//                     to the devices
+//   client confirm    confirms a transaction with the code the device showed (--txn --code)
+//   client shell      the interactive prompt, itself a device (also: plain `client`)
+//
+// Exit codes (for scripts): 0 done (confirm: accepted); 1 wrong code; 2 bad usage;
+// 3 enrollment failed; 4 the bank is unreachable or the channel failed; 5 the bank answered
+// with an error; 6 the transaction is locked; 7 the code expired; 8 the customer is blocked;
+// 9 unknown transaction or already used.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-#include <boost/program_options.hpp>
 
+#include <boost/program_options.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "client/customer_session.hpp"
+#include "client/device_daemon.hpp"
+#include "client/event_printer.hpp"
+#include "client/exit_codes.hpp"
+#include "client/json_event.hpp"
+#include "client/otp_display.hpp"
+#include "client/otp_hook.hpp"
+#include "client/shell.hpp"
 #include "common/app/channel_options.hpp"
 #include "common/app/enrollment.hpp"
-#include "common/app/run_blocking.hpp"
 #include "common/crypto/signature.hpp"
 #include "common/net/channel_error.hpp"
 #include "common/pki/chain_verifier.hpp"
 
 namespace po = boost::program_options;
 using namespace sc;
+using customer::ExitCode;
 
 namespace {
 
-enum ExitCode { kDone = 0, kRejected = 1, kUsage = 2, kEnrollment = 3, kChannel = 4, kBank = 5 };
+enum class Subcommand { Daemon, Transfer, Confirm, Shell };
 
 struct ClientOptions {
+  std::string subcommand = "shell";
   std::string certs_dir = "certs/customer";
   std::string connect = "127.0.0.1:9443";
   std::string server_name;
   std::string config_file;
   std::string log_level = "info";
-  bool request = false;
-  bool confirm = false;
-  std::string confirm_transaction;
-  std::string code;
   bool json = false;
-  bool summary = false;
-  customer::Transaction transaction;
+  // daemon
+  unsigned keepalive_seconds = 30;
+  std::string on_otp;
+  // transfer
+  std::string account;
+  std::string amount;
+  std::string currency;
+  std::string payee;
+  // confirm
+  std::string transaction;
+  std::string code;
   app::ChannelOptions channel;
   app::EnrollmentOptions enrollment;
 };
 
 po::options_description describe_options(ClientOptions& options) {
   po::options_description general(
-      "client: the customer side - requests and confirms one-time passwords with the bank\n"
-      "Without --request or --confirm-txn it opens an interactive prompt.\n\nGeneral");
+      "client: the customer side - starts transfers, receives their one-time passwords on a\n"
+      "device, confirms them with the bank\n\n"
+      "Usage: client [daemon|transfer|confirm|shell] [options]\n"
+      "  daemon    this machine is your device: keeps a channel open and shows each OTP the\n"
+      "            bank pushes, with its amount and payee\n"
+      "  transfer  starts a transfer; its code goes to your devices, never to this command\n"
+      "  confirm   confirms a transfer with the code your device showed\n"
+      "  shell     an interactive prompt that is also a device (the default)\n\n" +
+      std::string(customer::kExitCodeHelp) + "\n\nGeneral");
   general.add_options()("help,h", "show this help")(
       "config", po::value(&options.config_file),
       "read options from this file too (key = value lines, same names as the flags)")(
@@ -57,23 +86,34 @@ po::options_description describe_options(ClientOptions& options) {
       "server-name", po::value(&options.server_name),
       "name the bank's certificate must carry (default: the host of --connect)")(
       "log-level", po::value(&options.log_level)->default_value("info"),
-      "trace, debug, info, warn, error or off (logs go to standard error)");
+      "trace, debug, info, warn, error or off (logs go to standard error)")(
+      "json", po::bool_switch(&options.json),
+      "print one JSON object per event (daemon) or per outcome (transfer, confirm) on standard "
+      "output");
 
-  po::options_description batch("Batch mode (for scripts)");
-  batch.add_options()("request", po::bool_switch(&options.request),
-                      "request an OTP for the transaction below")(
-      "account", po::value(&options.transaction.account), "account to pay from")(
-      "amount", po::value(&options.transaction.amount), "amount, e.g. 250.00")(
-      "currency", po::value(&options.transaction.currency), "ISO 4217 code, e.g. EUR")(
-      "payee", po::value(&options.transaction.payee), "who is paid, e.g. \"ACME Ltd\"")(
-      "confirm", po::bool_switch(&options.confirm),
-      "with --request: confirm the OTP just received (as the customer typing it)")(
-      "confirm-txn", po::value(&options.confirm_transaction),
-      "confirm this transaction id with --code, on a new channel")(
-      "code", po::value(&options.code), "the OTP to confirm with --confirm-txn")(
-      "json", po::bool_switch(&options.json), "print the outcome as one JSON object")(
-      "summary", po::bool_switch(&options.summary),
-      "print the outcome as one table row: suite, OTP, transaction, result");
+  po::options_description daemon("daemon");
+  daemon.add_options()(
+      "keepalive", po::value(&options.keepalive_seconds)->default_value(30),
+      "PING the bank after this many seconds without a line from it; no PONG within 10 s "
+      "means reconnect")(
+      "on-otp", po::value(&options.on_otp),
+      "run this command (through /bin/sh -c) for each OTP; the details are in its environment "
+      "only: OTP_CODE, OTP_TRANSACTION, OTP_AMOUNT, OTP_CURRENCY, OTP_PAYEE, OTP_ACCOUNT, "
+      "OTP_EXPIRES_AT");
+
+  po::options_description transfer("transfer");
+  transfer.add_options()("account", po::value(&options.account), "account to pay from")(
+      "amount", po::value(&options.amount), "amount, e.g. 250.00")(
+      "currency", po::value(&options.currency), "ISO 4217 code, e.g. EUR")(
+      "payee", po::value(&options.payee), "who is paid, e.g. \"ACME Ltd\"");
+
+  po::options_description confirm("confirm");
+  confirm.add_options()("txn", po::value(&options.transaction),
+                        "the transaction id `client transfer` printed")(
+      "code", po::value(&options.code), "the OTP your device showed");
+
+  po::options_description hidden;
+  hidden.add_options()("subcommand", po::value(&options.subcommand));
 
   po::options_description channel("Channel");
   app::add_channel_options(channel, options.channel);
@@ -81,92 +121,41 @@ po::options_description describe_options(ClientOptions& options) {
   app::add_enrollment_options(enrollment, options.enrollment);
 
   po::options_description all;
-  all.add(general).add(batch).add(channel).add(enrollment);
+  all.add(general).add(daemon).add(transfer).add(confirm).add(channel).add(enrollment).add(hidden);
   return all;
 }
 
-std::string json_escape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        escaped += "\\\"";
-        break;
-      case '\\':
-        escaped += "\\\\";
-        break;
-      case '\n':
-        escaped += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          escaped += buffer;
-        } else {
-          escaped += c;
-        }
+// Refuses what the bank would refuse, before enrolling or connecting: the request is built by
+// the protocol's formatter and read back by its parser.
+std::optional<std::string> usage_problem(const ClientOptions& options, Subcommand subcommand) {
+  if (subcommand == Subcommand::Transfer) {
+    if (options.account.empty() || options.amount.empty() || options.currency.empty() ||
+        options.payee.empty()) {
+      return "transfer needs --account, --amount, --currency and --payee";
+    }
+    otp::TransactionDetails details{options.account, 0, options.currency, options.payee};
+    if (!otp::parse_amount(options.amount, details.amount_minor)) {
+      return "--amount must be a positive number with at most 2 decimals, below 1000000000";
+    }
+    const otp::BankRequest checked =
+        otp::parse_request(otp::format_request(otp::TransferRequest{details}));
+    if (const auto* malformed = std::get_if<otp::MalformedLine>(&checked)) {
+      return malformed->sentence;
     }
   }
-  return escaped;
-}
-
-// What happened, for --json, --summary or the default human lines.
-struct Outcome {
-  std::string suite;
-  std::string group;
-  std::string bank;
-  std::string bank_signature;      // scheme of the bank's CertificateVerify
-  std::string customer_signature;  // scheme of ours, "none" if we did not sign
-  std::optional<customer::OtpDelivery> delivery;
-  std::optional<customer::Confirmation> confirmation;
-  std::string transaction_id;
-  std::string error;
-  ExitCode exit_code = kDone;
-
-  std::string result() const {
-    if (!error.empty()) return "error";
-    if (confirmation) return confirmation->accepted ? "accepted" : "rejected";
-    return delivery ? "delivered" : "connected";
+  if (subcommand == Subcommand::Confirm) {
+    if (options.transaction.empty() || options.code.empty())
+      return "confirm needs --txn and --code";
+    const otp::BankRequest checked = otp::parse_request(
+        otp::format_request(otp::ConfirmRequest{options.transaction, options.code}));
+    if (const auto* malformed = std::get_if<otp::MalformedLine>(&checked)) {
+      return malformed->sentence;
+    }
   }
-};
-
-void print_outcome(const ClientOptions& options, const Outcome& outcome) {
-  if (options.json) {
-    std::cout << "{\"suite\": \"" << json_escape(outcome.suite) << "\", \"group\": \""
-              << json_escape(outcome.group) << "\", \"bank\": \"" << json_escape(outcome.bank)
-              << "\", \"bank_signature\": \"" << json_escape(outcome.bank_signature)
-              << "\", \"customer_signature\": \"" << json_escape(outcome.customer_signature)
-              << "\", \"transaction\": \"" << json_escape(outcome.transaction_id) << "\"";
-    if (outcome.delivery) {
-      std::cout << ", \"code\": \"" << outcome.delivery->code << "\", \"expires_at\": \""
-                << json_escape(outcome.delivery->expires_at) << "\"";
-    }
-    std::cout << ", \"result\": \"" << outcome.result() << "\"";
-    if (outcome.confirmation && !outcome.confirmation->accepted) {
-      std::cout << ", \"reason\": \"" << json_escape(outcome.confirmation->reason) << "\"";
-    }
-    if (!outcome.error.empty())
-      std::cout << ", \"error\": \"" << json_escape(outcome.error) << "\"";
-    std::cout << "}\n";
-  } else if (options.summary) {
-    std::printf("%-40s %-10s %-24s %s\n", outcome.suite.c_str(),
-                outcome.delivery ? outcome.delivery->code.c_str() : "-",
-                outcome.transaction_id.c_str(), outcome.result().c_str());
-  } else {
-    if (outcome.delivery) {
-      std::cout << "OTP " << outcome.delivery->code << " for transaction " << outcome.transaction_id
-                << " (valid until " << outcome.delivery->expires_at << ")\n";
-    }
-    if (outcome.confirmation) {
-      std::cout << "transaction " << outcome.transaction_id << ": "
-                << (outcome.confirmation->accepted
-                        ? std::string("accepted")
-                        : "rejected (" + outcome.confirmation->reason + ")")
-                << "\n";
-    }
-    if (!outcome.error.empty()) std::cout << "error: " << outcome.error << "\n";
+  if (subcommand == Subcommand::Daemon && options.keepalive_seconds == 0) {
+    return "--keepalive must be at least 1 second";
   }
+  return std::nullopt;
 }
 
 tls::ClientConfig client_config(const ClientOptions& options, const app::Identity& identity,
@@ -183,6 +172,27 @@ tls::ClientConfig client_config(const ClientOptions& options, const app::Identit
   return config;
 }
 
+// The outcome of a one-shot (transfer, confirm), for the human line or --json.
+struct Outcome {
+  std::string event;  // "transfer" or "confirm"
+  std::string suite;
+  std::string group;
+  std::string bank;
+  std::string bank_signature;      // scheme of the bank's CertificateVerify
+  std::string customer_signature;  // scheme of ours, "none" if we did not sign
+  std::string transaction_id;
+  std::optional<otp::TransferStartedAnswer> started;
+  std::optional<customer::ConfirmResult> confirmation;
+  std::string error;
+  ExitCode exit_code = customer::kDone;
+
+  std::string result() const {
+    if (!error.empty()) return "error";
+    if (confirmation) return confirmation->accepted ? "accepted" : "rejected";
+    return started ? "started" : "connected";
+  }
+};
+
 void describe_channel(const net::TlsStream& stream, Outcome& outcome) {
   const tls::HandshakeSummary& summary = stream.summary();
   outcome.suite = tls::cipher_suite_info(summary.suite).name;
@@ -193,106 +203,202 @@ void describe_channel(const net::TlsStream& stream, Outcome& outcome) {
                                    ? crypto::signature_scheme_name(*summary.own_signature_scheme)
                                    : "none";
   spdlog::info("channel to the bank {} established: {}, {}, bank signed with {}{}",
-               stream.peer_label(), outcome.suite, outcome.group,
-               crypto::signature_scheme_name(summary.peer_signature_scheme),
+               stream.peer_label(), outcome.suite, outcome.group, outcome.bank_signature,
                summary.hello_retry_request ? " (after HelloRetryRequest)" : "");
 }
 
-net::asio::awaitable<void> run_batch(const ClientOptions& options, tls::ClientConfig config,
-                                     Outcome& outcome) {
-  auto [host, port] = net::parse_host_port(options.connect);
-  auto stream =
-      co_await net::connect(host, port, std::move(config), app::resolve_timeouts(options.channel));
-  describe_channel(*stream, outcome);
-  customer::CustomerSession session(*stream);
-  if (options.request) {
-    outcome.delivery = co_await session.request_otp(options.transaction);
-    outcome.transaction_id = outcome.delivery->transaction_id;
-    spdlog::info("OTP received for transaction {} (expires {})", outcome.transaction_id,
-                 outcome.delivery->expires_at);
-    if (options.confirm) {
-      outcome.confirmation =
-          co_await session.confirm(outcome.transaction_id, outcome.delivery->code);
-    }
-  } else {
-    outcome.transaction_id = options.confirm_transaction;
-    outcome.confirmation = co_await session.confirm(options.confirm_transaction, options.code);
+std::string started_sentence(const otp::TransferStartedAnswer& started) {
+  return "transaction " + started.transaction_id + " started: " +
+         (started.devices == 0
+              ? std::string("no device of yours has it yet; start \"client daemon\"")
+              : "the code went to " + std::to_string(started.devices) + " device(s)");
+}
+
+std::string rejected_sentence(const std::string& transaction_id,
+                              const otp::RejectedAnswer& rejection) {
+  std::string sentence = "transaction " + transaction_id + " rejected: ";
+  switch (rejection.reason) {
+    case otp::RejectionReason::WrongCode:
+      sentence += "wrong code";
+      break;
+    case otp::RejectionReason::Expired:
+      sentence += "the code expired; start the transfer again";
+      break;
+    case otp::RejectionReason::Locked:
+      sentence += "too many wrong codes for this transaction, it is locked";
+      break;
+    case otp::RejectionReason::AlreadyUsed:
+      sentence += "already confirmed or closed";
+      break;
+    case otp::RejectionReason::UnknownTransaction:
+      sentence += "no such transaction of yours";
+      break;
+    case otp::RejectionReason::Blocked:
+      sentence += "you are blocked until " + rejection.blocked_until;
+      break;
   }
+  return sentence + " (" + std::to_string(rejection.attempts_left) +
+         " attempt(s) left for this transaction, " +
+         std::to_string(rejection.customer_attempts_left) + " before you are blocked)";
+}
+
+void print_outcome(const ClientOptions& options, const Outcome& outcome) {
+  if (options.json) {
+    customer::JsonObject json;
+    json.add("event", outcome.event)
+        .add("suite", outcome.suite)
+        .add("group", outcome.group)
+        .add("bank", outcome.bank)
+        .add("bank_signature", outcome.bank_signature)
+        .add("customer_signature", outcome.customer_signature)
+        .add("transaction", outcome.transaction_id)
+        .add("result", outcome.result());
+    if (outcome.started) {
+      json.add("devices", outcome.started->devices)
+          .add("expires_in", outcome.started->expires_in)
+          .add("expires_at", outcome.started->expires_at);
+    }
+    if (outcome.confirmation && !outcome.confirmation->accepted) {
+      const otp::RejectedAnswer& rejection = outcome.confirmation->rejection;
+      json.add("reason", otp::rejection_reason_name(rejection.reason))
+          .add("attempts_left", rejection.attempts_left)
+          .add("customer_attempts_left", rejection.customer_attempts_left);
+      if (!rejection.blocked_until.empty()) json.add("blocked_until", rejection.blocked_until);
+    }
+    if (!outcome.error.empty()) json.add("error", outcome.error);
+    std::cout << json.text() << std::endl;
+    return;
+  }
+  if (outcome.started) std::cout << started_sentence(*outcome.started) << "\n";
   if (outcome.confirmation) {
-    spdlog::info("transaction {} {}", outcome.transaction_id,
-                 outcome.confirmation->accepted ? "accepted by the bank"
-                                                : "rejected: " + outcome.confirmation->reason);
-    if (!outcome.confirmation->accepted) outcome.exit_code = kRejected;
+    std::cout << (outcome.confirmation->accepted
+                      ? "transaction " + outcome.transaction_id + " accepted"
+                      : rejected_sentence(outcome.transaction_id, outcome.confirmation->rejection))
+              << "\n";
   }
-  co_await session.quit();
-  co_await stream->shutdown();
+  if (!outcome.error.empty()) std::cout << "error: " << outcome.error << "\n";
 }
 
-std::string prompt(const std::string& question) {
-  std::cout << question << std::flush;
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return {};
-  return answer;
-}
-
-net::asio::awaitable<void> run_interactive(const ClientOptions& options, tls::ClientConfig config,
-                                           Outcome& outcome) {
+net::asio::awaitable<std::shared_ptr<net::TlsStream>> connect_to_bank(const ClientOptions& options,
+                                                                      tls::ClientConfig config) {
   auto [host, port] = net::parse_host_port(options.connect);
-  auto stream =
-      co_await net::connect(host, port, std::move(config), app::resolve_timeouts(options.channel));
-  describe_channel(*stream, outcome);
-  std::cout << "Connected to the bank " << outcome.bank << " with " << outcome.suite << " ("
-            << outcome.group << ").\n"
-            << "Commands: request, confirm, quit (or type a raw protocol line, e.g. HELP).\n";
-  customer::CustomerSession session(*stream);
-  std::string last_transaction;
-  for (;;) {
-    std::string command = prompt("> ");
-    if (command.empty() && !std::cin) break;
-    try {
-      if (command == "quit" || command == "exit") break;
-      if (command == "request") {
-        customer::Transaction transaction{prompt("account: "), prompt("amount (e.g. 250.00): "),
-                                          prompt("currency (e.g. EUR): "), prompt("payee: ")};
-        auto delivery = co_await session.request_otp(transaction);
-        last_transaction = delivery.transaction_id;
-        std::cout << "OTP " << delivery.code << " for transaction " << delivery.transaction_id
-                  << ", valid until " << delivery.expires_at << "\n";
-      } else if (command == "confirm") {
-        std::string transaction = prompt("transaction [" + last_transaction + "]: ");
-        if (transaction.empty()) transaction = last_transaction;
-        auto confirmation = co_await session.confirm(transaction, prompt("code: "));
-        std::cout << (confirmation.accepted ? "accepted" : "rejected: " + confirmation.reason)
-                  << "\n";
-      } else if (!command.empty()) {
-        std::cout << co_await session.exchange(command) << "\n";
-      }
-    } catch (const customer::BankClosedChannel& error) {
-      // Nothing more can be said on this channel: tell the customer and end with the bank's
-      // exit code, so that a script or the person at the prompt knows to reconnect.
-      std::cout << "bank: " << error.what() << "; run the client again to reconnect\n";
-      throw;
-    } catch (const customer::BankError& error) {
-      std::cout << "bank: " << error.what() << "\n";
-    }
-  }
-  co_await session.quit();
-  co_await stream->shutdown();
+  spdlog::info("connecting to the bank at {}", options.connect);
+  co_return co_await net::connect(host, port, std::move(config),
+                                  app::resolve_timeouts(options.channel));
 }
 
-ExitCode run(ClientOptions& options) {
+// transfer and confirm: one channel, one request, QUIT, close_notify.
+net::asio::awaitable<void> run_one_shot(const ClientOptions& options, Subcommand subcommand,
+                                        tls::ClientConfig config, Outcome& outcome) {
+  auto stream = co_await connect_to_bank(options, std::move(config));
+  describe_channel(*stream, outcome);
+  auto connection = std::make_shared<customer::BankConnection>(
+      stream, [](const otp::BankAnswer&) {});  // not subscribed: no pushes come
+  connection->start();
+  customer::CustomerSession session(*connection);
+  std::string failure;
+  try {
+    if (subcommand == Subcommand::Transfer) {
+      otp::TransactionDetails details{options.account, 0, options.currency, options.payee};
+      otp::parse_amount(options.amount, details.amount_minor);  // checked by usage_problem
+      outcome.started = co_await session.transfer(details);
+      outcome.transaction_id = outcome.started->transaction_id;
+      spdlog::info("transaction {} started; the bank pushed its code to {} device(s)",
+                   outcome.transaction_id, outcome.started->devices);
+    } else {
+      outcome.transaction_id = options.transaction;
+      outcome.confirmation = co_await session.confirm(options.transaction, options.code);
+      const auto& confirmation = *outcome.confirmation;
+      spdlog::info("transaction {} {}", outcome.transaction_id,
+                   confirmation.accepted
+                       ? std::string("accepted by the bank")
+                       : std::string("rejected: ") +
+                             otp::rejection_reason_name(confirmation.rejection.reason));
+      if (!confirmation.accepted) {
+        outcome.exit_code = customer::exit_code_for(confirmation.rejection.reason);
+      }
+    }
+    co_await session.quit();
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  co_await connection->close();
+  if (!failure.empty()) throw customer::BankError(failure);
+}
+
+ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& config) {
+  net::asio::io_context io;
+  std::optional<customer::OtpHook> hook;
+  if (!options.on_otp.empty()) hook.emplace(options.on_otp);
+  customer::EventPrinter printer(
+      options.json ? customer::OutputFormat::Json : customer::OutputFormat::Human,
+      hook ? &*hook : nullptr);
+  customer::DaemonSettings settings;
+  settings.keepalive = std::chrono::seconds(options.keepalive_seconds);
+  customer::DeviceDaemon daemon(
+      io.get_executor(), [&options, &config]() { return connect_to_bank(options, config); },
+      settings, printer);
+
+  net::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (error) return;
+    spdlog::info("signal {} received", signal_number);
+    daemon.stop();
+  });
+  // Hooks are reaped as they end, never waited for.
+  net::asio::signal_set child_signals(io, SIGCHLD);
+  std::function<void()> reap_on_sigchld = [&] {
+    child_signals.async_wait([&](const boost::system::error_code& error, int) {
+      if (error || !hook) return;
+      for (const auto& ended : hook->reap_finished()) {
+        spdlog::info("--on-otp (pid {}) ended with status {}", ended.pid, ended.status);
+      }
+      reap_on_sigchld();
+    });
+  };
+  reap_on_sigchld();
+
+  std::exception_ptr failure;
+  net::asio::co_spawn(io, daemon.run(), [&](std::exception_ptr error) {
+    failure = error;
+    stop_signals.cancel();
+    child_signals.cancel();
+  });
+  spdlog::info("device daemon started: keepalive {} s{}", options.keepalive_seconds,
+               options.on_otp.empty() ? "" : ", --on-otp set");
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return customer::kDone;
+}
+
+ExitCode run_shell(const ClientOptions& options, const tls::ClientConfig& config) {
+  net::asio::io_context io;
+  customer::EventPrinter printer(
+      options.json ? customer::OutputFormat::Json : customer::OutputFormat::Human, nullptr);
+  customer::ShellSettings settings;
+  settings.keepalive.keepalive = std::chrono::seconds(options.keepalive_seconds);
+  ExitCode result = customer::kDone;
+  std::exception_ptr failure;
+  auto shell = [&]() -> net::asio::awaitable<void> {
+    auto stream = co_await connect_to_bank(options, config);
+    Outcome outcome;
+    describe_channel(*stream, outcome);
+    std::cout << "Connected to the bank " << outcome.bank << " with " << outcome.suite << " ("
+              << outcome.group << ").\n";
+    result = co_await customer::run_shell(stream, settings, printer);
+  };
+  net::asio::co_spawn(io, shell(), [&](std::exception_ptr error) { failure = error; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return result;
+}
+
+ExitCode run(ClientOptions& options, Subcommand subcommand) {
   options.enrollment.folder = options.certs_dir;
   options.enrollment.role = pki::Role::Customer;
-  bool batch = options.request || !options.confirm_transaction.empty();
-  if (batch && options.request &&
-      (options.transaction.account.empty() || options.transaction.amount.empty() ||
-       options.transaction.currency.empty() || options.transaction.payee.empty())) {
-    std::cerr << "client: --request needs --account, --amount, --currency and --payee\n";
-    return kUsage;
-  }
-  if (!options.confirm_transaction.empty() && options.code.empty()) {
-    std::cerr << "client: --confirm-txn needs --code\n";
-    return kUsage;
+  if (auto problem = usage_problem(options, subcommand)) {
+    std::cerr << "client: " << *problem << "\n(see client --help)\n";
+    return customer::kUsage;
   }
 
   app::Identity identity = [&] {
@@ -301,16 +407,32 @@ ExitCode run(ClientOptions& options) {
   }();
   auto host = net::parse_host_port(options.connect).first;
   Outcome outcome;
+  outcome.event = subcommand == Subcommand::Transfer ? "transfer" : "confirm";
   std::string offered_suites;
   try {
     tls::ClientConfig config = client_config(options, identity, host);
     offered_suites = app::describe_suites(config.cipher_suites);
     spdlog::info("offering suites: {}", offered_suites);
-    app::run_blocking(batch ? run_batch(options, std::move(config), outcome)
-                            : run_interactive(options, std::move(config), outcome));
+    switch (subcommand) {
+      case Subcommand::Daemon:
+        return run_daemon(options, config);
+      case Subcommand::Shell:
+        return run_shell(options, config);
+      case Subcommand::Transfer:
+      case Subcommand::Confirm: {
+        net::asio::io_context io;
+        std::exception_ptr failure;
+        net::asio::co_spawn(io, run_one_shot(options, subcommand, std::move(config), outcome),
+                            [&](std::exception_ptr error) { failure = error; });
+        io.run();
+        if (failure) std::rethrow_exception(failure);
+        break;
+      }
+    }
   } catch (const customer::BankError& error) {
     outcome.error = error.what();
-    outcome.exit_code = kBank;
+    spdlog::error("{}", outcome.error);
+    outcome.exit_code = customer::kBankError;
   } catch (const net::ChannelError& error) {
     outcome.error = error.what();
     if (error.is_alert() && error.origin() == net::AlertOrigin::peer &&
@@ -320,14 +442,24 @@ ExitCode run(ClientOptions& options) {
                        "), groups or signature schemes: its log says which";
     }
     spdlog::error("{}", outcome.error);
-    outcome.exit_code = kChannel;
+    outcome.exit_code = customer::kChannelFailed;
   } catch (const std::exception& error) {
     spdlog::error("{}", error.what());
     outcome.error = error.what();
-    outcome.exit_code = kChannel;
+    outcome.exit_code = customer::kChannelFailed;
   }
-  if (batch) print_outcome(options, outcome);
+  if (subcommand == Subcommand::Transfer || subcommand == Subcommand::Confirm) {
+    print_outcome(options, outcome);
+  }
   return outcome.exit_code;
+}
+
+std::optional<Subcommand> parse_subcommand(const std::string& word) {
+  if (word == "daemon") return Subcommand::Daemon;
+  if (word == "transfer") return Subcommand::Transfer;
+  if (word == "confirm") return Subcommand::Confirm;
+  if (word == "shell") return Subcommand::Shell;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -335,9 +467,13 @@ ExitCode run(ClientOptions& options) {
 int main(int argc, char** argv) {
   ClientOptions options;
   po::options_description description = describe_options(options);
+  po::positional_options_description positional;
+  positional.add("subcommand", 1);
+  std::optional<Subcommand> subcommand;
   try {
     po::variables_map values;
-    po::store(po::parse_command_line(argc, argv, description), values);
+    po::store(po::command_line_parser(argc, argv).options(description).positional(positional).run(),
+              values);
     if (values.count("config")) {
       po::store(po::parse_config_file(values["config"].as<std::string>().c_str(), description),
                 values);
@@ -345,18 +481,23 @@ int main(int argc, char** argv) {
     po::notify(values);
     if (values.count("help")) {
       std::cout << description << '\n';
-      return kDone;
+      return customer::kDone;
+    }
+    subcommand = parse_subcommand(options.subcommand);
+    if (!subcommand) {
+      throw po::error("unknown subcommand \"" + options.subcommand +
+                      "\"; use daemon, transfer, confirm or shell");
     }
     app::configure_logging("client", options.log_level);
   } catch (const std::exception& error) {
     std::cerr << "client: " << error.what() << "\n(see client --help)\n";
-    return kUsage;
+    return customer::kUsage;
   }
   try {
-    return run(options);
+    return run(options, *subcommand);
   } catch (const std::exception& error) {
     spdlog::critical("{}", error.what());
     std::cerr << "client: " << error.what() << "\n";
-    return kEnrollment;
+    return customer::kEnrollmentFailed;
   }
 }

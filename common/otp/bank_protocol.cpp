@@ -1,5 +1,8 @@
 #include "common/otp/bank_protocol.hpp"
 
+#include "common/otp/audit_log.hpp"  // format_minor_units, iso8601_utc
+#include "common/otp/otp_store.hpp"  // IssuedOtp, Confirmation (transitional formatters)
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -190,6 +193,36 @@ unsigned checked_unsigned(const std::string& value, const std::string& key) {
   return result;
 }
 
+std::string checked_iso8601(std::string value, const std::string& key) {
+  if (!is_iso8601_utc(value)) {
+    throw Refusal(key + " must be a UTC time such as 2026-11-23T07:45:09Z");
+  }
+  return value;
+}
+
+TransactionDetails take_details(FieldReader& reader) {
+  TransactionDetails details;
+  details.account = checked_account(reader.take("account"));
+  const std::string amount = reader.take("amount");
+  if (!parse_amount(amount, details.amount_minor)) {
+    throw Refusal("amount must be a positive number with at most 2 decimals, below 1000000000");
+  }
+  details.currency = checked_currency(reader.take("currency"));
+  details.payee = checked_payee(reader.take("payee"));
+  return details;
+}
+
+std::string details_fields(const TransactionDetails& details) {
+  return "account=" + details.account + " amount=" + format_minor_units(details.amount_minor) +
+         " currency=" + details.currency + " payee=" + quote_value(details.payee);
+}
+
+void require_no_arguments(const std::string& command, std::string_view rest) {
+  if (rest.find_first_not_of(' ') != std::string_view::npos) {
+    throw Refusal(command + " takes no arguments");
+  }
+}
+
 // Splits "WORD rest" at the first space.
 std::pair<std::string, std::string_view> split_command(std::string_view line) {
   const std::size_t space = line.find(' ');
@@ -201,16 +234,9 @@ BankRequest parse_request_or_throw(std::string_view line) {
   if (line.empty()) throw Refusal("empty line; type HELP for the commands");
   require_printable(line);
   const auto [command, rest] = split_command(line);
-  if (command == "REQUEST") {
+  if (command == "TRANSFER" || command == "REQUEST") {
     FieldReader reader(parse_fields(rest), command);
-    OtpRequest request;
-    request.details.account = checked_account(reader.take("account"));
-    const std::string amount = reader.take("amount");
-    if (!parse_amount(amount, request.details.amount_minor)) {
-      throw Refusal("amount must be a positive number with at most 2 decimals, below 1000000000");
-    }
-    request.details.currency = checked_currency(reader.take("currency"));
-    request.details.payee = checked_payee(reader.take("payee"));
+    TransferRequest request{take_details(reader)};
     reader.finish();
     return request;
   }
@@ -222,15 +248,72 @@ BankRequest parse_request_or_throw(std::string_view line) {
     reader.finish();
     return request;
   }
-  if (command == "HELP" || command == "QUIT") {
-    if (rest.find_first_not_of(' ') != std::string_view::npos) {
-      throw Refusal(command + " takes no arguments");
-    }
+  if (command == "SUBSCRIBE" || command == "PING" || command == "HELP" || command == "QUIT") {
+    require_no_arguments(command, rest);
+    if (command == "SUBSCRIBE") return SubscribeRequest{};
+    if (command == "PING") return PingRequest{};
     if (command == "HELP") return HelpRequest{};
     return QuitRequest{};
   }
   if (command.empty()) throw Refusal("the line starts with a space; type HELP for the commands");
   throw Refusal("unknown command \"" + shown(command) + "\"; type HELP for the commands");
+}
+
+RejectedAnswer take_rejected(FieldReader& reader) {
+  RejectedAnswer answer;
+  answer.transaction_id = checked_transaction_id(reader.take("txn"));
+  const std::string reason = reader.take("reason");
+  const auto parsed = parse_rejection_reason(reason);
+  if (!parsed) throw Refusal("REJECTED has an unknown reason \"" + shown(reason) + "\"");
+  answer.reason = *parsed;
+  answer.attempts_left = checked_unsigned(reader.take("attempts_left"), "attempts_left");
+  answer.customer_attempts_left =
+      checked_unsigned(reader.take("customer_attempts_left"), "customer_attempts_left");
+  if (answer.reason == RejectionReason::Blocked) {
+    answer.blocked_until = checked_iso8601(reader.take("blocked_until"), "blocked_until");
+  }
+  return answer;
+}
+
+BankAnswer parse_fielded_answer(const std::string& word, std::string_view rest) {
+  FieldReader reader(parse_fields(rest), word);
+  BankAnswer answer;
+  if (word == "TRANSFER") {
+    TransferStartedAnswer started;
+    started.transaction_id = checked_transaction_id(reader.take("txn"));
+    started.devices = checked_unsigned(reader.take("devices"), "devices");
+    started.expires_in = checked_unsigned(reader.take("expires_in"), "expires_in");
+    started.expires_at = checked_iso8601(reader.take("expires_at"), "expires_at");
+    answer = std::move(started);
+  } else if (word == "ACCEPTED") {
+    answer = AcceptedAnswer{checked_transaction_id(reader.take("txn"))};
+  } else if (word == "REJECTED") {
+    answer = take_rejected(reader);
+  } else if (word == "SUBSCRIBED") {
+    SubscribedAnswer subscribed;
+    subscribed.devices = checked_unsigned(reader.take("devices"), "devices");
+    subscribed.pending = checked_unsigned(reader.take("pending"), "pending");
+    answer = subscribed;
+  } else if (word == "OTP") {
+    OtpPush push;
+    push.transaction_id = checked_transaction_id(reader.take("txn"));
+    push.code = checked_code(reader.take("code"));
+    push.details = take_details(reader);
+    push.expires_in = checked_unsigned(reader.take("expires_in"), "expires_in");
+    push.expires_at = checked_iso8601(reader.take("expires_at"), "expires_at");
+    answer = std::move(push);
+  } else if (word == "WARNING") {
+    const std::string reason = reader.take("reason");
+    if (reason != warning_reason_name(WarningReason::LastAttempt)) {
+      throw Refusal("WARNING has an unknown reason \"" + shown(reason) + "\"");
+    }
+    answer = WarningPush{WarningReason::LastAttempt,
+                         checked_unsigned(reader.take("attempts_left"), "attempts_left")};
+  } else {  // BLOCKED
+    answer = BlockedPush{checked_iso8601(reader.take("until"), "until")};
+  }
+  reader.finish();
+  return answer;
 }
 
 BankAnswer parse_answer_or_throw(std::string_view line) {
@@ -242,33 +325,17 @@ BankAnswer parse_answer_or_throw(std::string_view line) {
       space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
   if (word == "ERROR") return ErrorAnswer{std::string(rest)};
   if (word == "HELP") return HelpAnswer{std::string(rest)};
-  if (word == "BYE" && rest.empty()) return ByeAnswer{};
-  if (word == "OTP") {
-    FieldReader reader(parse_fields(rest), word);
-    OtpIssuedAnswer answer;
-    answer.transaction_id = checked_transaction_id(reader.take("txn"));
-    answer.code = checked_code(reader.take("code"));
-    answer.expires_in = checked_unsigned(reader.take("expires_in"), "expires_in");
-    answer.expires_at = reader.take("expires_at");
-    reader.finish();
-    return answer;
+  if (word == "BYE" && space == std::string_view::npos) return ByeAnswer{};
+  if (word == "PONG" && space == std::string_view::npos) return PongAnswer{};
+  if (word == "TRANSFER" || word == "ACCEPTED" || word == "REJECTED" || word == "SUBSCRIBED" ||
+      word == "OTP" || word == "WARNING" || word == "BLOCKED") {
+    return parse_fielded_answer(word, rest);
   }
-  if (word == "ACCEPTED") {
-    FieldReader reader(parse_fields(rest), word);
-    AcceptedAnswer answer{checked_transaction_id(reader.take("txn"))};
-    reader.finish();
-    return answer;
-  }
-  if (word == "REJECTED") {
-    FieldReader reader(parse_fields(rest), word);
-    RejectedAnswer answer;
-    answer.transaction_id = checked_transaction_id(reader.take("txn"));
-    answer.reason = reader.take("reason");
-    answer.attempts_left = checked_unsigned(reader.take("attempts_left"), "attempts_left");
-    reader.finish();
-    return answer;
-  }
-  throw Refusal("the bank sent an answer this client does not know: \"" + shown(line) + "\"");
+  throw Refusal("the bank sent a line this client does not know: \"" + shown(line) + "\"");
+}
+
+std::string unsigned_text(unsigned value) {
+  return std::to_string(value);
 }
 
 }  // namespace
@@ -322,15 +389,131 @@ std::string quote_value(std::string_view value) {
   return quoted + "\"";
 }
 
-std::string format_request(const OtpRequest& request) {
-  return "REQUEST account=" + request.details.account +
-         " amount=" + format_minor_units(request.details.amount_minor) +
-         " currency=" + request.details.currency + " payee=" + quote_value(request.details.payee);
+bool is_iso8601_utc(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SSZ
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) return false;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(text[i])) != 0;
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return false;
+  }
+  return true;
+}
+
+const char* rejection_reason_name(RejectionReason reason) {
+  switch (reason) {
+    case RejectionReason::WrongCode:
+      return "wrong-code";
+    case RejectionReason::Expired:
+      return "expired";
+    case RejectionReason::Locked:
+      return "locked";
+    case RejectionReason::AlreadyUsed:
+      return "already-used";
+    case RejectionReason::UnknownTransaction:
+      return "unknown-transaction";
+    case RejectionReason::Blocked:
+      return "blocked";
+  }
+  return "unknown-transaction";
+}
+
+std::optional<RejectionReason> parse_rejection_reason(std::string_view name) {
+  for (const RejectionReason reason :
+       {RejectionReason::WrongCode, RejectionReason::Expired, RejectionReason::Locked,
+        RejectionReason::AlreadyUsed, RejectionReason::UnknownTransaction,
+        RejectionReason::Blocked}) {
+    if (name == rejection_reason_name(reason)) return reason;
+  }
+  return std::nullopt;
+}
+
+const char* warning_reason_name(WarningReason reason) {
+  switch (reason) {
+    case WarningReason::LastAttempt:
+      return "last-attempt";
+  }
+  return "last-attempt";
+}
+
+bool is_push(const BankAnswer& answer) {
+  return std::holds_alternative<OtpPush>(answer) || std::holds_alternative<WarningPush>(answer) ||
+         std::holds_alternative<BlockedPush>(answer);
+}
+
+std::string format_request(const TransferRequest& request) {
+  return "TRANSFER " + details_fields(request.details);
 }
 
 std::string format_request(const ConfirmRequest& request) {
   return "CONFIRM txn=" + request.transaction_id + " code=" + request.code;
 }
+
+std::string format_request(const SubscribeRequest&) {
+  return "SUBSCRIBE";
+}
+
+std::string format_request(const PingRequest&) {
+  return "PING";
+}
+
+std::string format_request(const HelpRequest&) {
+  return "HELP";
+}
+
+std::string format_request(const QuitRequest&) {
+  return "QUIT";
+}
+
+std::string format_transfer_started(const TransferStartedAnswer& answer) {
+  return "TRANSFER txn=" + answer.transaction_id + " devices=" + unsigned_text(answer.devices) +
+         " expires_in=" + unsigned_text(answer.expires_in) + " expires_at=" + answer.expires_at;
+}
+
+std::string format_accepted(const AcceptedAnswer& answer) {
+  return "ACCEPTED txn=" + answer.transaction_id;
+}
+
+std::string format_rejected(const RejectedAnswer& answer) {
+  std::string line = "REJECTED txn=" + answer.transaction_id +
+                     " reason=" + rejection_reason_name(answer.reason) +
+                     " attempts_left=" + unsigned_text(answer.attempts_left) +
+                     " customer_attempts_left=" + unsigned_text(answer.customer_attempts_left);
+  if (answer.reason == RejectionReason::Blocked) line += " blocked_until=" + answer.blocked_until;
+  return line;
+}
+
+std::string format_subscribed(const SubscribedAnswer& answer) {
+  return "SUBSCRIBED devices=" + unsigned_text(answer.devices) +
+         " pending=" + unsigned_text(answer.pending);
+}
+
+std::string format_otp_push(const OtpPush& push) {
+  return "OTP txn=" + push.transaction_id + " code=" + push.code + " " +
+         details_fields(push.details) + " expires_in=" + unsigned_text(push.expires_in) +
+         " expires_at=" + push.expires_at;
+}
+
+std::string format_warning(const WarningPush& push) {
+  return std::string("WARNING reason=") + warning_reason_name(push.reason) +
+         " attempts_left=" + unsigned_text(push.attempts_left);
+}
+
+std::string format_blocked(const BlockedPush& push) {
+  return "BLOCKED until=" + push.until;
+}
+
+std::string format_error(std::string_view sentence) {
+  return "ERROR " + std::string(sentence);
+}
+
+std::string help_text() {
+  return "HELP commands: TRANSFER account=<id> amount=<0.00> currency=<EUR> payee=\"<text>\" | "
+         "CONFIRM txn=<id> code=<digits> | SUBSCRIBE (this channel receives your codes) | PING | "
+         "HELP | QUIT";
+}
+
+// ---- transitional (issue 14): version 1 lines for bank_session.cpp until the lead's rewrite.
 
 std::string format_otp_issued(const IssuedOtp& issued, std::chrono::system_clock::time_point now) {
   const auto remaining = std::chrono::duration_cast<std::chrono::seconds>(issued.expires_at - now);
@@ -343,15 +526,6 @@ std::string format_confirmation(const std::string& transaction_id, const Confirm
   if (result.accepted) return "ACCEPTED txn=" + transaction_id;
   return "REJECTED txn=" + transaction_id + " reason=" + reject_reason_name(result.reason) +
          " attempts_left=" + std::to_string(result.attempts_left);
-}
-
-std::string format_error(std::string_view sentence) {
-  return "ERROR " + std::string(sentence);
-}
-
-std::string help_text() {
-  return "HELP commands: REQUEST account=<id> amount=<0.00> currency=<EUR> payee=\"<text>\" | "
-         "CONFIRM txn=<id> code=<digits> | HELP | QUIT";
 }
 
 }  // namespace sc::otp

@@ -129,6 +129,11 @@ std::string BankSession::answer(const BankRequest& request, const CustomerIdenti
             }
             return format_confirmation(confirm.transaction_id, result);
           },
+          // Transitional (issue 14): the lead's rewrite serves SUBSCRIBE and pushes.
+          [&](const SubscribeRequest&) {
+            return format_error("this bank does not push codes to devices yet");
+          },
+          [&](const PingRequest&) { return std::string(kPongLine); },
           [&](const HelpRequest&) { return help_text(); },
           [&](const QuitRequest&) {
             closed_ = true;

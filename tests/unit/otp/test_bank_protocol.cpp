@@ -1,5 +1,5 @@
-// The bank's line protocol: request parsing (every malformed field refused with a sentence),
-// answer parsing for the client, and line assembly.
+// The bank's line protocol, version 2: request parsing (every malformed field refused with a
+// sentence), answer and push parsing for the client, formatter round trips, and line assembly.
 #include <catch2/catch.hpp>
 
 #include "common/otp/bank_protocol.hpp"
@@ -20,11 +20,12 @@ const std::string kGoodTail = " currency=EUR payee=\"ACME Ltd\"";
 
 }  // namespace
 
-TEST_CASE("a REQUEST line parses into transaction details", "[protocol]") {
+TEST_CASE("a REQUEST line (the v1 synonym of TRANSFER) parses into transaction details",
+          "[protocol]") {
   const BankRequest request = parse_request(
       "REQUEST account=NL91-ABNA-0417 amount=250.00 currency=EUR payee=\"ACME \\\"Ltd\\\" \\\\ "
       "co\"");
-  const auto* otp_request = std::get_if<OtpRequest>(&request);
+  const auto* otp_request = std::get_if<TransferRequest>(&request);
   REQUIRE(otp_request != nullptr);
   CHECK(otp_request->details.account == "NL91-ABNA-0417");
   CHECK(otp_request->details.amount_minor == 25000);
@@ -36,13 +37,32 @@ TEST_CASE("REQUEST fields may come in any order, with extra spaces, and bare pay
           "[protocol]") {
   const BankRequest request =
       parse_request("request  payee=Bob currency=USD   amount=7.5 account=X  ");
-  const auto* otp_request = std::get_if<OtpRequest>(&request);
+  const auto* otp_request = std::get_if<TransferRequest>(&request);
   REQUIRE(otp_request != nullptr);
   CHECK(otp_request->details.amount_minor == 750);
   CHECK(otp_request->details.payee == "Bob");
 }
 
-TEST_CASE("CONFIRM, HELP and QUIT parse", "[protocol]") {
+TEST_CASE("a TRANSFER line parses, in any case", "[protocol]") {
+  for (const char* word : {"TRANSFER", "transfer", "Transfer"}) {
+    CAPTURE(word);
+    const BankRequest request =
+        parse_request(std::string(word) + " account=DE89370400440532013000 amount=100000 " +
+                      "currency=INR payee=\"your friend\"");
+    const auto* transfer = std::get_if<TransferRequest>(&request);
+    REQUIRE(transfer != nullptr);
+    CHECK(transfer->details.account == "DE89370400440532013000");
+    CHECK(transfer->details.amount_minor == 10000000);
+    CHECK(transfer->details.currency == "INR");
+    CHECK(transfer->details.payee == "your friend");
+  }
+}
+
+TEST_CASE("CONFIRM, SUBSCRIBE, PING, HELP and QUIT parse", "[protocol]") {
+  CHECK(std::holds_alternative<SubscribeRequest>(parse_request("SUBSCRIBE")));
+  CHECK(std::holds_alternative<SubscribeRequest>(parse_request("subscribe  ")));
+  CHECK(std::holds_alternative<PingRequest>(parse_request("PING")));
+  CHECK(std::holds_alternative<PingRequest>(parse_request("ping")));
   const BankRequest confirm = parse_request("CONFIRM txn=T0123abcd code=012345");
   const auto* confirm_request = std::get_if<ConfirmRequest>(&confirm);
   REQUIRE(confirm_request != nullptr);
@@ -133,6 +153,11 @@ TEST_CASE("malformed CONFIRM, HELP and QUIT lines are refused", "[protocol]") {
              Catch::Contains("txn"));
   CHECK_THAT(refusal("HELP me"), Catch::Contains("no arguments"));
   CHECK_THAT(refusal("QUIT now"), Catch::Contains("no arguments"));
+  CHECK_THAT(refusal("SUBSCRIBE all"), Catch::Contains("no arguments"));
+  CHECK_THAT(refusal("PING x=1"), Catch::Contains("no arguments"));
+  CHECK_THAT(refusal("TRANSFER account=A amount=1 currency=EUR"), Catch::Contains("needs payee="));
+  CHECK_THAT(refusal("TRANSFER account=A amount=1 currency=EUR payee=x code=123456"),
+             Catch::Contains("does not take code="));
 }
 
 TEST_CASE("garbage, control bytes, NUL and empty lines are refused", "[protocol]") {
@@ -154,66 +179,209 @@ TEST_CASE("garbage, control bytes, NUL and empty lines are refused", "[protocol]
   CHECK(refusal(std::string(1000, 'X')).size() < 120);
 }
 
-TEST_CASE("format_request round-trips through parse_request", "[protocol]") {
-  OtpRequest request{{"ACC-1", 123456, "GBP", "O'Brien \"& Sons\" \\ Ltd"}};
+TEST_CASE("every request formatter round-trips through parse_request", "[protocol]") {
+  TransferRequest request{{"ACC-1", 123456, "GBP", "O'Brien \"& Sons\" \\ Ltd"}};
   const std::string line = format_request(request);
   CHECK(line ==
-        "REQUEST account=ACC-1 amount=1234.56 currency=GBP payee=\"O'Brien \\\"& Sons\\\" \\\\ "
+        "TRANSFER account=ACC-1 amount=1234.56 currency=GBP payee=\"O'Brien \\\"& Sons\\\" \\\\ "
         "Ltd\"");
   const BankRequest parsed = parse_request(line);
-  REQUIRE(std::holds_alternative<OtpRequest>(parsed));
-  const auto& details = std::get<OtpRequest>(parsed).details;
+  REQUIRE(std::holds_alternative<TransferRequest>(parsed));
+  const auto& details = std::get<TransferRequest>(parsed).details;
   CHECK(details.account == "ACC-1");
   CHECK(details.amount_minor == 123456);
   CHECK(details.currency == "GBP");
   CHECK(details.payee == request.details.payee);
+
   CHECK(format_request(ConfirmRequest{"T12", "000123"}) == "CONFIRM txn=T12 code=000123");
+  const BankRequest confirm = parse_request(format_request(ConfirmRequest{"T12", "000123"}));
+  REQUIRE(std::holds_alternative<ConfirmRequest>(confirm));
+  CHECK(std::get<ConfirmRequest>(confirm).transaction_id == "T12");
+  CHECK(std::get<ConfirmRequest>(confirm).code == "000123");
+
+  CHECK(
+      std::holds_alternative<SubscribeRequest>(parse_request(format_request(SubscribeRequest{}))));
+  CHECK(std::holds_alternative<PingRequest>(parse_request(format_request(PingRequest{}))));
+  CHECK(std::holds_alternative<HelpRequest>(parse_request(format_request(HelpRequest{}))));
+  CHECK(std::holds_alternative<QuitRequest>(parse_request(format_request(QuitRequest{}))));
 }
 
-TEST_CASE("the client parses each kind of answer", "[protocol]") {
-  const IssuedOtp issued{"Tabc", "012345", std::chrono::system_clock::from_time_t(1234567890),
-                         std::chrono::seconds(120)};
-  const std::string otp_line =
-      format_otp_issued(issued, std::chrono::system_clock::from_time_t(1234567890 - 120));
-  CHECK(otp_line == "OTP txn=Tabc code=012345 expires_in=120 expires_at=2009-02-13T23:31:30Z");
-  const BankAnswer otp = parse_answer(otp_line);
-  REQUIRE(std::holds_alternative<OtpIssuedAnswer>(otp));
-  CHECK(std::get<OtpIssuedAnswer>(otp).transaction_id == "Tabc");
-  CHECK(std::get<OtpIssuedAnswer>(otp).code == "012345");
-  CHECK(std::get<OtpIssuedAnswer>(otp).expires_in == 120);
-  CHECK(std::get<OtpIssuedAnswer>(otp).expires_at == "2009-02-13T23:31:30Z");
+namespace {
 
-  const BankAnswer accepted = parse_answer(format_confirmation("Tabc", {true, {}, 0}));
-  REQUIRE(std::holds_alternative<AcceptedAnswer>(accepted));
-  CHECK(std::get<AcceptedAnswer>(accepted).transaction_id == "Tabc");
-
-  const std::string rejected_line =
-      format_confirmation("Tabc", {false, RejectReason::WrongCode, 2});
-  CHECK(rejected_line == "REJECTED txn=Tabc reason=wrong-code attempts_left=2");
-  const BankAnswer rejected = parse_answer(rejected_line);
-  REQUIRE(std::holds_alternative<RejectedAnswer>(rejected));
-  CHECK(std::get<RejectedAnswer>(rejected).reason == "wrong-code");
-  CHECK(std::get<RejectedAnswer>(rejected).attempts_left == 2);
-
-  const BankAnswer error = parse_answer(format_error("line too long"));
-  REQUIRE(std::holds_alternative<ErrorAnswer>(error));
-  CHECK(std::get<ErrorAnswer>(error).sentence == "line too long");
-
-  CHECK(std::holds_alternative<ByeAnswer>(parse_answer("BYE")));
-  CHECK(std::holds_alternative<HelpAnswer>(parse_answer(help_text())));
+template <class Message>
+Message parsed_answer(const std::string& line) {
+  CAPTURE(line);
+  const BankAnswer answer = parse_answer(line);
+  if (const auto* malformed = std::get_if<MalformedLine>(&answer)) {
+    FAIL("refused: " << malformed->sentence);
+  }
+  REQUIRE(std::holds_alternative<Message>(answer));
+  return std::get<Message>(answer);
 }
 
-TEST_CASE("the client refuses answers it does not understand", "[protocol]") {
-  for (const char* line : {"", "HELLO", "OTP txn=T1 code=123456 expires_in=120",
-                           "OTP txn=T1 code=12 expires_in=1 "
-                           "expires_at=x",
-                           "OTP txn=T1 code=123456 expires_in=-1 expires_at=x", "ACCEPTED",
-                           "ACCEPTED txn=T1 x=1", "REJECTED txn=T1 reason=locked",
-                           "REJECTED txn=T1 reason=locked attempts_left=many", "BYE now"}) {
+}  // namespace
+
+TEST_CASE("every answer formatter round-trips through parse_answer", "[protocol]") {
+  const std::string started_line =
+      format_transfer_started({"Tabc", 2, 120, "2009-02-13T23:31:30Z"});
+  CHECK(started_line ==
+        "TRANSFER txn=Tabc devices=2 expires_in=120 expires_at=2009-02-13T23:31:30Z");
+  const auto started = parsed_answer<TransferStartedAnswer>(started_line);
+  CHECK(started.transaction_id == "Tabc");
+  CHECK(started.devices == 2);
+  CHECK(started.expires_in == 120);
+  CHECK(started.expires_at == "2009-02-13T23:31:30Z");
+  CHECK(started_line.find("code") == std::string::npos);
+
+  CHECK(format_accepted({"Tabc"}) == "ACCEPTED txn=Tabc");
+  CHECK(parsed_answer<AcceptedAnswer>(format_accepted({"Tabc"})).transaction_id == "Tabc");
+
+  for (const RejectionReason reason :
+       {RejectionReason::WrongCode, RejectionReason::Expired, RejectionReason::Locked,
+        RejectionReason::AlreadyUsed, RejectionReason::UnknownTransaction}) {
+    const std::string line = format_rejected({"Tabc", reason, 2, 4, ""});
+    CHECK(line == std::string("REJECTED txn=Tabc reason=") + rejection_reason_name(reason) +
+                      " attempts_left=2 customer_attempts_left=4");
+    const auto rejected = parsed_answer<RejectedAnswer>(line);
+    CHECK(rejected.transaction_id == "Tabc");
+    CHECK(rejected.reason == reason);
+    CHECK(rejected.attempts_left == 2);
+    CHECK(rejected.customer_attempts_left == 4);
+    CHECK(rejected.blocked_until.empty());
+  }
+  const std::string blocked_line =
+      format_rejected({"Tabc", RejectionReason::Blocked, 0, 0, "2026-11-23T08:00:00Z"});
+  CHECK(blocked_line ==
+        "REJECTED txn=Tabc reason=blocked attempts_left=0 customer_attempts_left=0 "
+        "blocked_until=2026-11-23T08:00:00Z");
+  CHECK(parsed_answer<RejectedAnswer>(blocked_line).blocked_until == "2026-11-23T08:00:00Z");
+
+  CHECK(format_subscribed({3, 1}) == "SUBSCRIBED devices=3 pending=1");
+  const auto subscribed = parsed_answer<SubscribedAnswer>(format_subscribed({3, 1}));
+  CHECK(subscribed.devices == 3);
+  CHECK(subscribed.pending == 1);
+
+  parsed_answer<PongAnswer>(std::string(kPongLine));
+  parsed_answer<ByeAnswer>(std::string(kByeLine));
+  CHECK(parsed_answer<ErrorAnswer>(format_error("line too long")).sentence == "line too long");
+  CHECK_THAT(parsed_answer<HelpAnswer>(help_text()).text, Catch::Contains("SUBSCRIBE"));
+}
+
+TEST_CASE("every push formatter round-trips through parse_answer", "[protocol]") {
+  const OtpPush push{
+      "T3f09",
+      "012345",
+      {"DE89370400440532013000", 10000000, "INR", "x\"; touch /tmp/pwned; echo \\\""},
+      120,
+      "2026-11-23T10:00:00Z"};
+  const std::string line = format_otp_push(push);
+  CHECK(line ==
+        "OTP txn=T3f09 code=012345 account=DE89370400440532013000 amount=100000.00 currency=INR "
+        "payee=\"x\\\"; touch /tmp/pwned; echo \\\\\\\"\" expires_in=120 "
+        "expires_at=2026-11-23T10:00:00Z");
+  const auto parsed = parsed_answer<OtpPush>(line);
+  CHECK(parsed.transaction_id == push.transaction_id);
+  CHECK(parsed.code == push.code);
+  CHECK(parsed.details.account == push.details.account);
+  CHECK(parsed.details.amount_minor == push.details.amount_minor);
+  CHECK(parsed.details.currency == push.details.currency);
+  CHECK(parsed.details.payee == push.details.payee);
+  CHECK(parsed.expires_in == 120);
+  CHECK(parsed.expires_at == push.expires_at);
+
+  CHECK(format_warning({WarningReason::LastAttempt, 1}) ==
+        "WARNING reason=last-attempt attempts_left=1");
+  CHECK(parsed_answer<WarningPush>(format_warning({WarningReason::LastAttempt, 1})).attempts_left ==
+        1);
+  CHECK(format_blocked({"2026-11-23T08:15:00Z"}) == "BLOCKED until=2026-11-23T08:15:00Z");
+  CHECK(parsed_answer<BlockedPush>(format_blocked({"2026-11-23T08:15:00Z"})).until ==
+        "2026-11-23T08:15:00Z");
+}
+
+TEST_CASE("is_push tells pushes from answers", "[protocol]") {
+  CHECK(
+      is_push(parse_answer("OTP txn=T1 code=123456 account=A amount=1 currency=EUR payee=x "
+                           "expires_in=60 expires_at=2026-11-23T10:00:00Z")));
+  CHECK(is_push(parse_answer("WARNING reason=last-attempt attempts_left=1")));
+  CHECK(is_push(parse_answer("BLOCKED until=2026-11-23T10:00:00Z")));
+  for (const std::string& line :
+       {std::string("TRANSFER txn=T1 devices=0 expires_in=60 expires_at=2026-11-23T10:00:00Z"),
+        std::string("ACCEPTED txn=T1"), std::string("SUBSCRIBED devices=1 pending=0"),
+        std::string("PONG"), std::string("BYE"), std::string("ERROR no"), help_text(),
+        std::string("OTP garbage")}) {
+    CAPTURE(line);
+    CHECK_FALSE(is_push(parse_answer(line)));
+  }
+}
+
+TEST_CASE("the client refuses answers and pushes it does not understand", "[protocol]") {
+  const std::string otp_tail =
+      " account=A amount=1 currency=EUR payee=x expires_in=60 expires_at=2026-11-23T10:00:00Z";
+  for (const std::string& line :
+       {std::string(""), std::string("HELLO"), std::string("otp txn=T1"),  // words are exact
+        std::string("BYE now"), std::string("PONG 1"), std::string("PONG "),
+        // the v1 OTP answer (the code in the answer) is gone
+        std::string("OTP txn=T1 code=123456 expires_in=120 expires_at=2026-11-23T10:00:00Z"),
+        "OTP txn=T1 code=12" + otp_tail, "OTP txn=T-1 code=123456" + otp_tail,
+        "OTP txn=T1 code=123456" + otp_tail + " extra=1",
+        std::string("OTP txn=T1 code=123456 account=A amount=0 currency=EUR payee=x "
+                    "expires_in=60 expires_at=2026-11-23T10:00:00Z"),
+        std::string("OTP txn=T1 code=123456 account=A amount=1 currency=EUR payee=x "
+                    "expires_in=-1 expires_at=2026-11-23T10:00:00Z"),
+        std::string("OTP txn=T1 code=123456 account=A amount=1 currency=EUR payee=x "
+                    "expires_in=60 expires_at=tomorrow"),
+        std::string("TRANSFER txn=T1 devices=1 expires_in=60"),
+        std::string("TRANSFER txn=T1 code=123456 devices=1 expires_in=60 "
+                    "expires_at=2026-11-23T10:00:00Z"),
+        std::string("TRANSFER txn=T1 devices=many expires_in=60 "
+                    "expires_at=2026-11-23T10:00:00Z"),
+        std::string("ACCEPTED"), std::string("ACCEPTED txn=T1 x=1"),
+        std::string("REJECTED txn=T1 reason=locked attempts_left=0"),
+        std::string("REJECTED txn=T1 reason=wrong-customer attempts_left=0 "
+                    "customer_attempts_left=0"),
+        std::string("REJECTED txn=T1 reason=locked attempts_left=many customer_attempts_left=0"),
+        std::string("REJECTED txn=T1 reason=blocked attempts_left=0 customer_attempts_left=0"),
+        std::string("REJECTED txn=T1 reason=locked attempts_left=0 customer_attempts_left=0 "
+                    "blocked_until=2026-11-23T10:00:00Z"),
+        std::string("REJECTED txn=T1 reason=blocked attempts_left=0 customer_attempts_left=0 "
+                    "blocked_until=2026-11-23 10:00:00"),
+        std::string("SUBSCRIBED devices=1"), std::string("SUBSCRIBED devices=1 pending=-1"),
+        std::string("SUBSCRIBED devices=99999999999 pending=0"),
+        std::string("WARNING reason=first-attempt attempts_left=1"),
+        std::string("WARNING attempts_left=1"), std::string("BLOCKED"),
+        std::string("BLOCKED until=2026-11-23T10:00:00+01:00"),
+        std::string("BLOCKED until=2026-11-23T10:00:00Z until=2026-11-23T10:00:00Z")}) {
     CAPTURE(line);
     CHECK(std::holds_alternative<MalformedLine>(parse_answer(line)));
   }
   CHECK(std::holds_alternative<MalformedLine>(parse_answer(std::string("BYE\0", 4))));
+  CHECK(std::holds_alternative<MalformedLine>(parse_answer(std::string("PONG\r"))));
+  // Every byte value on its own, and long lines, are answered with a sentence, never a crash.
+  for (int byte = 0; byte < 256; ++byte) {
+    const std::string line(1, static_cast<char>(byte));
+    CHECK(std::holds_alternative<MalformedLine>(parse_answer(line)));
+  }
+  const BankAnswer long_line = parse_answer("OTP " + std::string(100000, 'x'));
+  REQUIRE(std::holds_alternative<MalformedLine>(long_line));
+  CHECK(std::get<MalformedLine>(long_line).sentence.size() < 200);
+}
+
+TEST_CASE("rejection reasons and times have one spelling each", "[protocol]") {
+  for (const RejectionReason reason :
+       {RejectionReason::WrongCode, RejectionReason::Expired, RejectionReason::Locked,
+        RejectionReason::AlreadyUsed, RejectionReason::UnknownTransaction,
+        RejectionReason::Blocked}) {
+    CHECK(parse_rejection_reason(rejection_reason_name(reason)) == reason);
+  }
+  CHECK_FALSE(parse_rejection_reason("Wrong-Code").has_value());
+  CHECK_FALSE(parse_rejection_reason("").has_value());
+  CHECK(is_iso8601_utc("2026-11-23T07:45:09Z"));
+  for (const char* bad :
+       {"", "2026-11-23T07:45:09", "2026-11-23T07:45:09z", "2026-11-23 07:45:09Z",
+        "2026-1-23T07:45:09Z", "2026-11-23T07:45:09.5Z", "x026-11-23T07:45:09Z"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(is_iso8601_utc(bad));
+  }
 }
 
 TEST_CASE("LineAssembler splits lines at \\n and drops a \\r before it", "[line_assembler]") {
