@@ -453,16 +453,23 @@ Bytes CertificateAuthority::make_ocsp_response(ByteView request_der, const Revoc
       revoked_at = detail::asn1_time(status.revoked_at);
       if (status.reason != RevocationReason::unspecified) reason = static_cast<int>(status.reason);
     }
-    crypto::check(OCSP_basic_add1_status(basic.get(), id, state, reason, revoked_at.get(),
-                                         this_update.get(), next_update.get()) != nullptr,
-                  "OCSP_basic_add1_status");
+    // The CertID is copied by re-encoding it; one that decoded leniently (e.g. damaged
+    // indefinite-length content) can fail there. That is the request's fault, not ours.
+    if (OCSP_basic_add1_status(basic.get(), id, state, reason, revoked_at.get(), this_update.get(),
+                               next_update.get()) == nullptr) {
+      return ocsp_error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST,
+                                 "a CertID of the request cannot be re-encoded");
+    }
     spdlog::info("OCSP: serial {} is {}", serial_text,
                  state == V_OCSP_CERTSTATUS_GOOD      ? "good"
                  : state == V_OCSP_CERTSTATUS_REVOKED ? "revoked"
                                                       : "unknown");
   }
   // RFC 8954 / RFC 6960 section 4.4.1: echo the requester's nonce.
-  crypto::check(OCSP_copy_nonce(basic.get(), request.get()) > 0, "OCSP_copy_nonce");
+  if (OCSP_copy_nonce(basic.get(), request.get()) <= 0) {
+    return ocsp_error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST,
+                               "the request's nonce extension cannot be copied");
+  }
   crypto::check(OCSP_basic_sign(basic.get(), root_.native(), key_.native(), signing_digest(hash_),
                                 nullptr, OCSP_RESPID_KEY) == 1,
                 "OCSP_basic_sign");

@@ -1,6 +1,6 @@
-// Hostile input: every parser and the OCSP responder meet damaged DER with a refusal (PkiError
-// or a non-accepting check), never a crash or another exception type. Deterministic mutations
-// (fixed seed) of valid objects, so a failure reproduces.
+// Hostile input: every parser, the OCSP responder and the staple checks meet damaged DER with a
+// refusal (PkiError or a non-accepting check), never a crash or another exception type.
+// Deterministic mutations (fixed seed) of valid objects, so a failure reproduces.
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -85,6 +85,17 @@ TEST_CASE("damaged certificates, CSRs and OCSP messages are refused cleanly", "[
     refuses_or_parses(mutator.mutate(response), [&](const sc::Bytes& der) {
       verify_ocsp_response(der, leaf, ca.root(), request);
     });
+    // The same response as a peer's staple, and as read by a staple holder.
+    const sc::Bytes bad_staple = mutator.mutate(response);
+    refuses_or_parses(bad_staple, [&](const sc::Bytes& der) {
+      verify_stapled_ocsp_response(der, leaf, ca.root());
+    });
+    refuses_or_parses(bad_staple, [](const sc::Bytes& der) { ocsp_response_times(der); });
+    ChainVerifier stapling({ca.root()});
+    stapling.set_staple_policy(StaplePolicy::require);
+    const auto staple_check =
+        stapling.verify({leaf.to_der()}, sc::tls::PeerRole::Server, "bank.example", bad_staple);
+    CHECK(staple_check.alert != sc::tls::AlertDescription::internal_error);
     // The responder answers anything with a DER OCSPResponse.
     const sc::Bytes answer = ca.make_ocsp_response(mutator.mutate(request), all_good);
     const unsigned char* cursor = answer.data();
