@@ -15,7 +15,9 @@ using namespace sc::ttp;
 namespace {
 
 EnrollmentClaim claim_for(const TokenGrant& grant, pki::Role role, std::string common_name) {
-  return EnrollmentClaim{"test", role, grant.token, std::move(common_name), "ECDSA P-256"};
+  pki::SubjectDetails subject;
+  subject.common_name = common_name;
+  return EnrollmentClaim{"test", role, grant.token, std::move(common_name), "ECDSA P-256", subject};
 }
 
 Registry::Issuer issuer_for(const pki::CertificateAuthority& authority,
