@@ -70,12 +70,11 @@ std::string format_rate(double value) {
 
 RequestSource RequestSource::from_peer_label(std::string label) {
   std::string address = label;
-  const auto colon = address.rfind(':');
-  if (colon != std::string::npos && address.find(':') == colon) {
-    address.resize(colon);  // "1.2.3.4:port"
-  } else if (!address.empty() && address.front() == '[') {
+  if (!address.empty() && address.front() == '[') {
     const auto close = address.find(']');
-    if (close != std::string::npos) address = address.substr(1, close - 1);  // "[::1]:port"
+    if (close != std::string::npos) address = address.substr(1, close - 1);  // "[::1]:443"
+  } else if (const auto colon = address.rfind(':'); colon != std::string::npos) {
+    address.resize(colon);  // "192.0.2.1:40112", "::1:40112" (the listener's label)
   }
   return RequestSource{std::move(label), std::move(address)};
 }

@@ -52,7 +52,8 @@ struct RequestSource {
   std::string peer;     // "127.0.0.1:40112"
   std::string address;  // "127.0.0.1"
 
-  // "127.0.0.1:40112" -> {label, "127.0.0.1"}; "[::1]:443" -> {label, "::1"}.
+  // "127.0.0.1:40112" -> {label, "127.0.0.1"}; "[::1]:443" and "::1:443" -> {label, "::1"};
+  // a label without a port is its own address.
   static RequestSource from_peer_label(std::string label);
 };
 

@@ -111,6 +111,14 @@ TEST_CASE("a token bucket admits its burst, then its rate as the clock advances"
   CHECK(admitted == 10);
 }
 
+TEST_CASE("the rate limits count per address, not per port", "[ttp][limits]") {
+  CHECK(RequestSource::from_peer_label("192.0.2.1:40112").address == "192.0.2.1");
+  CHECK(RequestSource::from_peer_label("::1:40112").address == "::1");
+  CHECK(RequestSource::from_peer_label("[2001:db8::7]:443").address == "2001:db8::7");
+  CHECK(RequestSource::from_peer_label("test").address == "test");
+  CHECK(RequestSource::from_peer_label("192.0.2.1:40112").peer == "192.0.2.1:40112");
+}
+
 TEST_CASE("rate limits refuse a nonsensical rate or burst", "[ttp][limits]") {
   CHECK(RateLimit{0, 10}.problem());
   CHECK(RateLimit{5, 0.5}.problem());
