@@ -225,8 +225,18 @@ Registry::Registry(const std::filesystem::path& path, SerialSource serial_source
                              " cannot use write-ahead logging (journal mode is \"" + journal +
                              "\")");
   }
-  database_.execute(durability == CommitDurability::Full ? "PRAGMA synchronous=FULL;"
-                                                         : "PRAGMA synchronous=OFF;");
+  if (durability == CommitDurability::Full) {
+    database_.execute("PRAGMA synchronous=FULL;");
+  } else {
+    // A checkpoint run by a synchronous=OFF connection copies the WAL into the database
+    // without fsync; a later WAL restart could then lose what the FULL connections committed
+    // on a power cut. So this connection never checkpoints: the FULL ones do, with their
+    // fsyncs.
+    database_.execute("PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;");
+    const int rc = sqlite3_db_config(database_.native(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+                                     static_cast<int*>(nullptr));
+    if (rc != SQLITE_OK) database_.fail("turning off the checkpoint on close", rc);
+  }
   database_.execute("PRAGMA foreign_keys=ON;");
   create_schema();
   // WAL mode created the -wal and -shm files with the database file's mode; make sure.

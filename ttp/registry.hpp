@@ -155,7 +155,8 @@ enum class RevokeOutcome { Revoked, AlreadyRevoked, UnknownSerial };
 // How a registry connection commits. Full: synchronous=FULL, every commit is on disk when it
 // returns (tokens, certificates, revocations). Relaxed: synchronous=OFF, for the refusal
 // journal's batches only (a crash may lose the last batch of refusal records, never a
-// certificate).
+// certificate); such a connection never checkpoints the WAL (that is left to the FULL ones,
+// whose checkpoints fsync).
 enum class CommitDurability { Full, Relaxed };
 
 class Registry {
