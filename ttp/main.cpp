@@ -29,6 +29,7 @@
 #include "common/pki/pem_file.hpp"
 #include "common/pki/pki_error.hpp"
 #include "ttp/crl_publisher.hpp"
+#include "ttp/file_protection.hpp"
 #include "ttp/registry.hpp"
 #include "ttp/run_service.hpp"
 #include "ttp/ttp_service.hpp"
@@ -95,7 +96,20 @@ po::options_description serve_options() {
       "write the port actually listened on to this file (useful with --listen HOST:0)")(
       "threads", po::value<unsigned>()->default_value(2), "threads serving connections")(
       "max-connections", po::value<std::size_t>()->default_value(256),
-      "connections served at the same time; more wait in the accept queue");
+      "connections served at the same time; more wait in the accept queue")(
+      "status-rate", po::value<double>()->default_value(50),
+      "STATUS and OCSP requests per second from one source address")(
+      "status-burst", po::value<double>()->default_value(100),
+      "STATUS and OCSP requests one source address may send at once")(
+      "enroll-rate", po::value<double>()->default_value(5),
+      "ENROLL requests per second from one source address")(
+      "enroll-burst", po::value<double>()->default_value(10),
+      "ENROLL requests one source address may send at once")(
+      "ocsp-validity", po::value<unsigned>()->default_value(3600),
+      "seconds between thisUpdate and nextUpdate of every OCSP response (60-604800)")(
+      "ocsp-refresh-fraction", po::value<double>()->default_value(0.5),
+      "a signed OCSP response is reused until it is this fraction of --ocsp-validity old "
+      "(0-1; 0 signs every answer)");
   return options;
 }
 
@@ -105,7 +119,13 @@ po::options_description token_options() {
       "cn", po::value<std::string>(), "the common name the certificate will carry (required)")(
       "host", po::value<std::string>(),
       "bank only: DNS name or IP address for its subjectAltName (default: the CN)")(
-      "ttl-hours", po::value<unsigned>()->default_value(24), "hours until the token expires");
+      "ttl-hours", po::value<unsigned>()->default_value(24), "hours until the token expires")(
+      "country", po::value<std::string>(),
+      "fixes C: the CSR must carry this ISO 3166-1 alpha-2 code (default: free)")(
+      "state", po::value<std::string>(), "fixes ST (default: free)")(
+      "locality", po::value<std::string>(), "fixes L (default: free)")(
+      "organisation", po::value<std::string>(), "fixes O (default: free)")(
+      "unit", po::value<std::string>(), "fixes OU (default: free)");
   return options;
 }
 
@@ -228,11 +248,26 @@ struct PreparedTtp {
   IssuancePolicy policy;
 };
 
+// The folder is the TTP's alone (0700); the keys in it must not be open to anybody else, as
+// the bank and the client refuse theirs: a CA key others could read is a CA anyone can be.
+void protect_certs_folder(const fs::path& certs_dir) {
+  try {
+    secure_certs_folder(certs_dir);
+    refuse_exposed_private_key(certs_dir / pki::CertificateAuthority::root_key_file,
+                               "the root key");
+    refuse_exposed_private_key(certs_dir / pki::CertificateAuthority::service_key_file,
+                               "the service key");
+  } catch (const std::runtime_error& failure) {
+    throw CommandFailure(failure.what());
+  }
+}
+
 PreparedTtp prepare(const po::variables_map& vm) {
   const fs::path certs_dir = vm["certs-dir"].as<std::string>();
   const IssuancePolicy policy{validity_days(vm, "bank-validity-days"),
                               validity_days(vm, "customer-validity-days")};
   const std::string listen = vm["listen"].as<std::string>();
+  protect_certs_folder(certs_dir);
 
   spdlog::info("opening the certificate authority in {}", certs_dir.string());
   pki::CaOptions options = ca_options(vm);
@@ -279,14 +314,41 @@ PreparedTtp prepare(const po::variables_map& vm) {
                      std::move(crl_publisher), policy};
 }
 
+RateLimit rate_limit(const po::variables_map& vm, const std::string& name) {
+  const RateLimit limit{vm[name + "-rate"].as<double>(), vm[name + "-burst"].as<double>()};
+  if (const auto problem = limit.problem()) {
+    throw UsageError("--" + name + "-rate/--" + name + "-burst: " + *problem);
+  }
+  return limit;
+}
+
+ServiceLimits service_limits(const po::variables_map& vm) {
+  ServiceLimits limits;
+  limits.status_rate = rate_limit(vm, "status");
+  limits.enroll_rate = rate_limit(vm, "enroll");
+  limits.ocsp.validity = std::chrono::seconds(vm["ocsp-validity"].as<unsigned>());
+  limits.ocsp.refresh_fraction = vm["ocsp-refresh-fraction"].as<double>();
+  if (const auto problem = limits.ocsp.problem()) {
+    throw UsageError("--ocsp-validity/--ocsp-refresh-fraction: " + *problem);
+  }
+  return limits;
+}
+
 int serve(const po::variables_map& vm) {
+  const ServiceLimits limits = service_limits(vm);
   PreparedTtp ttp = prepare(vm);
   CrlRefresher refresher(*ttp.authority, ttp.registry->path(), ttp.crl_publisher->path());
-  TtpService service(*ttp.authority, *ttp.registry, *ttp.crl_publisher, ttp.policy);
+  TtpService service(*ttp.authority, *ttp.registry, *ttp.crl_publisher, ttp.policy, limits);
+  spdlog::info(
+      "limits per source address: STATUS+OCSP {}/s (burst {}), ENROLL {}/s (burst {}); OCSP "
+      "responses valid {} s, reused until {} s old",
+      limits.status_rate.per_second, limits.status_rate.burst, limits.enroll_rate.per_second,
+      limits.enroll_rate.burst, limits.ocsp.validity.count(), limits.ocsp.reuse_period().count());
   return run_service(service, ServeSettings{vm["listen"].as<std::string>(), &ttp.credentials, &vm});
 }
 
 int init(const po::variables_map& vm) {
+  service_limits(vm);  // the same options as serve are checked
   prepare(vm);
   return 0;
 }
@@ -310,12 +372,40 @@ int create_token(const po::variables_map& vm) {
   pki::SubjectDetails probe;
   probe.common_name = common_name;
   if (const auto bad = probe.validate()) throw UsageError("--cn: " + *bad);
+  // The fields the token fixes are checked like the CN, one option at a time so that the
+  // message names the option.
+  const auto fixed_field = [&vm](const char* option, std::string pki::SubjectDetails::*field) {
+    if (!vm.count(option)) return std::string();
+    pki::SubjectDetails single;
+    single.common_name = "probe";
+    single.*field = vm[option].as<std::string>();
+    if (single.*field == "") throw UsageError(std::string("--") + option + " must not be empty");
+    if (const auto bad = single.validate())
+      throw UsageError(std::string("--") + option + ": " + *bad);
+    return single.*field;
+  };
+  TokenRequest request;
+  request.role = *role;
+  request.common_name = common_name;
+  request.time_to_live = std::chrono::hours(ttl_hours);
+  request.host_name = host;
+  request.fixed.country = fixed_field("country", &pki::SubjectDetails::country);
+  request.fixed.state = fixed_field("state", &pki::SubjectDetails::state);
+  request.fixed.locality = fixed_field("locality", &pki::SubjectDetails::locality);
+  request.fixed.organisation = fixed_field("organisation", &pki::SubjectDetails::organisation);
+  request.fixed.organisational_unit =
+      fixed_field("unit", &pki::SubjectDetails::organisational_unit);
 
   Registry registry(certs_dir / registry_file);
-  const TokenGrant grant =
-      registry.create_token(*role, common_name, std::chrono::hours(ttl_hours), host);
+  const TokenGrant grant = registry.create_token(request);
+  pki::SubjectDetails fixed_subject{grant.fixed.country,
+                                    grant.fixed.state,
+                                    grant.fixed.locality,
+                                    grant.fixed.organisation,
+                                    grant.fixed.organisational_unit,
+                                    grant.common_name};
   spdlog::info("token #{} created for {} \"{}\"{}, single use, expires {}; it is shown once",
-               grant.id, pki::role_name(grant.role), grant.common_name,
+               grant.id, pki::role_name(grant.role), fixed_subject.one_line(),
                grant.host_name.empty() ? "" : " (host " + grant.host_name + ")",
                iso8601(grant.expires_at));
   std::cout << grant.token << std::endl;
@@ -343,7 +433,8 @@ int list(const po::variables_map& vm) {
               << pki::role_name(record.role) << std::setw(22) << iso8601(record.not_after)
               << std::setw(45) << status_text(record, now) << record.subject << '\n';
   }
-  std::cout << records.size() << " certificate(s)" << std::endl;
+  std::cout << records.size() << " certificate(s); " << registry.refused_request_count()
+            << " refused enrollment request(s) recorded" << std::endl;
   return 0;
 }
 
@@ -398,6 +489,8 @@ void print_usage(std::ostream& out) {
          "       ttp init [options]          (prepare the CA, registry and CRL, then exit)\n"
          "       ttp token create --role bank|customer --cn NAME [--host NAME] "
          "[--ttl-hours N]\n"
+         "                        [--country C] [--state ST] [--locality L] "
+         "[--organisation O] [--unit OU]\n"
          "       ttp list\n"
          "       ttp revoke --serial HEX [--reason REASON]\n"
          "       ttp crl\n\n"

@@ -1,5 +1,6 @@
 #include "ttp/registry.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <stdexcept>
 
@@ -7,6 +8,7 @@
 
 #include "common/crypto/hash.hpp"
 #include "common/crypto/random.hpp"
+#include "ttp/file_protection.hpp"
 
 namespace sc::ttp {
 namespace {
@@ -41,6 +43,11 @@ CREATE TABLE IF NOT EXISTS tokens (
   role           TEXT NOT NULL CHECK (role IN ('bank', 'customer')),
   common_name    TEXT NOT NULL,
   host_name      TEXT NOT NULL DEFAULT '',
+  country        TEXT NOT NULL DEFAULT '',
+  state          TEXT NOT NULL DEFAULT '',
+  locality       TEXT NOT NULL DEFAULT '',
+  organisation   TEXT NOT NULL DEFAULT '',
+  unit           TEXT NOT NULL DEFAULT '',
   created_at     INTEGER NOT NULL,
   expires_at     INTEGER NOT NULL,
   used_at        INTEGER,
@@ -80,6 +87,35 @@ CREATE TABLE IF NOT EXISTS crl_state (
   revocations_included INTEGER NOT NULL
 );
 )sql";
+
+// Version 1 -> 2: the subject fields a token fixes. Existing tokens fix none of them.
+constexpr const char* migration_1_to_2_sql = R"sql(
+ALTER TABLE tokens ADD COLUMN country      TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN state        TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN locality     TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN organisation TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN unit         TEXT NOT NULL DEFAULT '';
+)sql";
+
+// The token columns every reader selects, in this order.
+constexpr const char* token_columns =
+    "id, role, common_name, host_name, created_at, expires_at, used_at, used_by_serial, "
+    "country, state, locality, organisation, unit, token_hash";
+
+TokenRecord token_from_row(const SqliteStatement& row) {
+  TokenRecord record;
+  record.id = row.integer(0);
+  record.role = role_from_column(row.text(1));
+  record.common_name = row.text(2);
+  record.host_name = row.text(3);
+  record.created_at = from_unix_seconds(row.integer(4));
+  record.expires_at = from_unix_seconds(row.integer(5));
+  if (const auto used = row.optional_integer(6)) record.used_at = from_unix_seconds(*used);
+  record.used_by_serial = row.optional_text(7);
+  record.fixed =
+      FixedSubjectFields{row.text(8), row.text(9), row.text(10), row.text(11), row.text(12)};
+  return record;
+}
 
 constexpr const char* certificate_columns =
     "SELECT c.serial, c.subject, c.role, c.not_before, c.not_after, c.pem, c.issued_at, "
@@ -135,13 +171,51 @@ const char* token_refusal_code(TokenRefusal refusal) {
       return "role-mismatch";
     case TokenRefusal::NameMismatch:
       return "cn-mismatch";
+    case TokenRefusal::SubjectMismatch:
+      return "subject-mismatch";
   }
   return "bad-token";
 }
 
-Registry::Registry(const std::filesystem::path& path, SerialSource serial_source)
+std::optional<std::string> subject_mismatch(const FixedSubjectFields& fixed,
+                                            const pki::SubjectDetails& requested) {
+  const struct {
+    const char* label;
+    const std::string& fixed;
+    const std::string& requested;
+  } fields[] = {
+      {"C", fixed.country, requested.country},
+      {"ST", fixed.state, requested.state},
+      {"L", fixed.locality, requested.locality},
+      {"O", fixed.organisation, requested.organisation},
+      {"OU", fixed.organisational_unit, requested.organisational_unit},
+  };
+  for (const auto& field : fields) {
+    if (field.fixed.empty() || field.fixed == field.requested) continue;
+    const std::string label(field.label);
+    return "the token fixes " + label + "=\"" + field.fixed + "\"; the request " +
+           (field.requested.empty() ? "has no " + label
+                                    : "asks for " + label + "=\"" + field.requested + "\"");
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Runs before SQLite opens the file: the database and its companions are the owner's only.
+const std::filesystem::path& owner_only_registry(const std::filesystem::path& path) {
+  create_owner_only_file(path, "the registry");
+  restrict_to_owner(path.string() + "-wal", "the registry's write-ahead log");
+  restrict_to_owner(path.string() + "-shm", "the registry's shared-memory index");
+  return path;
+}
+
+}  // namespace
+
+Registry::Registry(const std::filesystem::path& path, SerialSource serial_source,
+                   CommitDurability durability)
     : path_(path),
-      database_(path),
+      database_(owner_only_registry(path)),
       serial_source_(serial_source ? std::move(serial_source) : &pki::SerialNumber::random) {
   const int rc = sqlite3_busy_timeout(database_.native(), busy_timeout_ms);
   if (rc != SQLITE_OK) database_.fail("setting the registry busy timeout", rc);
@@ -151,8 +225,23 @@ Registry::Registry(const std::filesystem::path& path, SerialSource serial_source
                              " cannot use write-ahead logging (journal mode is \"" + journal +
                              "\")");
   }
-  database_.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  if (durability == CommitDurability::Full) {
+    database_.execute("PRAGMA synchronous=FULL;");
+  } else {
+    // A checkpoint run by a synchronous=OFF connection copies the WAL into the database
+    // without fsync; a later WAL restart could then lose what the FULL connections committed
+    // on a power cut. So this connection never checkpoints: the FULL ones do, with their
+    // fsyncs.
+    database_.execute("PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;");
+    const int rc = sqlite3_db_config(database_.native(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+                                     static_cast<int*>(nullptr));
+    if (rc != SQLITE_OK) database_.fail("turning off the checkpoint on close", rc);
+  }
+  database_.execute("PRAGMA foreign_keys=ON;");
   create_schema();
+  // WAL mode created the -wal and -shm files with the database file's mode; make sure.
+  restrict_to_owner(path.string() + "-wal", "the registry's write-ahead log");
+  restrict_to_owner(path.string() + "-shm", "the registry's shared-memory index");
 }
 
 void Registry::create_schema() {
@@ -160,12 +249,16 @@ void Registry::create_schema() {
   database_.execute(schema_sql);
   SqliteStatement version(database_, "SELECT version FROM schema_version");
   if (version.step()) {
-    const auto found = version.integer(0);
+    // Version 1 kept its number only in the schema_version table; version 2 also sets
+    // PRAGMA user_version. Whichever is higher counts.
+    const auto found = std::max<std::int64_t>(version.integer(0),
+                                              std::stoll(database_.pragma_text("user_version")));
     if (found > schema_version) {
       throw std::runtime_error("the registry " + path_.string() + " has schema version " +
                                std::to_string(found) + ", newer than this ttp (version " +
                                std::to_string(schema_version) + "); refusing to touch it");
     }
+    if (found == 1) migrate_from_version_1();
   } else {
     SqliteStatement insert(database_, "INSERT INTO schema_version (version) VALUES (?1)");
     insert.bind(1, std::int64_t{schema_version}).run();
@@ -173,32 +266,58 @@ void Registry::create_schema() {
                         "INSERT INTO crl_state (id, crl_number, revocations_included) "
                         "VALUES (1, 0, -1)");
     crl.run();
+    database_.execute("PRAGMA user_version = " + std::to_string(schema_version));
     spdlog::info("created the registry {} (schema version {})", path_.string(), schema_version);
   }
   transaction.commit();
 }
 
+// Inside create_schema's transaction: ALTER TABLE is transactional in SQLite, so a failure
+// leaves the file at version 1.
+void Registry::migrate_from_version_1() {
+  database_.execute(migration_1_to_2_sql);
+  database_.execute("UPDATE schema_version SET version = 2");
+  database_.execute("PRAGMA user_version = 2");
+  spdlog::info(
+      "migrated the registry {} from schema version 1 to 2 (tokens can fix C, ST, L, "
+      "O and OU)",
+      path_.string());
+}
+
 TokenGrant Registry::create_token(pki::Role role, const std::string& common_name,
                                   std::chrono::seconds ttl, const std::string& host_name,
                                   TimePoint now) {
-  if (common_name.empty()) throw std::invalid_argument("a token needs a common name");
+  return create_token(TokenRequest{role, common_name, ttl, host_name, {}}, now);
+}
+
+TokenGrant Registry::create_token(const TokenRequest& request, TimePoint now) {
+  if (request.common_name.empty()) throw std::invalid_argument("a token needs a common name");
   TokenGrant grant;
   grant.token = to_hex(crypto::random_bytes(token_random_bytes));
-  grant.role = role;
-  grant.common_name = common_name;
-  grant.host_name = role == pki::Role::Bank ? (host_name.empty() ? common_name : host_name) : "";
-  grant.expires_at = now + ttl;
+  grant.role = request.role;
+  grant.common_name = request.common_name;
+  grant.host_name = request.role == pki::Role::Bank
+                        ? (request.host_name.empty() ? request.common_name : request.host_name)
+                        : "";
+  grant.fixed = request.fixed;
+  grant.expires_at = now + request.time_to_live;
 
   SqliteTransaction transaction(database_);
   SqliteStatement insert(database_,
                          "INSERT INTO tokens (token_hash, role, common_name, host_name, "
-                         "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                         "created_at, expires_at, country, state, locality, organisation, unit) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   insert.bind(1, token_hash_hex(grant.token))
-      .bind(2, std::string_view(pki::role_name(role)))
-      .bind(3, std::string_view(common_name))
+      .bind(2, std::string_view(pki::role_name(request.role)))
+      .bind(3, std::string_view(request.common_name))
       .bind(4, std::string_view(grant.host_name))
       .bind(5, to_unix_seconds(now))
       .bind(6, to_unix_seconds(grant.expires_at))
+      .bind(7, std::string_view(grant.fixed.country))
+      .bind(8, std::string_view(grant.fixed.state))
+      .bind(9, std::string_view(grant.fixed.locality))
+      .bind(10, std::string_view(grant.fixed.organisation))
+      .bind(11, std::string_view(grant.fixed.organisational_unit))
       .run();
   grant.id = sqlite3_last_insert_rowid(database_.native());
   transaction.commit();
@@ -216,31 +335,24 @@ std::variant<TokenRecord, TokenDenial> Registry::check_token_locked(const Enroll
     return TokenDenial{TokenRefusal::Missing, "no enrollment token was given", std::nullopt};
   }
   const std::string hash = token_hash_hex(claim.token);
-  SqliteStatement lookup(database_,
-                         "SELECT id, token_hash, role, common_name, expires_at, used_at, "
-                         "used_by_serial, host_name, created_at FROM tokens WHERE token_hash = ?1");
+  SqliteStatement lookup(
+      database_, std::string("SELECT ") + token_columns + " FROM tokens WHERE token_hash = ?1");
   lookup.bind(1, std::string_view(hash));
   // The lookup is by hash; the stored hash is compared again in constant time.
-  if (!lookup.step() || !crypto::equal_constant_time(as_bytes(lookup.text(1)), as_bytes(hash))) {
+  if (!lookup.step() || !crypto::equal_constant_time(as_bytes(lookup.text(13)), as_bytes(hash))) {
     return TokenDenial{TokenRefusal::Unknown, "the enrollment token is not known to this TTP",
                        std::nullopt};
   }
-  const std::int64_t id = lookup.integer(0);
-  const pki::Role role = role_from_column(lookup.text(2));
-  const std::string common_name = lookup.text(3);
-  const TimePoint expires_at = from_unix_seconds(lookup.integer(4));
-  TokenRecord record;
-  record.id = id;
-  record.role = role;
-  record.common_name = common_name;
-  record.host_name = lookup.text(7);
-  record.created_at = from_unix_seconds(lookup.integer(8));
-  record.expires_at = expires_at;
-  if (!lookup.is_null(5)) {
+  TokenRecord record = token_from_row(lookup);
+  const std::int64_t id = record.id;
+  const pki::Role role = record.role;
+  const std::string common_name = record.common_name;
+  const TimePoint expires_at = record.expires_at;
+  if (record.used_at) {
     return TokenDenial{TokenRefusal::AlreadyUsed,
-                       "the enrollment token was already used on " +
-                           iso8601(from_unix_seconds(lookup.integer(5))) + " (for serial " +
-                           lookup.text(6) + "); tokens are single use",
+                       "the enrollment token was already used on " + iso8601(*record.used_at) +
+                           " (for serial " + record.used_by_serial.value_or("?") +
+                           "); tokens are single use",
                        id};
   }
   if (expires_at <= now) {
@@ -258,6 +370,9 @@ std::variant<TokenRecord, TokenDenial> Registry::check_token_locked(const Enroll
                        "the enrollment token is bound to the common name \"" + common_name +
                            "\", but the request asks for \"" + claim.common_name + "\"",
                        id};
+  }
+  if (auto mismatch = subject_mismatch(record.fixed, claim.subject)) {
+    return TokenDenial{TokenRefusal::SubjectMismatch, std::move(*mismatch), id};
   }
   return record;
 }
@@ -354,6 +469,15 @@ void Registry::record_refusal(const RefusalRecord& refusal, TimePoint now) {
   transaction.commit();
 }
 
+void Registry::record_refusals(const std::vector<TimedRefusal>& refusals) {
+  if (refusals.empty()) return;
+  SqliteTransaction transaction(database_);
+  for (const TimedRefusal& entry : refusals) {
+    record_request(entry.refusal, "refused", std::nullopt, entry.received_at);
+  }
+  transaction.commit();
+}
+
 std::optional<CertificateRecord> Registry::find_certificate(const pki::SerialNumber& serial) {
   SqliteStatement query(database_, std::string(certificate_columns) + "WHERE c.serial = ?1");
   query.bind(1, serial.hex());
@@ -383,21 +507,9 @@ std::int64_t Registry::refused_request_count() {
 
 std::vector<TokenRecord> Registry::tokens() {
   SqliteStatement query(database_,
-                        "SELECT id, role, common_name, host_name, created_at, expires_at, "
-                        "used_at, used_by_serial FROM tokens ORDER BY id");
+                        std::string("SELECT ") + token_columns + " FROM tokens ORDER BY id");
   std::vector<TokenRecord> records;
-  while (query.step()) {
-    TokenRecord record;
-    record.id = query.integer(0);
-    record.role = role_from_column(query.text(1));
-    record.common_name = query.text(2);
-    record.host_name = query.text(3);
-    record.created_at = from_unix_seconds(query.integer(4));
-    record.expires_at = from_unix_seconds(query.integer(5));
-    if (const auto used = query.optional_integer(6)) record.used_at = from_unix_seconds(*used);
-    record.used_by_serial = query.optional_text(7);
-    records.push_back(std::move(record));
-  }
+  while (query.step()) records.push_back(token_from_row(query));
   return records;
 }
 

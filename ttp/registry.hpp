@@ -2,7 +2,12 @@
 // The TTP's durable registry: enrollment tokens (stored as SHA-256 hashes), every enrollment
 // attempt, every issued certificate and every revocation, in one SQLite file (WAL mode,
 // synchronous=FULL). The daemon and the admin commands open the same file at the same time;
-// writers take the lock with BEGIN IMMEDIATE and wait on busy_timeout.
+// writers take the lock with BEGIN IMMEDIATE and wait on busy_timeout. The file and its -wal
+// and -shm companions are mode 0600 (created so before SQLite opens it, tightened when found
+// wider).
+//
+// Schema version 2 adds the subject fields a token fixes (C, ST, L, O, OU); a version-1 file
+// is migrated when opened (ALTER TABLE ... ADD COLUMN, then PRAGMA user_version = 2).
 //
 // A certificate is inserted, its token marked used and the request recorded in ONE
 // transaction, committed before the certificate is handed back: after a kill -9 either all of
@@ -21,6 +26,7 @@
 #include "common/pki/issuance_profile.hpp"
 #include "common/pki/revocation.hpp"
 #include "common/pki/serial_number.hpp"
+#include "common/pki/subject.hpp"
 #include "common/store/sqlite.hpp"
 
 namespace sc::ttp {
@@ -38,6 +44,31 @@ TimePoint from_unix_seconds(std::int64_t seconds);
 // "2026-11-20T13:05:00Z"
 std::string iso8601(TimePoint time);
 
+// The subject fields (besides the CN) a token may fix; an empty field leaves the CSR free.
+struct FixedSubjectFields {
+  std::string country;              // C
+  std::string state;                // ST
+  std::string locality;             // L
+  std::string organisation;         // O
+  std::string organisational_unit;  // OU
+
+  bool operator==(const FixedSubjectFields&) const = default;
+};
+
+// The first field the token fixes that the CSR's subject does not carry the same way, as a
+// sentence: the token fixes O="Example Bank"; the request asks for O="Evil Bank".
+std::optional<std::string> subject_mismatch(const FixedSubjectFields& fixed,
+                                            const pki::SubjectDetails& requested);
+
+// What `ttp token create` asks for.
+struct TokenRequest {
+  pki::Role role = pki::Role::Customer;
+  std::string common_name;
+  std::chrono::seconds time_to_live{24 * 3600};
+  std::string host_name;  // bank only; defaults to the CN
+  FixedSubjectFields fixed;
+};
+
 // A freshly minted token. The token text exists only here: the registry keeps its hash.
 struct TokenGrant {
   std::string token;  // 64 hex characters (32 random bytes)
@@ -45,11 +76,21 @@ struct TokenGrant {
   pki::Role role = pki::Role::Customer;
   std::string common_name;
   std::string host_name;  // the bank's DNS name / IP for its subjectAltName ("" for customers)
+  FixedSubjectFields fixed;
   TimePoint expires_at;
 };
 
-enum class TokenRefusal { Missing, Unknown, Expired, AlreadyUsed, RoleMismatch, NameMismatch };
-// The protocol's error code: "bad-token", "token-expired", "token-used", "role-mismatch", ...
+enum class TokenRefusal {
+  Missing,
+  Unknown,
+  Expired,
+  AlreadyUsed,
+  RoleMismatch,
+  NameMismatch,
+  SubjectMismatch
+};
+// The protocol's error code: "bad-token", "token-expired", "token-used", "role-mismatch",
+// "cn-mismatch", "subject-mismatch".
 const char* token_refusal_code(TokenRefusal refusal);
 
 struct TokenRecord {
@@ -57,6 +98,7 @@ struct TokenRecord {
   pki::Role role = pki::Role::Customer;
   std::string common_name;
   std::string host_name;
+  FixedSubjectFields fixed;
   TimePoint created_at;
   TimePoint expires_at;
   std::optional<TimePoint> used_at;
@@ -70,13 +112,14 @@ struct TokenDenial {
   std::optional<std::int64_t> token_id;  // when the token was found
 };
 
-// What the requester presented; the common name is the CSR's.
+// What the requester presented; the common name and subject are the CSR's.
 struct EnrollmentClaim {
   std::string peer;  // who asked (address or channel identity), for the request log
   pki::Role role = pki::Role::Customer;
   std::string token;
   std::string common_name;
-  std::string key_type;  // "RSA 3072", "ECDSA P-256"
+  std::string key_type;         // "RSA 3072", "ECDSA P-256"
+  pki::SubjectDetails subject;  // checked against the fields the token fixes
 };
 
 struct RevocationRecord {
@@ -106,11 +149,24 @@ struct RefusalRecord {
   std::string reason;  // the sentence sent back
 };
 
+// A refusal and when it happened, as the RefusalJournal writes them in batches.
+struct TimedRefusal {
+  RefusalRecord refusal;
+  TimePoint received_at;
+};
+
 enum class RevokeOutcome { Revoked, AlreadyRevoked, UnknownSerial };
+
+// How a registry connection commits. Full: synchronous=FULL, every commit is on disk when it
+// returns (tokens, certificates, revocations). Relaxed: synchronous=OFF, for the refusal
+// journal's batches only (a crash may lose the last batch of refusal records, never a
+// certificate); such a connection never checkpoints the WAL (that is left to the FULL ones,
+// whose checkpoints fsync).
+enum class CommitDurability { Full, Relaxed };
 
 class Registry {
  public:
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
   using SerialSource = std::function<pki::SerialNumber()>;
   // Signs a certificate for the given serial (the token tells the host name for a bank);
   // called inside the issuing transaction.
@@ -118,12 +174,14 @@ class Registry {
 
   // Opens or creates the registry file. An existing file is reused; a file written by a newer
   // schema is refused with a clear message. serial_source defaults to SerialNumber::random.
-  explicit Registry(const std::filesystem::path& path, SerialSource serial_source = {});
+  explicit Registry(const std::filesystem::path& path, SerialSource serial_source = {},
+                    CommitDurability durability = CommitDurability::Full);
 
   const std::filesystem::path& path() const { return path_; }
 
   TokenGrant create_token(pki::Role role, const std::string& common_name, std::chrono::seconds ttl,
                           const std::string& host_name = "", TimePoint now = Clock::now());
+  TokenGrant create_token(const TokenRequest& request, TimePoint now = Clock::now());
 
   // Looks a token up and checks it against the claim (no side effect).
   std::variant<TokenRecord, TokenDenial> check_token(const EnrollmentClaim& claim,
@@ -137,6 +195,8 @@ class Registry {
                                                                TimePoint now = Clock::now());
 
   void record_refusal(const RefusalRecord& refusal, TimePoint now = Clock::now());
+  // Every refusal in one transaction (the RefusalJournal's batch).
+  void record_refusals(const std::vector<TimedRefusal>& refusals);
 
   std::optional<CertificateRecord> find_certificate(const pki::SerialNumber& serial);
   std::vector<CertificateRecord> certificates();  // oldest first
@@ -166,6 +226,8 @@ class Registry {
 
   // PRAGMA integrity_check == "ok".
   bool integrity_ok();
+  // Transactions this connection committed (tests check that a batch is one transaction).
+  std::int64_t committed_transactions() const { return database_.commits(); }
 
  private:
   std::variant<TokenRecord, TokenDenial> check_token_locked(const EnrollmentClaim& claim,
@@ -173,6 +235,7 @@ class Registry {
   void record_request(const RefusalRecord& record, const char* outcome,
                       const std::optional<std::string>& serial, TimePoint now);
   void create_schema();
+  void migrate_from_version_1();
 
   std::filesystem::path path_;
   SqliteDatabase database_;

@@ -24,22 +24,29 @@ bool command_takes_pem(std::string_view command_line) {
 }  // namespace
 
 void RequestAssembler::receive(ByteView bytes) {
-  for (const std::uint8_t byte : bytes) {
-    if (failure_) return;
+  receive_some(bytes, static_cast<std::size_t>(-1));
+}
+
+std::size_t RequestAssembler::receive_some(ByteView bytes, std::size_t max_ready) {
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    if (failure_) return bytes.size();
+    const std::uint8_t byte = bytes[at];
     if (byte == '\n') {
       std::string line;
       line.swap(line_);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       take_line(std::move(line));
+      if (ready_.size() >= max_ready) return at + 1;
       continue;
     }
     // +1: a CR before the LF does not count against the line.
     if (line_.size() >= max_line_length + 1) {
       fail("too-large", "a line is longer than " + std::to_string(max_line_length) + " bytes");
-      return;
+      return bytes.size();
     }
     line_.push_back(static_cast<char>(byte));
   }
+  return bytes.size();
 }
 
 std::optional<Request> RequestAssembler::next() {

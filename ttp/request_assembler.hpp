@@ -31,7 +31,12 @@ class RequestAssembler {
 
   // Consumes bytes; complete requests queue up for next(). Does nothing after a failure.
   void receive(ByteView bytes);
+  // Consumes bytes only until max_ready requests are queued (or a failure stops it); returns
+  // how many bytes it consumed, so that the caller keeps the rest unparsed. This is how a
+  // connection bounds the requests parsed and waiting for an answer.
+  std::size_t receive_some(ByteView bytes, std::size_t max_ready);
   std::optional<Request> next();
+  std::size_t ready_count() const { return ready_.size(); }
   const std::optional<FramingFailure>& failure() const { return failure_; }
   // Bytes held for an incomplete line or PEM block (bounded by the caps above).
   std::size_t buffered() const { return line_.size() + pem_.size(); }

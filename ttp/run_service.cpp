@@ -42,15 +42,26 @@ tls::ServerConfig service_channel(const pki::ServiceCredentials& credentials) {
   return config;
 }
 
-// One connection: decrypted bytes to the protocol handler, its answers back.
+RequestSource source_of(net::TlsStream& stream) {
+  boost::system::error_code error;
+  const auto endpoint = stream.socket().remote_endpoint(error);
+  if (error) return RequestSource::from_peer_label(stream.peer_label());
+  return RequestSource{stream.peer_label(), endpoint.address().to_string()};
+}
+
+// One connection, one request at a time: each answer is written (the kernel took its bytes)
+// before the next request is handled, and the peer is read again only when everything it sent
+// was answered. A peer that does not read its answers therefore stops being read, and what the
+// TTP holds for it stays bounded: one record of unparsed bytes, at most
+// TtpConnection::max_waiting_requests parsed requests and one answer.
 net::asio::awaitable<void> serve_requester(TtpService& service, net::TlsStream& stream) {
-  TtpConnection connection(service, stream.peer_label());
+  TtpConnection connection(service, source_of(stream));
   for (;;) {
+    while (auto answer = connection.next_answer()) co_await stream.write(as_bytes(*answer));
+    if (connection.should_close()) break;
     Bytes received = co_await stream.read();
     if (received.empty()) break;  // close_notify
-    std::string answer = connection.receive(received);
-    if (!answer.empty()) co_await stream.write(as_bytes(answer));
-    if (connection.should_close()) break;
+    connection.receive(received);
   }
 }
 

@@ -1,5 +1,8 @@
 #include "ttp/ttp_service.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+
 #include <sstream>
 #include <vector>
 
@@ -7,6 +10,7 @@
 
 #include "common/crypto/base64.hpp"
 #include "common/crypto/error.hpp"
+#include "common/crypto/openssl_ptr.hpp"
 #include "common/pki/pki_error.hpp"
 #include "common/pki/revocation.hpp"
 
@@ -45,11 +49,47 @@ const char* status_word(const pki::RevocationStatus& status) {
   return "unknown";
 }
 
+// responseStatus successful (RFC 6960 section 4.2.1): the only kind that carries a signature.
+bool is_signed_response(ByteView response_der) {
+  const unsigned char* cursor = response_der.data();
+  crypto::OcspResponsePtr response(
+      d2i_OCSP_RESPONSE(nullptr, &cursor, static_cast<long>(response_der.size())));
+  const bool is_signed =
+      response && OCSP_response_status(response.get()) == OCSP_RESPONSE_STATUS_SUCCESSFUL;
+  ERR_clear_error();
+  return is_signed;
+}
+
+std::string format_rate(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
 }  // namespace
 
+RequestSource RequestSource::from_peer_label(std::string label) {
+  std::string address = label;
+  if (!address.empty() && address.front() == '[') {
+    const auto close = address.find(']');
+    if (close != std::string::npos) address = address.substr(1, close - 1);  // "[::1]:443"
+  } else if (const auto colon = address.rfind(':'); colon != std::string::npos) {
+    address.resize(colon);  // "192.0.2.1:40112", "::1:40112" (the listener's label)
+  }
+  return RequestSource{std::move(label), std::move(address)};
+}
+
 TtpService::TtpService(const pki::CertificateAuthority& authority, Registry& registry,
-                       CrlPublisher& crl_publisher, IssuancePolicy policy)
-    : authority_(authority), registry_(registry), crl_publisher_(crl_publisher), policy_(policy) {}
+                       CrlPublisher& crl_publisher, IssuancePolicy policy, ServiceLimits limits)
+    : authority_(authority),
+      registry_(registry),
+      crl_publisher_(crl_publisher),
+      policy_(policy),
+      clock_(limits.clock),
+      status_limiter_(limits.status_rate, limits.max_tracked_addresses, limits.clock),
+      enroll_limiter_(limits.enroll_rate, limits.max_tracked_addresses, limits.clock),
+      ocsp_cache_(limits.ocsp),
+      refusals_(registry.path(), limits.refusal_journal) {}
 
 std::string TtpService::error_response(std::string_view code, std::string_view sentence) {
   std::string line = "ERROR " + std::string(code) + " ";
@@ -58,35 +98,76 @@ std::string TtpService::error_response(std::string_view code, std::string_view s
 }
 
 std::string TtpService::handle(const Request& request, const std::string& peer) {
-  std::lock_guard lock(mutex_);
+  return handle(request, RequestSource::from_peer_label(peer));
+}
+
+std::string TtpService::handle(const Request& request, const RequestSource& source) {
   const std::vector<std::string> words = split_words(request.command_line);
   const std::string command = words.empty() ? "" : words.front();
   const std::string arguments =
       words.empty()
           ? ""
           : request.command_line.substr(request.command_line.find(command) + command.size());
+  // Before the lock: a refused request costs no signature, no disk write and no wait.
+  if (auto refused = rate_limited(command, source)) return *refused;
+  std::lock_guard lock(mutex_);
   try {
-    if (command == "ENROLL") return enroll(arguments, request.pem, peer);
-    if (command == "CA" && words.size() == 1) return ca_certificate();
-    if (command == "STATUS") return status(arguments, peer);
-    if (command == "OCSP") return ocsp(arguments, peer);
-    if (command == "CRL" && words.size() == 1) return crl();
-    if (command == "CA" || command == "CRL") {
-      return error_response("malformed", command + " takes no arguments");
-    }
-    spdlog::warn("{}: unknown command \"{}\"", peer, command.substr(0, 32));
-    return error_response("unknown-command",
-                          "unknown command \"" + command.substr(0, 32) +
-                              "\"; the commands are ENROLL, CA, STATUS, OCSP and CRL");
+    return dispatch(command, words.size(), arguments, request, source);
   } catch (const std::exception& failure) {
-    spdlog::error("{}: {} failed: {}", peer, command.substr(0, 32), failure.what());
+    spdlog::error("{}: {} failed: {}", source.peer, command.substr(0, 32), failure.what());
     return error_response("internal", "the TTP could not complete the request; its log says why");
   }
 }
 
+std::string TtpService::dispatch(const std::string& command, std::size_t word_count,
+                                 const std::string& arguments, const Request& request,
+                                 const RequestSource& source) {
+  const std::string& peer = source.peer;
+  if (command == "ENROLL") return enroll(arguments, request.pem, peer);
+  if (command == "CA" && word_count == 1) return ca_certificate();
+  if (command == "STATUS") return status(arguments, peer);
+  if (command == "OCSP") return ocsp(arguments, peer);
+  if (command == "CRL" && word_count == 1) return crl();
+  if (command == "CA" || command == "CRL") {
+    return error_response("malformed", command + " takes no arguments");
+  }
+  spdlog::warn("{}: unknown command \"{}\"", peer, command.substr(0, 32));
+  return error_response("unknown-command",
+                        "unknown command \"" + command.substr(0, 32) +
+                            "\"; the commands are ENROLL, CA, STATUS, OCSP and CRL");
+}
+
+std::optional<std::string> TtpService::rate_limited(const std::string& command,
+                                                    const RequestSource& source) {
+  RateLimiter* limiter = nullptr;
+  std::string what;
+  if (command == "STATUS" || command == "OCSP") {
+    limiter = &status_limiter_;
+    what = "STATUS and OCSP requests";
+  } else if (command == "ENROLL") {
+    limiter = &enroll_limiter_;
+    what = "enrollment requests";
+  } else {
+    return std::nullopt;
+  }
+  const Admission admission = limiter->admit(source.address);
+  if (admission == Admission::Admitted) return std::nullopt;
+  const RateLimit& limit = limiter->limit();
+  const std::string sentence = "too many " + what + " from " + source.address + ": the limit is " +
+                               format_rate(limit.per_second) + " per second with bursts of " +
+                               format_rate(limit.burst) + "; wait a moment and ask again";
+  // One line when a source starts being limited, not one per refused request.
+  if (admission == Admission::StartsLimit) {
+    spdlog::warn("{}: {}", source.peer, sentence);
+  } else {
+    spdlog::debug("{}: {} refused (rate-limited)", source.peer, command);
+  }
+  return error_response("rate-limited", sentence);
+}
+
 std::string TtpService::refuse_enrollment(const RefusalRecord& refusal) {
   spdlog::warn("enrollment from {} refused ({}): {}", refusal.peer, refusal.code, refusal.reason);
-  registry_.record_refusal(refusal);
+  refusals_.record(refusal);  // written in the journal's next batch, not fsync'd one by one
   return error_response(refusal.code, refusal.reason);
 }
 
@@ -130,7 +211,7 @@ std::string TtpService::enroll(const std::string& arguments, const std::string& 
   spdlog::info("{}: CSR for \"{}\" ({}) is self-signed correctly, key and subject accepted", peer,
                subject.one_line(), key.text());
 
-  const EnrollmentClaim claim{peer, *role, words[1], subject.common_name, key.text()};
+  const EnrollmentClaim claim{peer, *role, words[1], subject.common_name, key.text(), subject};
   const auto issue = [&](const pki::SerialNumber& serial, const TokenRecord& token) {
     pki::IssuanceProfile profile;
     profile.role = *role;
@@ -146,7 +227,9 @@ std::string TtpService::enroll(const std::string& arguments, const std::string& 
     }
     spdlog::info("{}: token #{} accepted (role {}, CN \"{}\"); signing serial {}", peer, token.id,
                  pki::role_name(token.role), token.common_name, serial.hex());
-    return authority_.issue(*csr, profile, serial);
+    pki::Certificate certificate = authority_.issue(*csr, profile, serial);
+    ++signatures_;
+    return certificate;
   };
   std::variant<pki::Certificate, TokenDenial> outcome = TokenDenial{};
   try {
@@ -195,12 +278,40 @@ std::string TtpService::status(const std::string& arguments, const std::string& 
                                            "\" is not a certificate serial number in hex");
   }
   const pki::RevocationStatus status = lookup(*serial);
-  const Bytes response = authority_.make_ocsp_response(
-      pki::make_ocsp_request(*serial, authority_.root(), /*with_nonce=*/false),
-      [this](const pki::SerialNumber& asked) { return lookup(asked); });
+  const Bytes request = pki::make_ocsp_request(*serial, authority_.root(), /*with_nonce=*/false);
+  const auto question = cacheable_ocsp_question(request, authority_.root());
+  const Bytes response =
+      question ? cached_or_signed(*question, request, status, peer)
+               : sign_ocsp_response(
+                     request, [this](const pki::SerialNumber& asked) { return lookup(asked); });
   spdlog::info("{}: status of serial {} is {}", peer, serial->hex(), status_word(status));
   return std::string("OK STATUS ") + status_word(status) + "\n" + crypto::base64_encode(response) +
          "\nEND\n";
+}
+
+Bytes TtpService::cached_or_signed(const CacheableOcspQuestion& question, ByteView request_der,
+                                   const pki::RevocationStatus& current, const std::string& peer) {
+  const SteadyTime now = clock_();
+  if (auto cached = ocsp_cache_.find(question, current, now)) {
+    ++cache_hits_;
+    spdlog::debug("{}: OCSP response for serial {} taken from the cache", peer,
+                  question.serial.hex());
+    return std::move(*cached);
+  }
+  // The response states the status just read (the one the cache entry records), even if an
+  // admin changes it in between: the next question then sees a different status and re-signs.
+  Bytes response = sign_ocsp_response(request_der, [&](const pki::SerialNumber& asked) {
+    return asked == question.serial ? current : lookup(asked);
+  });
+  if (is_signed_response(response)) ocsp_cache_.store(question, response, current, now);
+  return response;
+}
+
+Bytes TtpService::sign_ocsp_response(ByteView request_der, const pki::RevocationLookup& lookup) {
+  Bytes response =
+      authority_.make_ocsp_response(request_der, lookup, ocsp_cache_.policy().validity);
+  if (is_signed_response(response)) ++signatures_;
+  return response;
 }
 
 std::string TtpService::ocsp(const std::string& arguments, const std::string& peer) {
@@ -210,8 +321,13 @@ std::string TtpService::ocsp(const std::string& arguments, const std::string& pe
   }
   const auto request = crypto::base64_decode(words[0]);
   if (!request) return error_response("malformed", "the OCSP request is not valid base64");
-  const Bytes response = authority_.make_ocsp_response(
-      *request, [this](const pki::SerialNumber& asked) { return lookup(asked); });
+  // Without a nonce and about one of our certificates: answered from the cache when it can be.
+  // With a nonce, the response is unique to the request and signed fresh (rate limited).
+  const auto question = cacheable_ocsp_question(*request, authority_.root());
+  const Bytes response =
+      question ? cached_or_signed(*question, *request, lookup(question->serial), peer)
+               : sign_ocsp_response(
+                     *request, [this](const pki::SerialNumber& asked) { return lookup(asked); });
   spdlog::info("{}: answered an OCSP request ({} bytes)", peer, request->size());
   return "OK OCSP\n" + crypto::base64_encode(response) + "\nEND\n";
 }
@@ -220,20 +336,48 @@ std::string TtpService::crl() {
   return "OK CRL\n" + with_final_newline(crl_publisher_.current_pem()) + "END\n";
 }
 
-TtpConnection::TtpConnection(TtpService& service, std::string peer)
-    : service_(service), peer_(std::move(peer)) {}
+TtpConnection::TtpConnection(TtpService& service, RequestSource source)
+    : service_(service), source_(std::move(source)) {}
 
-std::string TtpConnection::receive(ByteView bytes) {
-  if (closing_) return "";
-  assembler_.receive(bytes);
-  std::string output;
-  while (auto request = assembler_.next()) output += service_.handle(*request, peer_);
-  if (const auto& failure = assembler_.failure()) {
-    spdlog::warn("{}: closing the connection: {}", peer_, failure->sentence);
-    output += TtpService::error_response(failure->code, failure->sentence);
-    closing_ = true;
+TtpConnection::TtpConnection(TtpService& service, std::string peer)
+    : TtpConnection(service, RequestSource::from_peer_label(std::move(peer))) {}
+
+void TtpConnection::receive(ByteView bytes) {
+  if (closing_ || bytes.empty()) return;
+  if (parsed_up_to_ == unparsed_.size()) {
+    unparsed_.assign(bytes.begin(), bytes.end());
+    parsed_up_to_ = 0;
+  } else {
+    unparsed_.insert(unparsed_.end(), bytes.begin(), bytes.end());
   }
-  return output;
+}
+
+void TtpConnection::parse_more() {
+  if (parsed_up_to_ >= unparsed_.size()) return;
+  const ByteView rest(unparsed_.data() + parsed_up_to_, unparsed_.size() - parsed_up_to_);
+  parsed_up_to_ += assembler_.receive_some(rest, max_waiting_requests);
+  if (parsed_up_to_ >= unparsed_.size()) {
+    unparsed_.clear();
+    parsed_up_to_ = 0;
+  }
+}
+
+std::optional<std::string> TtpConnection::next_answer() {
+  if (closing_) return std::nullopt;
+  if (assembler_.ready_count() == 0) parse_more();
+  if (auto request = assembler_.next()) return service_.handle(*request, source_);
+  if (const auto& failure = assembler_.failure()) {
+    spdlog::warn("{}: closing the connection: {}", source_.peer, failure->sentence);
+    closing_ = true;
+    unparsed_ = Bytes{};
+    parsed_up_to_ = 0;
+    return TtpService::error_response(failure->code, failure->sentence);
+  }
+  return std::nullopt;
+}
+
+bool TtpConnection::wants_input() const {
+  return !closing_ && assembler_.ready_count() == 0 && unparsed_bytes() == 0;
 }
 
 }  // namespace sc::ttp

@@ -10,11 +10,22 @@
 //   CRL                             -> OK CRL, CRL PEM
 //   failure                         -> ERROR <code> <sentence>
 // Every response ends with a line "END".
+//
+// Bounded work (docs/TTP.md, "Limits"): STATUS/OCSP and ENROLL are rate limited per source
+// address (ERROR rate-limited, no signature, no disk write); OCSP responses without a nonce are
+// signed once per certificate and reused from an OcspResponseCache while the registry's status
+// is unchanged; refused enrollments go to a RefusalJournal written in batches.
+#include <atomic>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common/pki/certificate_authority.hpp"
 #include "ttp/crl_publisher.hpp"
+#include "ttp/ocsp_response_cache.hpp"
+#include "ttp/rate_limiter.hpp"
+#include "ttp/refusal_journal.hpp"
 #include "ttp/registry.hpp"
 #include "ttp/request_assembler.hpp"
 
@@ -25,48 +36,115 @@ struct IssuancePolicy {
   unsigned customer_validity_days = 90;
 };
 
+// What bounds the work one source can cause (options of `ttp serve`, defaults in docs/TTP.md).
+struct ServiceLimits {
+  RateLimit status_rate{50, 100};  // STATUS + OCSP per source address: --status-rate/-burst
+  RateLimit enroll_rate{5, 10};    // ENROLL per source address: --enroll-rate/-burst
+  std::size_t max_tracked_addresses = RateLimiter::default_max_addresses;
+  OcspCachePolicy ocsp;  // --ocsp-validity, --ocsp-refresh-fraction
+  RefusalJournalOptions refusal_journal;
+  SteadyTimeSource clock = &SteadyClock::now;  // rate limits and OCSP response ages
+};
+
+// Who sent a request: the channel's label for the log and the request table, and the source
+// address the rate limits count against.
+struct RequestSource {
+  std::string peer;     // "127.0.0.1:40112"
+  std::string address;  // "127.0.0.1"
+
+  // "127.0.0.1:40112" -> {label, "127.0.0.1"}; "[::1]:443" and "::1:443" -> {label, "::1"};
+  // a label without a port is its own address.
+  static RequestSource from_peer_label(std::string label);
+};
+
 class TtpService {
  public:
   TtpService(const pki::CertificateAuthority& authority, Registry& registry,
-             CrlPublisher& crl_publisher, IssuancePolicy policy = {});
+             CrlPublisher& crl_publisher, IssuancePolicy policy = {}, ServiceLimits limits = {});
 
-  // Answers one request. peer names who asked, for the log and the request table (address,
-  // or the channel's peer identity). Thread-safe: requests are handled one at a time.
+  // Answers one request. Thread-safe: requests are handled one at a time (the rate limits are
+  // checked before that lock, so a refused request waits for nobody).
+  std::string handle(const Request& request, const RequestSource& source);
+  // The same with the source address taken from the peer label.
   std::string handle(const Request& request, const std::string& peer);
 
   // "ERROR <code> <sentence>\nEND\n" (the sentence is kept on one line).
   static std::string error_response(std::string_view code, std::string_view sentence);
 
+  // Signatures made since start: OCSP responses (STATUS, OCSP) and certificates.
+  std::uint64_t signature_count() const { return signatures_.load(); }
+  // STATUS/OCSP answers taken from the OCSP response cache.
+  std::uint64_t ocsp_cache_hits() const { return cache_hits_.load(); }
+  // Writes the queued refusal records now (they are otherwise written once a second).
+  std::size_t flush_refusals() { return refusals_.flush(); }
+  const RefusalJournal& refusal_journal() const { return refusals_; }
+
  private:
+  std::string dispatch(const std::string& command, std::size_t word_count,
+                       const std::string& arguments, const Request& request,
+                       const RequestSource& source);
+  std::optional<std::string> rate_limited(const std::string& command, const RequestSource& source);
   std::string enroll(const std::string& arguments, const std::string& pem, const std::string& peer);
   std::string ca_certificate() const;
   std::string status(const std::string& arguments, const std::string& peer);
   std::string ocsp(const std::string& arguments, const std::string& peer);
   std::string crl();
   pki::RevocationStatus lookup(const pki::SerialNumber& serial);
+  // The cached response for the question when still valid for `current`, else a new one.
+  Bytes cached_or_signed(const CacheableOcspQuestion& question, ByteView request_der,
+                         const pki::RevocationStatus& current, const std::string& peer);
+  Bytes sign_ocsp_response(ByteView request_der, const pki::RevocationLookup& lookup);
   std::string refuse_enrollment(const RefusalRecord& refusal);
 
   const pki::CertificateAuthority& authority_;
   Registry& registry_;
   CrlPublisher& crl_publisher_;
   IssuancePolicy policy_;
+  SteadyTimeSource clock_;
+  RateLimiter status_limiter_;
+  RateLimiter enroll_limiter_;
+  OcspResponseCache ocsp_cache_;
+  RefusalJournal refusals_;
+  std::atomic<std::uint64_t> signatures_{0};
+  std::atomic<std::uint64_t> cache_hits_{0};
   std::mutex mutex_;
 };
 
-// One connection's conversation: bytes from the peer in, response bytes out. After a framing
-// failure (over-long line, over-large PEM block, binary garbage) it answers once with an
-// ERROR and should_close() turns true; later bytes are ignored.
+// One connection's conversation, one request at a time: bytes from the peer in, one answer
+// out per next_answer(). The network layer writes each answer before asking for the next and
+// reads more bytes only when wants_input() is true, so that a peer that does not read its
+// answers stops being read (back-pressure). The bytes of one read are kept and parsed in steps
+// of at most max_waiting_requests requests; answers are never concatenated.
+//
+// After a framing failure (over-long line, over-large PEM block, binary garbage) the requests
+// parsed before it are answered, then one ERROR, and should_close() turns true.
 class TtpConnection {
  public:
-  TtpConnection(TtpService& service, std::string peer);
+  static constexpr std::size_t max_waiting_requests = 32;
 
-  std::string receive(ByteView bytes);
+  TtpConnection(TtpService& service, RequestSource source);
+  TtpConnection(TtpService& service, std::string peer);  // source address from the label
+
+  // Takes the bytes of one read (call when wants_input(); bytes given earlier stay first).
+  void receive(ByteView bytes);
+  // Handles the next waiting request and returns its complete answer (ending in "END\n"), the
+  // framing error once, or nullopt when nothing is waiting.
+  std::optional<std::string> next_answer();
+
+  // True when every byte received was parsed and every request answered.
+  bool wants_input() const;
   bool should_close() const { return closing_; }
+  std::size_t waiting_requests() const { return assembler_.ready_count(); }
+  std::size_t unparsed_bytes() const { return unparsed_.size() - parsed_up_to_; }
 
  private:
+  void parse_more();
+
   TtpService& service_;
-  std::string peer_;
+  RequestSource source_;
   RequestAssembler assembler_;
+  Bytes unparsed_;
+  std::size_t parsed_up_to_ = 0;
   bool closing_ = false;
 };
 

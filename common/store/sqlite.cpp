@@ -16,6 +16,12 @@ SqliteDatabase::SqliteDatabase(const std::filesystem::path& path) {
   }
   const int ext = sqlite3_extended_result_codes(database_, 1);
   if (ext != SQLITE_OK) fail("enabling extended result codes", ext);
+  sqlite3_commit_hook(database_, &SqliteDatabase::count_commit, this);
+}
+
+int SqliteDatabase::count_commit(void* database) {
+  ++static_cast<SqliteDatabase*>(database)->commits_;
+  return 0;  // 0: let the commit proceed
 }
 
 SqliteDatabase::~SqliteDatabase() {

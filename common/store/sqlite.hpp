@@ -2,6 +2,7 @@
 // RAII over the SQLite3 C API (shared by the TTP registry and the bank store): a connection, a
 // prepared statement, a write transaction. Every return code is checked; a failure becomes a
 // SqliteError carrying sqlite3_errmsg().
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -36,13 +37,18 @@ class SqliteDatabase {
   // Runs a pragma and returns its first column as text ("wal", "ok", ...).
   std::string pragma_text(std::string_view pragma);
   std::int64_t changes() const;
+  // Transactions committed on this connection since it was opened.
+  std::int64_t commits() const { return commits_.load(); }
   sqlite3* native() const { return database_; }
 
   // Throws SqliteError("<operation>: <sqlite3_errmsg>") for result code rc.
   [[noreturn]] void fail(std::string_view operation, int rc) const;
 
  private:
+  static int count_commit(void* database);
+
   sqlite3* database_ = nullptr;
+  std::atomic<std::int64_t> commits_{0};
 };
 
 class SqliteStatement {

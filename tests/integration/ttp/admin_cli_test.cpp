@@ -2,6 +2,8 @@
 // is held open by an in-process TTP service (as a running daemon would hold it).
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <regex>
 
 #include "common/pki/pem_file.hpp"
@@ -168,4 +170,70 @@ TEST_CASE("admin commands refuse bad arguments with a sentence", "[ttp][cli]") {
   const auto no_ca = test::run_command(ttp_binary() + " crl" + dir, scratch);
   CHECK(no_ca.exit_code == 1);
   CHECK_FALSE(no_ca.errors.empty());
+}
+
+TEST_CASE("ttp init refuses a root key open to others and tightens a wide folder",
+          "[ttp][cli][files]") {
+  test::TempFolder scratch;
+  const auto certs = scratch / "certs";
+  const std::string init =
+      ttp_binary() + " init --root-key-type ecdsa --certs-dir " + certs.string();
+  REQUIRE(test::run_command(init, scratch).exit_code == 0);
+  const auto mode_of = [](const std::filesystem::path& path) {
+    struct stat status {};
+    REQUIRE(::stat(path.c_str(), &status) == 0);
+    return status.st_mode & 0777;
+  };
+  CHECK(mode_of(certs) == 0700);
+  CHECK(mode_of(certs / "registry.db") == 0600);
+  CHECK(mode_of(certs / "ca.key") == 0600);
+  CHECK(mode_of(certs / "service.key") == 0600);
+
+  ::chmod((certs / "ca.key").c_str(), 0644);
+  const auto refused = test::run_command(init, scratch);
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.errors, Catch::Contains((certs / "ca.key").string()) &&
+                                 Catch::Contains("run chmod 600 on it"));
+
+  ::chmod((certs / "ca.key").c_str(), 0600);
+  ::chmod(certs.c_str(), 0755);
+  ::chmod((certs / "registry.db").c_str(), 0644);
+  const auto tightened = test::run_command(init, scratch);
+  INFO(tightened.errors);
+  CHECK(tightened.exit_code == 0);
+  CHECK_THAT(tightened.errors, Catch::Contains("tightened it to 0700"));
+  CHECK(mode_of(certs) == 0700);
+  CHECK(mode_of(certs / "registry.db") == 0600);
+}
+
+TEST_CASE("ttp token create fixes subject fields; the CSR must carry them", "[ttp][cli][token]") {
+  test::TempFolder scratch;
+  const auto certs = scratch / "certs";
+  const std::string dir = " --certs-dir " + certs.string();
+  const auto authority = test::test_authority(certs);
+  const auto bad_country = test::run_command(
+      ttp_binary() + " token create --role customer --cn uma --country XX" + dir, scratch);
+  CHECK(bad_country.exit_code == 2);
+  CHECK_THAT(bad_country.errors, Catch::Contains("--country") && Catch::Contains("XX"));
+
+  const auto token = test::run_command(ttp_binary() +
+                                           " token create --role customer --cn uma --country DE "
+                                           "--organisation 'Example Bank' --unit Retail" +
+                                           dir,
+                                       scratch);
+  INFO(token.errors);
+  REQUIRE(token.exit_code == 0);
+  ttp::Registry registry(certs / "registry.db");
+  const auto fixed = registry.tokens().back().fixed;
+  CHECK(fixed == ttp::FixedSubjectFields{"DE", "", "", "Example Bank", "Retail"});
+
+  ttp::CrlPublisher crl(authority, registry, certs / "crl.pem");
+  ttp::TtpService service(authority, registry, crl);
+  const std::string refused =
+      service.handle(ttp::Request{"ENROLL customer " + first_line(token.output),
+                                  test::in_process_csr("uma").to_pem()},  // O=Example, no OU
+                     "test");
+  CHECK(refused ==
+        "ERROR subject-mismatch the token fixes O=\"Example Bank\"; the request asks for "
+        "O=\"Example\"\nEND\n");
 }

@@ -47,7 +47,10 @@ int main(int argc, char** argv) {
     const auto authority = pki::CertificateAuthority::open_or_create(folder, options);
     ttp::Registry registry(folder / "registry.db");
     ttp::CrlPublisher crl(authority, registry, folder / "crl.pem");
-    ttp::TtpService service(authority, registry, crl);
+    // It enrolls as fast as it can: the per-source ENROLL limit is lifted.
+    ttp::ServiceLimits limits;
+    limits.enroll_rate = ttp::RateLimit{1e9, 1e9};
+    ttp::TtpService service(authority, registry, crl, {}, limits);
     const auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
     const std::string prefix = "writer-" + std::to_string(::getpid()) + "-";
     print_line("READY");

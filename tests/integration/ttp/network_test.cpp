@@ -18,6 +18,7 @@
 #include "common/app/ttp_client.hpp"
 #include "common/pki/chain_verifier.hpp"
 #include "common/pki/pem_file.hpp"
+#include "tests/integration/ttp/ttp_process.hpp"
 #include "tests/support/test_data.hpp"
 #include "tests/unit/ttp/ttp_fixture.hpp"
 #include "ttp/registry.hpp"
@@ -25,50 +26,6 @@
 using namespace sc;
 
 namespace {
-
-class TtpProcess {
- public:
-  explicit TtpProcess(const std::filesystem::path& certs) {
-    const auto port_file = certs / "port";
-    std::filesystem::remove(port_file);
-    const std::string binary = (test::binary_dir() / "bin" / "ttp").string();
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      // The daemon's output goes to a log beside its files (read it when this test fails).
-      const int log =
-          ::open((certs / "ttp-serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (log >= 0) {
-        ::dup2(log, STDOUT_FILENO);
-        ::dup2(log, STDERR_FILENO);
-      }
-      ::execl(binary.c_str(), binary.c_str(), "serve", "--certs-dir", certs.c_str(), "--listen",
-              "127.0.0.1:0", "--port-file", port_file.c_str(), "--log-level", "warn",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    // Wait (bounded) until the TTP reports its port; no assertion on how long it took.
-    for (int i = 0; i < 3000 && port_ == 0; ++i) {
-      const std::string text = test::read_file(port_file);
-      if (!text.empty() && text.back() == '\n') port_ = static_cast<std::uint16_t>(std::stoi(text));
-      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    REQUIRE(port_ != 0);
-  }
-  ~TtpProcess() { stop(SIGTERM); }
-  void stop(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 app::TtpClient client_for(std::uint16_t port, const std::string& fingerprint) {
   app::TtpEndpoint endpoint;
@@ -95,7 +52,8 @@ TEST_CASE("SIGKILL of ttp serve mid-enrollment: every returned certificate survi
   std::vector<pki::Certificate> returned;
   std::atomic<bool> stop{false};
   {
-    TtpProcess ttp(certs);
+    // The requester enrolls as fast as it can: the per-source ENROLL limit is lifted here.
+    test::TtpProcess ttp(certs, {"--enroll-rate", "10000", "--enroll-burst", "10000"});
     const auto client = client_for(ttp.port(), fingerprint);
     std::thread requester([&] {
       ttp::Registry admin(certs / "registry.db");  // tokens minted next to the daemon
@@ -140,7 +98,7 @@ TEST_CASE("SIGKILL of ttp serve mid-enrollment: every returned certificate survi
   }
 
   // Restarted on the same files: same root, status of a returned certificate, a new serial.
-  TtpProcess restarted(certs);
+  test::TtpProcess restarted(certs);
   const auto client = client_for(restarted.port(), fingerprint);
   const auto root = pki::read_certificate_file(certs / "ca.pem");
   CHECK(app::run_blocking(client.status(returned.front(), root)).is_good());
@@ -161,7 +119,7 @@ TEST_CASE("over the network: ttp revoke while serving is seen by the next status
               .exit_code == 0);
   std::string fingerprint = test::read_file(certs / "ca.fingerprint");
   fingerprint.pop_back();
-  TtpProcess ttp(certs);
+  test::TtpProcess ttp(certs);
   const auto client = client_for(ttp.port(), fingerprint);
 
   const auto token = test::run_command(

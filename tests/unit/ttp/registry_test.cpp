@@ -2,11 +2,14 @@
 // committed with the token redemption, serial collisions, revocations, concurrent access.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <thread>
 
 #include "common/crypto/hash.hpp"
 #include "tests/unit/ttp/ttp_fixture.hpp"
+#include "ttp/file_protection.hpp"
 #include "ttp/registry.hpp"
 
 using namespace sc;
@@ -15,7 +18,9 @@ using namespace sc::ttp;
 namespace {
 
 EnrollmentClaim claim_for(const TokenGrant& grant, pki::Role role, std::string common_name) {
-  return EnrollmentClaim{"test", role, grant.token, std::move(common_name), "ECDSA P-256"};
+  pki::SubjectDetails subject;
+  subject.common_name = common_name;
+  return EnrollmentClaim{"test", role, grant.token, std::move(common_name), "ECDSA P-256", subject};
 }
 
 Registry::Issuer issuer_for(const pki::CertificateAuthority& authority,
@@ -29,7 +34,7 @@ Registry::Issuer issuer_for(const pki::CertificateAuthority& authority,
 
 }  // namespace
 
-TEST_CASE("a new registry uses WAL, full sync and schema version 1; reopening reuses it",
+TEST_CASE("a new registry uses WAL, full sync and the current schema; reopening reuses it",
           "[ttp][registry]") {
   test::TempFolder folder;
   const auto path = folder / "registry.db";
@@ -289,4 +294,205 @@ TEST_CASE("two connections racing to redeem one token: exactly one certificate",
   CHECK(issued == 1);
   CHECK(refused_as_used == 3);
   CHECK(Registry(path).certificate_count() == 1);
+}
+
+// The schema of registry version 1, as ttp wrote it before the token fixed subject fields
+// (copied from ttp/registry.cpp at that version).
+constexpr const char* version_1_schema_sql = R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  id             INTEGER PRIMARY KEY,
+  token_hash     TEXT NOT NULL UNIQUE,
+  role           TEXT NOT NULL CHECK (role IN ('bank', 'customer')),
+  common_name    TEXT NOT NULL,
+  host_name      TEXT NOT NULL DEFAULT '',
+  created_at     INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  used_at        INTEGER,
+  used_by_serial TEXT
+);
+CREATE TABLE IF NOT EXISTS certificates (
+  serial      TEXT PRIMARY KEY NOT NULL UNIQUE,
+  subject     TEXT NOT NULL,
+  role        TEXT NOT NULL CHECK (role IN ('bank', 'customer', 'ttp-service')),
+  not_before  INTEGER NOT NULL,
+  not_after   INTEGER NOT NULL,
+  pem         TEXT NOT NULL,
+  issued_at   INTEGER NOT NULL,
+  key_type    TEXT NOT NULL,
+  token_id    INTEGER REFERENCES tokens(id)
+);
+CREATE TABLE IF NOT EXISTS requests (
+  id          INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  peer        TEXT NOT NULL,
+  role        TEXT,
+  common_name TEXT NOT NULL,
+  token_id    INTEGER,
+  outcome     TEXT NOT NULL CHECK (outcome IN ('issued', 'refused')),
+  code        TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  serial      TEXT
+);
+CREATE TABLE IF NOT EXISTS revocations (
+  serial     TEXT PRIMARY KEY NOT NULL REFERENCES certificates(serial),
+  revoked_at INTEGER NOT NULL,
+  reason     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crl_state (
+  id                   INTEGER PRIMARY KEY CHECK (id = 1),
+  crl_number           INTEGER NOT NULL,
+  revocations_included INTEGER NOT NULL
+);
+)sql";
+
+TEST_CASE("a version-1 registry is migrated to version 2 when opened; its tokens stay usable",
+          "[ttp][registry][migration]") {
+  test::TempFolder folder;
+  const auto path = folder / "registry.db";
+  const std::string token(64, 'a');
+  const std::string hash =
+      to_hex(crypto::Hash::digest(crypto::HashAlgorithm::Sha256, as_bytes(token)));
+  {
+    SqliteDatabase old(path);
+    old.execute("PRAGMA journal_mode=WAL");
+    old.execute(version_1_schema_sql);
+    old.execute("INSERT INTO schema_version (version) VALUES (1)");
+    old.execute("INSERT INTO crl_state (id, crl_number, revocations_included) VALUES (1, 0, -1)");
+    old.execute(
+        "INSERT INTO tokens (token_hash, role, common_name, host_name, created_at, "
+        "expires_at) VALUES ('" +
+        hash + "', 'customer', 'rita', '', 0, 4102444800)");
+    CHECK(old.pragma_text("user_version") == "0");
+  }
+  {
+    Registry migrated(path);
+    const auto tokens = migrated.tokens();
+    REQUIRE(tokens.size() == 1);
+    CHECK(tokens.front().common_name == "rita");
+    CHECK(tokens.front().fixed == FixedSubjectFields{});
+    pki::SubjectDetails subject;
+    subject.organisation = "Anything";
+    subject.common_name = "rita";
+    const auto checked = migrated.check_token(
+        EnrollmentClaim{"test", pki::Role::Customer, token, "rita", "ECDSA P-256", subject});
+    CHECK(std::holds_alternative<TokenRecord>(checked));
+    // New tokens can fix fields in the migrated file.
+    TokenRequest request;
+    request.common_name = "sam";
+    request.fixed.organisation = "Example Bank";
+    migrated.create_token(request);
+  }
+  SqliteDatabase raw(path);
+  CHECK(raw.pragma_text("user_version") == "2");
+  SqliteStatement version(raw, "SELECT version FROM schema_version");
+  REQUIRE(version.step());
+  CHECK(version.integer(0) == 2);
+  CHECK(Registry(path).tokens().back().fixed.organisation == "Example Bank");
+}
+
+TEST_CASE("a registry whose user_version is newer is refused untouched", "[ttp][registry]") {
+  test::TempFolder folder;
+  const auto path = folder / "registry.db";
+  { Registry registry(path); }
+  { SqliteDatabase(path).execute("PRAGMA user_version = 3"); }
+  REQUIRE_THROWS_WITH(Registry(path), Catch::Contains("schema version 3"));
+}
+
+TEST_CASE("a token checks every subject field it fixes and names the first that differs",
+          "[ttp][registry][token]") {
+  test::TempFolder folder;
+  Registry registry(folder / "registry.db");
+  TokenRequest request;
+  request.role = pki::Role::Bank;
+  request.common_name = "bank.example";
+  request.fixed = FixedSubjectFields{"DE", "Hessen", "Frankfurt", "Example Bank", "Payments"};
+  const auto grant = registry.create_token(request);
+  CHECK(registry.tokens().front().fixed == request.fixed);
+
+  pki::SubjectDetails subject{"DE",           "Hessen",   "Frankfurt",
+                              "Example Bank", "Payments", "bank.example"};
+  const auto claim = [&](const pki::SubjectDetails& asked) {
+    return EnrollmentClaim{"test",         pki::Role::Bank, grant.token,
+                           "bank.example", "ECDSA P-256",   asked};
+  };
+  CHECK(std::holds_alternative<TokenRecord>(registry.check_token(claim(subject))));
+
+  struct Change {
+    std::string pki::SubjectDetails::*field;
+    std::string label;
+  };
+  for (const Change& change :
+       {Change{&pki::SubjectDetails::country, "C"}, Change{&pki::SubjectDetails::state, "ST"},
+        Change{&pki::SubjectDetails::locality, "L"},
+        Change{&pki::SubjectDetails::organisation, "O"},
+        Change{&pki::SubjectDetails::organisational_unit, "OU"}}) {
+    pki::SubjectDetails changed = subject;
+    changed.*change.field = "Other";
+    const auto outcome = registry.check_token(claim(changed));
+    REQUIRE(std::holds_alternative<TokenDenial>(outcome));
+    const auto& denial = std::get<TokenDenial>(outcome);
+    CHECK(denial.refusal == TokenRefusal::SubjectMismatch);
+    CHECK(std::string(token_refusal_code(denial.refusal)) == "subject-mismatch");
+    CHECK(denial.sentence == "the token fixes " + change.label + "=\"" + subject.*change.field +
+                                 "\"; the request asks for " + change.label + "=\"Other\"");
+  }
+}
+
+TEST_CASE("the registry file and its -wal/-shm are 0600 even under umask 022",
+          "[ttp][registry][files]") {
+  test::TempFolder folder;
+  const mode_t previous = ::umask(022);
+  const auto path = folder / "registry.db";
+  {
+    Registry registry(path);
+    registry.create_token(pki::Role::Customer, "tom", std::chrono::hours(1));
+    for (const std::string suffix : {"", "-wal", "-shm"}) {
+      struct stat status {};
+      INFO(path.string() + suffix);
+      REQUIRE(::stat((path.string() + suffix).c_str(), &status) == 0);
+      CHECK((status.st_mode & 0777) == 0600);
+    }
+  }
+  // A registry left 0644 by an older version is tightened when opened.
+  const auto old_path = folder / "old.db";
+  {
+    SqliteDatabase old(old_path);
+    old.execute("PRAGMA user_version = 0");
+  }
+  ::chmod(old_path.c_str(), 0644);
+  { Registry registry(old_path); }
+  struct stat status {};
+  REQUIRE(::stat(old_path.c_str(), &status) == 0);
+  CHECK((status.st_mode & 0777) == 0600);
+  ::umask(previous);
+}
+
+TEST_CASE("the certs folder is 0700 and an exposed root key is refused", "[ttp][files]") {
+  test::TempFolder folder;
+  const auto certs = folder / "certs";
+  const auto mode_of = [](const std::filesystem::path& path) {
+    struct stat status {};
+    REQUIRE(::stat(path.c_str(), &status) == 0);
+    return status.st_mode & 0777;
+  };
+  secure_certs_folder(certs);
+  CHECK(mode_of(certs) == 0700);
+  ::chmod(certs.c_str(), 0755);
+  secure_certs_folder(certs);
+  CHECK(mode_of(certs) == 0700);
+
+  const auto key = certs / "ca.key";
+  refuse_exposed_private_key(key, "the root key");  // absent: created 0600 later
+  test::write_file(key, "not really a key");
+  ::chmod(key.c_str(), 0644);
+  REQUIRE_THROWS_WITH(refuse_exposed_private_key(key, "the root key"),
+                      Catch::Contains("the root key " + key.string()) &&
+                          Catch::Contains("(mode 0644); run chmod 600 on it"));
+  ::chmod(key.c_str(), 0640);
+  CHECK_THROWS(refuse_exposed_private_key(key, "the root key"));
+  ::chmod(key.c_str(), 0600);
+  CHECK_NOTHROW(refuse_exposed_private_key(key, "the root key"));
 }

@@ -47,16 +47,24 @@ std::string status_field(const std::string& status_line, const std::string& key)
   return status_line.substr(start, status_line.find(' ', start) - start);
 }
 
+// Feeds bytes as one read and collects every answer, one at a time, as the network does.
+std::string converse(TtpConnection& connection, const std::string& bytes) {
+  connection.receive(as_bytes(bytes));
+  std::string answers;
+  while (auto answer = connection.next_answer()) answers += *answer;
+  return answers;
+}
+
 struct TtpUnderTest {
-  explicit TtpUnderTest(bool rsa_root = false)
+  explicit TtpUnderTest(bool rsa_root = false, ServiceLimits limits = {})
       : authority(test::test_authority(folder / "ca", rsa_root)),
         registry(folder / "ca" / "registry.db"),
         crl(authority, registry, folder / "ca" / "crl.pem"),
-        service(authority, registry, crl) {}
+        service(authority, registry, crl, {}, std::move(limits)) {}
 
   std::string ask(const std::string& request) {
     TtpConnection connection(service, "127.0.0.1:40000");
-    return connection.receive(as_bytes(request));
+    return converse(connection, request);
   }
   std::string token(pki::Role role, const std::string& name) {
     return registry.create_token(role, name, std::chrono::hours(1)).token;
@@ -235,6 +243,7 @@ TEST_CASE("refused enrollments issue nothing and say why", "[ttp][service][refus
   SECTION("too many words") {
     CHECK(ttp.refusal_code(ttp.ask("ENROLL customer a b\n" + good_csr)) == "malformed");
   }
+  ttp.service.flush_refusals();
   CHECK(ttp.registry.refused_request_count() >= 1);
 }
 
@@ -257,10 +266,10 @@ TEST_CASE("malformed requests get an ERROR and END; framing errors close the con
   CHECK(parse_reply(ttp.ask("CA please\n")).status_line.rfind("ERROR malformed", 0) == 0);
 
   TtpConnection connection(ttp.service, "127.0.0.1:40001");
-  const std::string reply = connection.receive(as_bytes(std::string(5000, 'A')));
+  const std::string reply = converse(connection, std::string(5000, 'A'));
   CHECK(parse_reply(reply).status_line.rfind("ERROR too-large", 0) == 0);
   CHECK(connection.should_close());
-  CHECK(connection.receive(as_bytes("CA\n")).empty());
+  CHECK(converse(connection, "CA\n").empty());
 }
 
 TEST_CASE("CA answers with the root and its SHA-256 fingerprint", "[ttp][service]") {
