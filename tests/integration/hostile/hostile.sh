@@ -300,6 +300,7 @@ wait_for_count() {
     waited=$((waited + 1))
     ((waited > limit * 5)) && return 1
   done
+  return 0
 }
 require_trickle_peer() {
   [[ -x $TRICKLE_PEER ]] || {
