@@ -236,7 +236,8 @@ scenario_flood() {
   # those caps and on the machine's speed: reported, not asserted.
   start_pair --handshake-timeout 20
   customer alice --json >/dev/null  # enroll first, so the flood does not slow the TTP part
-  local garbage half i peak=0 open_now count=${FLOOD_CONNECTIONS:-500}
+  local garbage half i peak=0 open_now count=${FLOOD_CONNECTIONS:-500} accepted_before
+  accepted_before=$(count_lines "$WORK/bank.log" "connection accepted")
   garbage=$(head -c 2000 /dev/urandom | xxd -p | tr -d '\n')
   half=${CLIENT_HELLO_HEX:0:200}
   for ((i = 0; i < count; i++)); do
@@ -248,10 +249,12 @@ scenario_flood() {
     HELPERS+=($!)
   done
   # Garbage is refused at once; the half and whole ClientHellos (2/3) wait for the deadline or
-  # are evicted by newer ones.
-  for _ in $(seq 30); do
+  # are evicted by newer ones. Sampled until the bank has accepted the whole flood (so that the
+  # honest customer below comes after it, not in the middle of it).
+  for _ in $(seq 600); do
     open_now=$(ss -Htn state established "( sport = :$BANK_PORT )" | wc -l)
     ((open_now > peak)) && peak=$open_now
+    (($(count_lines "$WORK/bank.log" "connection accepted") >= accepted_before + count)) && break
     sleep 0.1
   done
   echo "  the bank held at most $peak of $count hostile connections open at once (sampled)"
