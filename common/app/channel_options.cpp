@@ -77,10 +77,33 @@ void add_channel_options(po::options_description& options, ChannelOptions& chann
       "keylog-file", po::value(&channel.key_log_file),
       "append the traffic secrets in SSLKEYLOGFILE format (mode 0600) so Wireshark can decrypt "
       "a capture; for debugging only")(
-      "handshake-timeout", po::value(&channel.handshake_timeout_seconds)->default_value(10),
-      "seconds a peer has to complete the handshake")(
-      "idle-timeout", po::value(&channel.idle_timeout_seconds)->default_value(300),
-      "seconds without data after which a channel is closed");
+      "handshake-timeout",
+      po::value(&channel.handshake_timeout_seconds)
+          ->default_value(channel.handshake_timeout_seconds),
+      "seconds from connecting until the handshake must be complete (an absolute deadline: "
+      "bytes trickling in do not extend it)")(
+      "write-timeout",
+      po::value(&channel.write_timeout_seconds)->default_value(channel.write_timeout_seconds),
+      "seconds the peer has to read what is sent to it; a peer that does not read is cut off")(
+      "idle-timeout",
+      po::value(&channel.idle_timeout_seconds)->default_value(channel.idle_timeout_seconds),
+      "seconds without data from the peer, after the handshake, after which a channel is "
+      "closed");
+}
+
+void add_listener_limit_options(po::options_description& options, ListenerLimits& limits) {
+  options.add_options()(
+      "max-connections", po::value(&limits.max_connections)->default_value(limits.max_connections),
+      "connections served at once, established or not; when established ones fill it, new ones "
+      "are closed at once")(
+      "max-unauthenticated",
+      po::value(&limits.max_unauthenticated)->default_value(limits.max_unauthenticated),
+      "connections still in their handshake, overall; one more evicts the oldest of them")(
+      "max-unauthenticated-per-source",
+      po::value(&limits.max_unauthenticated_per_source)
+          ->default_value(limits.max_unauthenticated_per_source),
+      "connections still in their handshake from one IP address; one more evicts that "
+      "address's oldest");
 }
 
 std::vector<tls::CipherSuite> resolve_cipher_suites(const ChannelOptions& channel) {
@@ -122,11 +145,32 @@ std::vector<tls::NamedGroup> resolve_groups(const ChannelOptions& channel) {
 }
 
 net::Timeouts resolve_timeouts(const ChannelOptions& channel) {
-  if (channel.handshake_timeout_seconds == 0 || channel.idle_timeout_seconds == 0) {
-    throw std::invalid_argument("timeouts must be at least one second");
+  if (channel.handshake_timeout_seconds == 0 || channel.write_timeout_seconds == 0 ||
+      channel.idle_timeout_seconds == 0) {
+    throw std::invalid_argument(
+        "--handshake-timeout, --write-timeout and --idle-timeout must be at least one second");
   }
-  return {std::chrono::seconds(channel.handshake_timeout_seconds),
-          std::chrono::seconds(channel.idle_timeout_seconds)};
+  net::Timeouts timeouts;
+  timeouts.handshake = std::chrono::seconds(channel.handshake_timeout_seconds);
+  timeouts.write = std::chrono::seconds(channel.write_timeout_seconds);
+  timeouts.idle = std::chrono::seconds(channel.idle_timeout_seconds);
+  return timeouts;
+}
+
+net::ListenerOptions resolve_listener_options(const ListenerLimits& limits,
+                                              const ChannelOptions& channel) {
+  if (limits.max_connections == 0 || limits.max_unauthenticated == 0 ||
+      limits.max_unauthenticated_per_source == 0) {
+    throw std::invalid_argument(
+        "--max-connections, --max-unauthenticated and --max-unauthenticated-per-source must be "
+        "at least 1");
+  }
+  net::ListenerOptions options;
+  options.max_connections = limits.max_connections;
+  options.max_unauthenticated = limits.max_unauthenticated;
+  options.max_unauthenticated_per_source = limits.max_unauthenticated_per_source;
+  options.timeouts = resolve_timeouts(channel);
+  return options;
 }
 
 tls::KeyLogSink open_key_log(const std::string& path) {

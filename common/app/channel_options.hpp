@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/net/listener.hpp"
 #include "common/net/tls_stream.hpp"
 #include "common/tls/engine.hpp"
 
@@ -26,19 +27,38 @@ struct ChannelOptions {
   std::string hash;                 // shorthand
   std::vector<std::string> groups;  // "x25519", "secp256r1" (aliases: X25519, P-256, prime256v1)
   std::string key_log_file;         // SSLKEYLOGFILE format, mode 0600
-  unsigned handshake_timeout_seconds = 10;
+  unsigned handshake_timeout_seconds = 10;  // absolute: from connect/accept to handshake done
+  unsigned write_timeout_seconds = 10;      // each write must be read by the peer within it
   unsigned idle_timeout_seconds = 300;
 };
 
 // Adds --suites, --cipher, --hash, --groups, --keylog-file, --handshake-timeout,
-// --idle-timeout to options, bound to channel.
+// --write-timeout, --idle-timeout to options, bound to channel.
 void add_channel_options(boost::program_options::options_description& options,
                          ChannelOptions& channel);
+
+// How many connections a listening daemon admits (net::ListenerOptions). The values present
+// when add_listener_limit_options is called are the defaults --help shows, so a daemon sets
+// its own first (the TTP: max_connections = 256).
+struct ListenerLimits {
+  std::size_t max_connections = 1024;
+  std::size_t max_unauthenticated = 512;
+  std::size_t max_unauthenticated_per_source = 32;
+};
+
+// Adds --max-connections, --max-unauthenticated, --max-unauthenticated-per-source, bound to
+// limits.
+void add_listener_limit_options(boost::program_options::options_description& options,
+                                ListenerLimits& limits);
 
 // Throws std::invalid_argument with a sentence naming the bad value.
 std::vector<tls::CipherSuite> resolve_cipher_suites(const ChannelOptions& channel);
 std::vector<tls::NamedGroup> resolve_groups(const ChannelOptions& channel);
 net::Timeouts resolve_timeouts(const ChannelOptions& channel);
+// The limits and channel.timeouts as listener options; the caller fills in host and port.
+// Throws std::invalid_argument with a sentence for a zero limit or timeout.
+net::ListenerOptions resolve_listener_options(const ListenerLimits& limits,
+                                              const ChannelOptions& channel);
 // An empty sink when no file was asked for.
 tls::KeyLogSink open_key_log(const std::string& path);
 

@@ -17,7 +17,7 @@ class ChannelCategory : public std::error_category {
   std::string message(int value) const override {
     switch (static_cast<ChannelFailure>(value)) {
       case ChannelFailure::handshake_timeout:
-        return "handshake timed out";
+        return "handshake not complete by its deadline";
       case ChannelFailure::idle_timeout:
         return "connection idle for too long";
       case ChannelFailure::truncated:
@@ -26,6 +26,10 @@ class ChannelCategory : public std::error_category {
         return "shutting down";
       case ChannelFailure::connection_limit:
         return "too many concurrent connections";
+      case ChannelFailure::write_timeout:
+        return "the peer did not read what was sent within the write deadline";
+      case ChannelFailure::evicted:
+        return "evicted before the handshake completed, to make room for newer connections";
     }
     return "unknown channel failure";
   }

@@ -1,9 +1,10 @@
 #pragma once
 // How a secure channel fails, as std::error_code plus a sentence:
 //  - alert_category(): the value is the TLS alert description (ours or the peer's);
-//  - channel_category(): failures that are not alerts (timeouts, truncation, shutdown).
+//  - channel_category(): failures that are not alerts (deadlines, truncation, shutdown,
+//    eviction).
 // ChannelError carries the code and the human sentence ("expected CertificateVerify, got
-// Finished", "handshake with 127.0.0.1:40112 timed out after 10 s").
+// Finished", "handshake with 127.0.0.1:40112 not complete 10 s after it connected").
 #include <string>
 #include <system_error>
 
@@ -12,11 +13,13 @@
 namespace sc::net {
 
 enum class ChannelFailure {
-  handshake_timeout = 1,
-  idle_timeout,
-  truncated,         // the TCP connection ended without close_notify
-  shutting_down,     // the local side is stopping
-  connection_limit,  // refused: too many concurrent connections
+  handshake_timeout = 1,  // the handshake was not complete at its absolute deadline
+  idle_timeout,           // no data from the peer for the idle time after the handshake
+  truncated,              // the TCP connection ended without close_notify
+  shutting_down,          // the local side is stopping
+  connection_limit,       // refused: too many concurrent connections
+  write_timeout,          // the peer did not read what we sent within the write deadline
+  evicted,                // closed by the listener to make room (its handshake was pending)
 };
 
 const std::error_category& alert_category();

@@ -10,12 +10,20 @@
 namespace sc::net {
 namespace {
 
-std::string endpoint_label(const tcp::socket& socket) {
-  boost::system::error_code error;
-  auto endpoint = socket.remote_endpoint(error);
-  if (error) return "unknown peer";
+std::string endpoint_label(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
+
+// Accept errors that say the process or the system is short of a resource: retrying at once
+// would spin on the same error while the connection waits in the queue.
+bool out_of_resources(const boost::system::error_code& error) {
+  return error == asio::error::no_descriptors                            // EMFILE
+         || error == boost::system::errc::too_many_files_open_in_system  // ENFILE
+         || error == asio::error::no_buffer_space                        // ENOBUFS
+         || error == asio::error::no_memory;                             // ENOMEM
+}
+
+constexpr auto kAcceptBackOff = std::chrono::milliseconds(100);
 
 }  // namespace
 
@@ -38,9 +46,18 @@ Listener::~Listener() {
   stop();
 }
 
+ListenerCounters Listener::counters() const {
+  std::lock_guard lock(sessions_mutex_);
+  return {active_.load(), unauthenticated_, evicted_.load(), refused_.load()};
+}
+
 void Listener::start() {
-  spdlog::info("listening on {}:{} (at most {} connections)", options_.host, port_,
-               options_.max_connections);
+  spdlog::info(
+      "listening on {}:{} (at most {} connections, of which {} still in their handshake, {} "
+      "per address; handshake deadline {}, write deadline {}, idle {})",
+      options_.host, port_, options_.max_connections, options_.max_unauthenticated,
+      options_.max_unauthenticated_per_source, duration_text(options_.timeouts.handshake),
+      duration_text(options_.timeouts.write), duration_text(options_.timeouts.idle));
   asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
 }
 
@@ -54,7 +71,7 @@ void Listener::stop() {
   if (!sessions_.empty()) {
     spdlog::info("closing {} live connection(s) with close_notify", sessions_.size());
   }
-  for (const auto& session : sessions_) session->request_stop();
+  for (const auto& [id, session] : sessions_) session.stream->request_stop();
 }
 
 asio::awaitable<void> Listener::accept_loop() {
@@ -64,37 +81,142 @@ asio::awaitable<void> Listener::accept_loop() {
         asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, error));
     if (error) {
       if (stopping_ || error == asio::error::operation_aborted) break;
-      spdlog::warn("accept failed: {}", error.message());
+      if (out_of_resources(error)) {
+        co_await back_off_after(error);
+      } else {
+        spdlog::warn("accept failed: {}", error.message());
+      }
       continue;
     }
-    if (active_ >= options_.max_connections) {
-      spdlog::warn("refusing {}: {} connections already open (the limit)", endpoint_label(socket),
-                   active_.load());
-      socket.close(error);
-      continue;
+    if (accept_backing_off_) {
+      spdlog::info("accepting connections again");
+      accept_backing_off_ = false;
     }
-    ++active_;
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve(std::move(socket)), asio::detached);
+    admit(std::move(socket));
   }
   spdlog::info("listener on port {} stopped accepting", port_);
 }
 
-asio::awaitable<void> Listener::serve(tcp::socket socket) {
-  std::string label = endpoint_label(socket);
+asio::awaitable<void> Listener::back_off_after(const boost::system::error_code& error) {
+  if (!accept_backing_off_) {
+    spdlog::warn("accept failed: {}; retrying every {} until it works again", error.message(),
+                 duration_text(kAcceptBackOff));
+    accept_backing_off_ = true;
+  }
+  if (error == asio::error::no_descriptors ||
+      error == boost::system::errc::too_many_files_open_in_system) {
+    // A descriptor held by a connection still in its handshake is the cheapest to give back.
+    std::lock_guard lock(sessions_mutex_);
+    evict_oldest_unauthenticated(nullptr, "the process ran out of file descriptors");
+  }
+  asio::steady_timer pause(acceptor_.get_executor());
+  pause.expires_after(kAcceptBackOff);
   boost::system::error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  auto session =
-      std::make_shared<TlsStream>(std::move(socket), engine_factory_(), options_.timeouts, label);
-  TlsStream& stream = *session;
+  co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+void Listener::admit(tcp::socket socket) {
+  boost::system::error_code error;
+  tcp::endpoint endpoint = socket.remote_endpoint(error);
+  if (error) return;  // the peer is gone already; closing the socket is all there is to do
+  const std::string label = endpoint_label(endpoint);
+  const asio::ip::address source = endpoint.address();
   {
     std::lock_guard lock(sessions_mutex_);
-    sessions_.insert(session);
-    if (stopping_) stream.request_stop();
+    const std::size_t from_source = unauthenticated_by_source_[source];
+    if (options_.max_unauthenticated_per_source > 0 &&
+        from_source >= options_.max_unauthenticated_per_source) {
+      evict_oldest_unauthenticated(
+          &source, fmt::format("{} has {} connections still in their handshake (at most {} per "
+                               "address) and {} connected",
+                               source.to_string(), from_source,
+                               options_.max_unauthenticated_per_source, label));
+    }
+    if (options_.max_unauthenticated > 0 && unauthenticated_ >= options_.max_unauthenticated) {
+      evict_oldest_unauthenticated(
+          nullptr, fmt::format("{} connections are still in their handshake (at most {}) and {} "
+                               "connected",
+                               unauthenticated_, options_.max_unauthenticated, label));
+    }
+    if (sessions_.size() >= options_.max_connections) {
+      bool made_room = evict_oldest_unauthenticated(
+          nullptr, fmt::format("{} connections are open (the limit) and {} connected",
+                               sessions_.size(), label));
+      if (!made_room) {
+        ++refused_;
+        spdlog::warn("refusing {}: {} established connections already (the limit)", label,
+                     sessions_.size());
+        socket.close(error);
+        if (unauthenticated_by_source_[source] == 0) unauthenticated_by_source_.erase(source);
+        return;
+      }
+    }
+    socket.set_option(tcp::no_delay(true), error);
+    auto session =
+        std::make_shared<TlsStream>(std::move(socket), engine_factory_(), options_.timeouts, label);
+    const std::uint64_t id = next_id_++;
+    sessions_.emplace(id, Admitted{session, source});
+    ++unauthenticated_by_source_[source];
+    ++unauthenticated_;
+    if (stopping_) session->request_stop();
+    ++active_;
+    auto executor = session->socket().get_executor();
+    asio::co_spawn(executor, serve(std::move(session), id), asio::detached);
   }
+}
+
+bool Listener::evict_oldest_unauthenticated(const asio::ip::address* source,
+                                            const std::string& reason) {
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    Admitted& candidate = it->second;
+    if (candidate.authenticated) continue;
+    if (source != nullptr && candidate.source != *source) continue;
+    spdlog::info("{}: evicted before its handshake completed, the oldest such connection: {}",
+                 candidate.stream->peer_label(), reason);
+    candidate.stream->evict(reason);
+    release_unauthenticated(candidate.source);
+    sessions_.erase(it);
+    ++evicted_;
+    return true;
+  }
+  return false;
+}
+
+void Listener::release_unauthenticated(const asio::ip::address& source) {
+  --unauthenticated_;
+  auto from_source = unauthenticated_by_source_.find(source);
+  if (from_source != unauthenticated_by_source_.end() && --from_source->second == 0) {
+    unauthenticated_by_source_.erase(from_source);
+  }
+}
+
+bool Listener::mark_authenticated(std::uint64_t id) {
+  std::lock_guard lock(sessions_mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return false;
+  it->second.authenticated = true;
+  release_unauthenticated(it->second.source);
+  return true;
+}
+
+void Listener::forget(std::uint64_t id) {
+  std::lock_guard lock(sessions_mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;  // evicted: already forgotten
+  if (!it->second.authenticated) release_unauthenticated(it->second.source);
+  sessions_.erase(it);
+}
+
+asio::awaitable<void> Listener::serve(std::shared_ptr<TlsStream> session, std::uint64_t id) {
+  TlsStream& stream = *session;
+  const std::string label = stream.peer_label();
   spdlog::info("{}: connection accepted, waiting for ClientHello", label);
   try {
     co_await stream.handshake();
+    if (!mark_authenticated(id)) {
+      throw ChannelError(make_error_code(ChannelFailure::evicted),
+                         label + " was evicted just as its handshake completed");
+    }
     const tls::HandshakeSummary& summary = stream.summary();
     spdlog::info("{}: handshake complete: {}, {}{}", label,
                  tls::cipher_suite_info(summary.suite).name, tls::named_group_name(summary.group),
@@ -108,10 +230,7 @@ asio::awaitable<void> Listener::serve(tcp::socket socket) {
     spdlog::error("{}: session failed: {}", label, error.what());
   }
   co_await stream.shutdown();
-  {
-    std::lock_guard lock(sessions_mutex_);
-    sessions_.erase(session);
-  }
+  forget(id);
   --active_;
   spdlog::info("{}: connection closed", label);
 }

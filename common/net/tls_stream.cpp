@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <cstdio>
 #include <stdexcept>
 #include <variant>
 
@@ -16,37 +17,54 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 does not deduce aggregates by itself
 
-std::string seconds_text(std::chrono::milliseconds duration) {
+bool is_server(const tls::Engine& engine) {
+  return dynamic_cast<const tls::ServerEngine*>(&engine) != nullptr;
+}
+
+}  // namespace
+
+std::string duration_text(std::chrono::milliseconds duration) {
   auto millis = duration.count();
   if (millis % 1000 == 0) return std::to_string(millis / 1000) + " s";
   return std::to_string(millis) + " ms";
 }
 
-}  // namespace
+std::string size_text(std::size_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  const char* unit = bytes < 1024 * 1024 ? "KiB" : "MiB";
+  double amount = bytes < 1024 * 1024 ? bytes / 1024.0 : bytes / (1024.0 * 1024.0);
+  char text[32];
+  if (amount == static_cast<double>(static_cast<std::size_t>(amount))) {
+    std::snprintf(text, sizeof text, "%zu %s", static_cast<std::size_t>(amount), unit);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f %s", amount, unit);
+  }
+  return text;
+}
 
 TlsStream::TlsStream(tcp::socket socket, std::unique_ptr<tls::Engine> engine, Timeouts timeouts,
-                     std::string peer_label)
+                     std::string peer_label, Clock::time_point connected_at)
     : socket_(std::move(socket)),
       engine_(std::move(engine)),
       timeouts_(timeouts),
       peer_label_(std::move(peer_label)),
-      deadline_(socket_.get_executor()) {}
+      handshake_deadline_(connected_at + timeouts.handshake),
+      handshake_timer_(socket_.get_executor()),
+      idle_timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()) {}
 
 TlsStream::~TlsStream() {
+  handshake_timer_.disarm();
+  idle_timer_.disarm();
+  write_timer_.disarm();
   boost::system::error_code ignored;
-  deadline_.cancel();
   socket_.close(ignored);
 }
 
-void TlsStream::arm_deadline(std::chrono::milliseconds timeout) {
-  deadline_fired_ = false;
-  deadline_.expires_after(timeout);
-  deadline_.async_wait([this](const boost::system::error_code& error) {
-    if (error) return;  // cancelled: the operation finished in time (or the stream is gone)
-    deadline_fired_ = true;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  });
+void TlsStream::cut(ChannelFailure failure, const std::string& sentence) {
+  if (!failure_) failure_.emplace(make_error_code(failure), sentence);
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
 }
 
 void TlsStream::request_stop() {
@@ -57,14 +75,47 @@ void TlsStream::request_stop() {
   });
 }
 
+void TlsStream::evict(std::string reason) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+    self->close_quietly_ = true;
+    self->cut(ChannelFailure::evicted, self->peer_label_ + " evicted: " + reason);
+  });
+}
+
 void TlsStream::throw_if_failed() const {
   if (failure_) throw *failure_;
+}
+
+void TlsStream::throw_socket_error(const boost::system::error_code& error,
+                                   const char* operation) const {
+  // A deadline, an eviction or an alert explains the error better than the cancelled socket.
+  if (failure_) throw *failure_;
+  if (stop_requested_) {
+    throw ChannelError(make_error_code(ChannelFailure::shutting_down),
+                       "channel with " + peer_label_ + " stopped: the service is shutting down");
+  }
+  if (error == asio::error::eof || error == asio::error::connection_reset) {
+    throw ChannelError(make_error_code(ChannelFailure::truncated),
+                       peer_label_ + " closed the connection without close_notify (in state " +
+                           engine_->state_name() + ")");
+  }
+  throw boost::system::system_error(error, std::string(operation) + " " + peer_label_);
 }
 
 asio::awaitable<void> TlsStream::flush_output() {
   Bytes output = engine_->take_output();
   if (output.empty()) co_return;
-  co_await asio::async_write(socket_, asio::buffer(output), asio::use_awaitable);
+  write_timer_.arm(Clock::now() + timeouts_.write, lifetime_, [this, size = output.size()] {
+    close_quietly_ = true;  // close_notify would only wait for the same peer again
+    cut(ChannelFailure::write_timeout, peer_label_ + " did not read " + size_text(size) +
+                                           (is_server(*engine_) ? " of answers" : " of requests") +
+                                           " within " + duration_text(timeouts_.write));
+  });
+  boost::system::error_code error;
+  co_await asio::async_write(socket_, asio::buffer(output),
+                             asio::redirect_error(asio::use_awaitable, error));
+  write_timer_.disarm();
+  if (error) throw_socket_error(error, "writing to");
 }
 
 void TlsStream::process_events() {
@@ -102,35 +153,26 @@ void TlsStream::process_events() {
   }
 }
 
-asio::awaitable<void> TlsStream::receive_once(std::chrono::milliseconds timeout,
-                                              ChannelFailure on_timeout) {
+asio::awaitable<void> TlsStream::receive_once() {
+  throw_if_failed();
   if (stop_requested_) {
     throw ChannelError(make_error_code(ChannelFailure::shutting_down),
                        "channel with " + peer_label_ + " stopped: the service is shutting down");
   }
-  arm_deadline(timeout);
+  // Before the handshake completes only its absolute deadline applies: bytes trickling in do
+  // not buy the peer more time. After it, each read waits at most the idle time.
+  const bool idle_applies = engine_->handshake_complete();
+  if (idle_applies) {
+    idle_timer_.arm(Clock::now() + timeouts_.idle, lifetime_, [this] {
+      cut(ChannelFailure::idle_timeout,
+          "channel with " + peer_label_ + " idle for " + duration_text(timeouts_.idle));
+    });
+  }
   boost::system::error_code error;
   std::size_t count = co_await socket_.async_read_some(
       asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, error));
-  deadline_.cancel();
-  if (error) {
-    if (deadline_fired_) {
-      std::string what = on_timeout == ChannelFailure::handshake_timeout
-                             ? "handshake with " + peer_label_ + " timed out after "
-                             : "channel with " + peer_label_ + " idle for ";
-      throw ChannelError(make_error_code(on_timeout), what + seconds_text(timeout));
-    }
-    if (stop_requested_) {
-      throw ChannelError(make_error_code(ChannelFailure::shutting_down),
-                         "channel with " + peer_label_ + " stopped: the service is shutting down");
-    }
-    if (error == asio::error::eof || error == asio::error::connection_reset) {
-      throw ChannelError(make_error_code(ChannelFailure::truncated),
-                         peer_label_ + " closed the connection without close_notify (in state " +
-                             engine_->state_name() + ")");
-    }
-    throw boost::system::system_error(error, "reading from " + peer_label_);
-  }
+  if (idle_applies) idle_timer_.disarm();
+  if (error) throw_socket_error(error, "reading from");
   engine_->receive(ByteView(read_buffer_.data(), count));
   process_events();
   co_await flush_output();  // replies (alerts, KeyUpdate, handshake flights) go out first
@@ -138,11 +180,23 @@ asio::awaitable<void> TlsStream::receive_once(std::chrono::milliseconds timeout,
 }
 
 asio::awaitable<void> TlsStream::handshake() {
-  co_await flush_output();  // the client's ClientHello
-  while (!engine_->handshake_complete()) {
-    throw_if_failed();
-    co_await receive_once(timeouts_.handshake, ChannelFailure::handshake_timeout);
+  handshake_timer_.arm(handshake_deadline_, lifetime_, [this] {
+    if (engine_->handshake_complete()) return;
+    cut(ChannelFailure::handshake_timeout, "handshake with " + peer_label_ + " not complete " +
+                                               duration_text(timeouts_.handshake) +
+                                               " after it connected");
+  });
+  try {
+    co_await flush_output();  // the client's ClientHello
+    while (!engine_->handshake_complete()) {
+      throw_if_failed();
+      co_await receive_once();
+    }
+  } catch (...) {
+    handshake_timer_.disarm();
+    throw;
   }
+  handshake_timer_.disarm();
 }
 
 asio::awaitable<Bytes> TlsStream::read() {
@@ -154,7 +208,7 @@ asio::awaitable<Bytes> TlsStream::read() {
     }
     throw_if_failed();
     if (peer_closed_) co_return Bytes{};
-    co_await receive_once(timeouts_.idle, ChannelFailure::idle_timeout);
+    co_await receive_once();
   }
 }
 
@@ -173,13 +227,33 @@ asio::awaitable<void> TlsStream::key_update(bool request_peer_update) {
 
 asio::awaitable<void> TlsStream::shutdown() {
   try {
-    if (!engine_->failed() && !engine_->local_closed()) {
+    if (!close_quietly_ && !engine_->failed() && !engine_->local_closed()) {
       engine_->close();
       co_await flush_output();
     }
   } catch (const std::exception& error) {
     spdlog::debug("{}: close_notify not delivered: {}", peer_label_, error.what());
   }
+  handshake_timer_.disarm();
+  idle_timer_.disarm();
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+asio::awaitable<void> TlsStream::abort(tls::AlertDescription alert, std::string reason) {
+  try {
+    if (!engine_->failed()) {
+      engine_->abort(alert, reason);
+      process_events();  // AlertSent: logged, and what a pending read() will throw
+    }
+    co_await flush_output();  // RFC 8446 section 6.2: the fatal alert, then the connection ends
+  } catch (const std::exception& error) {
+    spdlog::info("{}: alert {} not delivered: {}", peer_label_, tls::alert_name(alert),
+                 error.what());
+  }
+  handshake_timer_.disarm();
+  idle_timer_.disarm();
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -205,35 +279,43 @@ std::pair<std::string, std::uint16_t> parse_host_port(const std::string& text) {
 
 asio::awaitable<std::shared_ptr<TlsStream>> connect(const std::string& host, std::uint16_t port,
                                                     tls::ClientConfig config, Timeouts timeouts) {
+  const auto started = TlsStream::Clock::now();
   auto executor = co_await asio::this_coro::executor;
   tcp::resolver resolver(executor);
   auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
   tcp::socket socket(executor);
 
+  // The TCP connect counts against the same absolute handshake deadline.
+  // (A handler already queued when the connect finished must not touch the socket again.)
+  struct ConnectState {
+    bool finished = false;
+    bool timed_out = false;
+  };
+  auto state = std::make_shared<ConnectState>();
   asio::steady_timer connect_deadline(executor);
-  bool timed_out = false;
-  connect_deadline.expires_after(timeouts.handshake);
-  connect_deadline.async_wait([&](const boost::system::error_code& error) {
-    if (error) return;
-    timed_out = true;
+  connect_deadline.expires_at(started + timeouts.handshake);
+  connect_deadline.async_wait([state, &socket](const boost::system::error_code& error) {
+    if (error || state->finished) return;
+    state->timed_out = true;
     boost::system::error_code ignored;
     socket.cancel(ignored);
   });
   boost::system::error_code error;
   co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, error));
+  state->finished = true;
   connect_deadline.cancel();
   std::string label = host + ":" + std::to_string(port);
-  if (timed_out) {
+  if (state->timed_out) {
     throw ChannelError(
         make_error_code(ChannelFailure::handshake_timeout),
-        "connecting to " + label + " timed out after " + seconds_text(timeouts.handshake));
+        "connecting to " + label + " timed out after " + duration_text(timeouts.handshake));
   }
   if (error) throw boost::system::system_error(error, "connecting to " + label);
   socket.set_option(tcp::no_delay(true));
 
   spdlog::info("connected to {}, starting TLS 1.3 handshake", label);
   auto stream = std::make_shared<TlsStream>(
-      std::move(socket), tls::ClientEngine::create(std::move(config)), timeouts, label);
+      std::move(socket), tls::ClientEngine::create(std::move(config)), timeouts, label, started);
   co_await stream->handshake();
   co_return stream;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Hostile peers against the real daemons on loopback (docs/HARDENING.md). One scenario per run:
 #   BIN=build/bin tests/integration/hostile/hostile.sh SCENARIO
-# Scenarios: slow-handshake, flood, bad-records, ttp-down, bank-restart, secrets, valgrind.
+# Scenarios: slow-handshake, flood, trickle, trickle-ttp, trickle-client, bad-records, ttp-down,
+# bank-restart, secrets, valgrind. The trickle scenarios need TRICKLE_PEER (the trickle_peer
+# tool; default build/tests/bin/trickle_peer).
 # Prints PASS/FAIL lines and "N passed, M failed"; exits non-zero when a check fails.
 # No timing assertions: every wait has a generous upper bound and polls for the event.
 set -uo pipefail
@@ -9,6 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 cd "$ROOT" || exit 1
 BIN=${BIN:-build/bin}
+TRICKLE_PEER=${TRICKLE_PEER:-build/tests/bin/trickle_peer}
 source scripts/lib.sh
 
 # launch NAME LOG PORT_FILE COMMAND...: like start_daemon in scripts/lib.sh, but run in this shell
@@ -147,6 +150,10 @@ start_pair() {
   }
 }
 
+# supports PROGRAM FLAG: whether PROGRAM's --help lists FLAG (new flags reach the daemons' mains
+# separately from the listener work; the scenarios use them only where they exist).
+supports() { "$1" --help 2>&1 | grep -q -- "$2"; }
+
 # ---- raw peers
 # raw_peer NAME SECONDS HEX...: connects to the bank, sends each HEX chunk, then reads whatever
 # the bank answers until it closes (or SECONDS pass). The answer goes to WORK/NAME.answer and
@@ -217,16 +224,20 @@ scenario_slow_handshake() {
     test "$(cat "$WORK/silent.end")" == closed
   check "a peer stuck in the middle of its ClientHello is cut off" \
     test "$(cat "$WORK/half_hello.end")" == closed
-  check "the bank logs why it cut them off" grep -qi "timeout\|timed out" "$WORK/bank.log"
+  check "the bank logs why it cut them off" \
+    grep -qi "timeout\|timed out\|not complete" "$WORK/bank.log"
   check "their slots are free again: an honest customer completes the OTP flow" honest_flow_works
   check "the bank is still running" bank_alive
 }
 
 scenario_flood() {
-  # The handshake timeout outlasts the flood, so the half-open ones are all held at once.
+  # The handshake deadline outlasts the flood; the bank's caps on connections still in their
+  # handshake (per address and overall) evict the oldest, so how many it holds at once depends on
+  # those caps and on the machine's speed: reported, not asserted.
   start_pair --handshake-timeout 20
   customer alice --json >/dev/null  # enroll first, so the flood does not slow the TTP part
-  local garbage half i peak=0 open_now count=${FLOOD_CONNECTIONS:-500}
+  local garbage half i peak=0 open_now count=${FLOOD_CONNECTIONS:-500} accepted_before
+  accepted_before=$(count_lines "$WORK/bank.log" "connection accepted")
   garbage=$(head -c 2000 /dev/urandom | xxd -p | tr -d '\n')
   half=${CLIENT_HELLO_HEX:0:200}
   for ((i = 0; i < count; i++)); do
@@ -237,15 +248,16 @@ scenario_flood() {
     esac
     HELPERS+=($!)
   done
-  # Garbage is refused at once; the half and whole ClientHellos (2/3) wait for the timeout.
-  for _ in $(seq 150); do
+  # Garbage is refused at once; the half and whole ClientHellos (2/3) wait for the deadline or
+  # are evicted by newer ones. Sampled until the bank has accepted the whole flood (so that the
+  # honest customer below comes after it, not in the middle of it).
+  for _ in $(seq 600); do
     open_now=$(ss -Htn state established "( sport = :$BANK_PORT )" | wc -l)
     ((open_now > peak)) && peak=$open_now
-    ((peak >= count / 2)) && break
+    (($(count_lines "$WORK/bank.log" "connection accepted") >= accepted_before + count)) && break
     sleep 0.1
   done
-  check "the bank holds most of the flood at once ($peak of $count connections open)" \
-    test "$peak" -ge $((count / 2))
+  echo "  the bank held at most $peak of $count hostile connections open at once (sampled)"
   check "an honest customer completes the OTP flow during a flood of $count hostile connections" \
     honest_flow_works
   wait "${HELPERS[@]}" 2>/dev/null
@@ -256,6 +268,134 @@ scenario_flood() {
   check "the bank is still running" bank_alive
   check "no session failed with an unexpected error" no_session_failures
   check "an honest customer completes the OTP flow after the flood" honest_flow_works
+}
+
+# ---- slow peers (trickle_peer): one byte every few hundred milliseconds, which an idle timer
+# re-armed on every read would let hold a connection for minutes (issue 13).
+# trickle TARGET_PORT OUT CONNECTIONS INTERVAL_MS DURATION_S [more trickle_peer options]: runs
+# trickle_peer in the background, its summary line to OUT; sets TRICKLE_PID.
+trickle() {
+  local port=$1 out=$2 connections=$3 interval=$4 duration=$5
+  shift 5
+  "$TRICKLE_PEER" --connect "127.0.0.1:$port" --connections "$connections" \
+    --interval-ms "$interval" --duration-s "$duration" "$@" >"$out" 2>"$out.err" &
+  TRICKLE_PID=$!
+  HELPERS+=("$TRICKLE_PID")
+}
+# wait_for_pid PID SECONDS: waits until PID has exited (true) or SECONDS have passed (false).
+wait_for_pid() {
+  local pid=$1 limit=$2 waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 0.2
+    waited=$((waited + 1))
+    ((waited > limit * 5)) && return 1
+  done
+  wait "$pid" 2>/dev/null
+  return 0
+}
+# count_lines FILE PATTERN: how many lines of FILE hold PATTERN.
+count_lines() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+# wait_for_count FILE PATTERN COUNT SECONDS: polls until FILE holds COUNT lines with PATTERN.
+wait_for_count() {
+  local file=$1 pattern=$2 count=$3 limit=$4 waited=0
+  until (($(count_lines "$file" "$pattern") >= count)); do
+    sleep 0.2
+    waited=$((waited + 1))
+    ((waited > limit * 5)) && return 1
+  done
+  return 0
+}
+require_trickle_peer() {
+  [[ -x $TRICKLE_PEER ]] || {
+    fail "trickle_peer not found at $TRICKLE_PEER (build the trickle_peer target)"
+    finish
+  }
+}
+
+# trickle_scenario NAME LOG PORT DEADLINE HONEST_CHECK_WHAT HONEST_COMMAND...: the common part of
+# trickle and trickle-ttp against the daemon serving PORT and logging to LOG.
+trickle_scenario() {
+  local name=$1 log=$2 port=$3 deadline=$4 what=$5
+  shift 5
+  # 1. One slow peer sending the whole ClientHello (225 bytes) at one byte every 500 ms would
+  #    need 112 s; the absolute deadline cuts it after DEADLINE seconds.
+  trickle "$port" "$WORK/trickle-one.out" 1 500 $((deadline + 30)) \
+    --bytes-file "$HERE/client_hello.hex"
+  wait_for_pid "$TRICKLE_PID" $((deadline + 60))
+  echo "  one slow peer: $(cat "$WORK/trickle-one.out")"
+  check "one trickling peer is cut by the $name at its handshake deadline" \
+    grep -q "closed-by-peer 1, still-open 0" "$WORK/trickle-one.out"
+  check "...and the $name says why" \
+    grep -q "not complete $deadline s after it connected" "$log"
+  # 2. 300 slow peers from 127.0.0.1 while an honest peer from the same address gets through.
+  local accepted_before
+  accepted_before=$(count_lines "$log" "connection accepted")
+  trickle "$port" "$WORK/trickle-many.out" 300 200 $((deadline + 90))
+  local many_pid=$TRICKLE_PID
+  wait_for_count "$log" "connection accepted" $((accepted_before + 300)) 60 ||
+    echo "  (the $name had not logged 300 new connections after 60 s)"
+  check "$what while 300 trickling connections from 127.0.0.1 run" "$@"
+  wait_for_pid "$many_pid" $((deadline + 120))
+  echo "  300 slow peers: $(cat "$WORK/trickle-many.out")"
+  echo "  the $name evicted $(count_lines "$log" "evicted before its handshake completed") and" \
+    "cut $(count_lines "$log" "not complete $deadline s after it connected") at the deadline"
+  check "every trickling connection was closed by the $name" \
+    grep -q "opened 300, closed-by-peer 300, still-open 0" "$WORK/trickle-many.out"
+}
+
+scenario_trickle() {
+  require_trickle_peer
+  local limits=()
+  supports "$BIN/bank_server" --max-unauthenticated-per-source &&
+    limits=(--max-unauthenticated-per-source 32 --write-timeout 10)
+  start_pair --handshake-timeout 3 "${limits[@]}"
+  customer alice --json >/dev/null  # enrolled first: this scenario is about the bank
+  trickle_scenario bank "$WORK/bank.log" "$BANK_PORT" 3 \
+    "an honest customer completes the OTP flow" honest_flow_works
+  check "the bank is still running" bank_alive
+  check "no session failed with an unexpected error" no_session_failures
+  check "an honest customer completes the OTP flow afterwards" honest_flow_works
+}
+
+scenario_trickle_ttp() {
+  require_trickle_peer
+  local deadline=10  # ttp serve's default, when it has no --handshake-timeout
+  if supports "$BIN/ttp" --handshake-timeout; then
+    deadline=3
+    TTP_OPTIONS+=(--handshake-timeout "$deadline")
+  fi
+  supports "$BIN/ttp" --max-unauthenticated-per-source &&
+    TTP_OPTIONS+=(--max-unauthenticated-per-source 32)
+  start_pair
+  trickle_scenario TTP "$WORK/ttp.log" "$TTP_PORT" "$deadline" \
+    "a new customer enrolls (first run of the client) and completes the OTP flow" \
+    honest_flow_works bob
+  check "the TTP is still running" kill -0 "$TTP_PID"
+  check "the bank is still running" bank_alive
+  check "another new customer enrolls afterwards" honest_flow_works carol
+}
+
+scenario_trickle_client() {
+  require_trickle_peer
+  start_ttp || {
+    fail "the TTP did not start"
+    finish
+  }
+  # A hostile "bank" that answers the ClientHello one byte every 200 ms, never completing.
+  launch trickle_server "$WORK/trickle-server.out" "$WORK/trickle.port" "$TRICKLE_PEER" --serve \
+    --port-file "$WORK/trickle.port" --interval-ms 200 --duration-s 240 || {
+    fail "trickle_peer --serve did not start"
+    finish
+  }
+  BANK_PORT=$LAUNCHED_PORT
+  local out status
+  out=$(customer dave "${REQUEST[@]}" --confirm --json --handshake-timeout 5)
+  status=$?
+  echo "  client said: $out"
+  check "the client gives up at its handshake deadline with exit code 4 (got $status)" \
+    test "$status" -eq 4
+  check "...saying the handshake was not complete by its deadline" \
+    grep -q "not complete 5 s after it connected" "$WORK/client-dave.log"
 }
 
 scenario_bad_records() {
@@ -472,6 +612,9 @@ scenario_secrets() {
 case $SCENARIO in
   slow-handshake) scenario_slow_handshake ;;
   flood) scenario_flood ;;
+  trickle) scenario_trickle ;;
+  trickle-ttp) scenario_trickle_ttp ;;
+  trickle-client) scenario_trickle_client ;;
   bad-records) scenario_bad_records ;;
   ttp-down) scenario_ttp_down ;;
   bank-restart) scenario_bank_restart ;;

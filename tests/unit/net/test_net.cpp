@@ -1,9 +1,13 @@
-// The Asio transport with the real engines on 127.0.0.1: a listener, clients, timeouts, the
-// connection cap and graceful shutdown.
+// The Asio transport with the real engines on 127.0.0.1: a listener, clients, deadlines
+// (handshake, write, idle), the connection caps and eviction, abort with an alert, and
+// graceful shutdown.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "common/net/listener.hpp"
@@ -112,8 +116,52 @@ struct Server {
   std::uint16_t port() const { return listener.port(); }
 };
 
+net::Timeouts deadlines(std::chrono::milliseconds handshake, std::chrono::milliseconds write,
+                        std::chrono::milliseconds idle) {
+  net::Timeouts timeouts;
+  timeouts.handshake = handshake;
+  timeouts.write = write;
+  timeouts.idle = idle;
+  return timeouts;
+}
+
 net::ListenerOptions options_with(net::Timeouts timeouts = {}, std::size_t max_connections = 64) {
-  return net::ListenerOptions{"127.0.0.1", 0, max_connections, timeouts};
+  net::ListenerOptions options;
+  options.max_connections = max_connections;
+  options.timeouts = timeouts;
+  return options;
+}
+
+// Polls condition every 20 ms for at most `limit`; true once it holds.
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 20s) {
+  auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// True once the peer has closed the connection (EOF or reset), false if it is still open after
+// `limit`. Whatever the peer sends first (an alert, close_notify) is read and dropped.
+bool closed_by_peer(net::tcp::socket& socket, std::chrono::seconds limit = 20s) {
+  socket.non_blocking(true);
+  std::array<char, 256> buffer{};
+  return eventually(
+      [&] {
+        boost::system::error_code error;
+        socket.read_some(asio::buffer(buffer), error);
+        return error && error != asio::error::would_block;
+      },
+      limit);
+}
+
+bool still_open(net::tcp::socket& socket) {
+  socket.non_blocking(true);
+  std::array<char, 256> buffer{};
+  boost::system::error_code error;
+  socket.read_some(asio::buffer(buffer), error);
+  return error == asio::error::would_block;
 }
 
 template <typename T>
@@ -209,7 +257,7 @@ TEST_CASE("a client refuses a server whose name does not match", "[net]") {
 }
 
 TEST_CASE("a peer that never finishes its handshake is cut off at the timeout", "[net]") {
-  Server server(options_with({300ms, 5s}), server_config(false));
+  Server server(options_with(deadlines(300ms, 5s, 5s)), server_config(false));
   asio::io_context io;
   net::tcp::socket socket(io);
   socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
@@ -227,7 +275,7 @@ TEST_CASE("a peer that never finishes its handshake is cut off at the timeout", 
 }
 
 TEST_CASE("an idle channel is closed after the idle timeout", "[net]") {
-  Server server(options_with({5s, 300ms}), server_config(false));
+  Server server(options_with(deadlines(5s, 5s, 300ms)), server_config(false));
   auto idle = [&]() -> asio::awaitable<std::size_t> {
     auto stream = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
     Bytes data = co_await stream->read();  // the server closes with close_notify
@@ -237,12 +285,12 @@ TEST_CASE("an idle channel is closed after the idle timeout", "[net]") {
 }
 
 TEST_CASE("connections beyond the cap are refused while the others are served", "[net]") {
-  Server server(options_with({5s, 5s}, 1), server_config(false));
+  Server server(options_with(deadlines(5s, 5s, 5s), 1), server_config(false));
   auto hold_and_probe = [&]() -> asio::awaitable<std::string> {
     auto first = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
     std::string refused;
     try {
-      co_await net::connect("127.0.0.1", server.port(), client_config(), {1s, 1s});
+      co_await net::connect("127.0.0.1", server.port(), client_config(), deadlines(1s, 1s, 1s));
       refused = "accepted";
     } catch (const std::exception& error) {
       refused = "refused";
@@ -266,6 +314,237 @@ TEST_CASE("stopping the listener ends live sessions with close_notify", "[net]")
     co_return after.empty() ? "close_notify" : "data";
   };
   CHECK(run(wait_for_close()) == "close_notify");
+}
+
+TEST_CASE("a peer trickling its ClientHello is cut at the absolute handshake deadline", "[net]") {
+  // One byte every 100 ms: a timer re-armed on each read would never fire (issue 13).
+  asio::io_context io;
+  net::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  const Bytes client_hello = tls::ClientEngine::create(client_config())->take_output();
+  REQUIRE(client_hello.size() > 40);
+  std::size_t sent = 0;
+  std::size_t sent_when_cut = 0;
+  bool server_done = false;
+  std::optional<std::error_code> failure;
+  std::string sentence;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+        auto stream = std::make_shared<net::TlsStream>(
+            std::move(socket), tls::ServerEngine::create(server_config(false)),
+            deadlines(1s, 5s, 5s), "trickler");
+        try {
+          co_await stream->handshake();
+        } catch (const net::ChannelError& error) {
+          failure = error.code();
+          sentence = error.what();
+        }
+        sent_when_cut = sent;
+        server_done = true;
+        co_await stream->shutdown();
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        net::tcp::socket socket(io);
+        co_await socket.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
+        asio::steady_timer pause(io);
+        while (!server_done && sent < client_hello.size()) {
+          boost::system::error_code error;
+          co_await asio::async_write(socket, asio::buffer(&client_hello[sent], 1),
+                                     asio::redirect_error(asio::use_awaitable, error));
+          if (error) break;
+          ++sent;
+          pause.expires_after(100ms);
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  io.run();
+  REQUIRE(failure.has_value());
+  CHECK(*failure == net::make_error_code(net::ChannelFailure::handshake_timeout));
+  CHECK(sent_when_cut < 40);
+  CHECK_THAT(sentence, Catch::Contains("not complete 1 s after it connected"));
+}
+
+TEST_CASE("a client facing a server that trickles its answer gives up at its handshake deadline",
+          "[net]") {
+  asio::io_context io;
+  net::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  bool client_done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+        // A handshake record announcing 16 KiB (a ServerHello of 16380 bytes), one byte at a time.
+        Bytes answer = {0x16, 0x03, 0x03, 0x40, 0x00, 0x02, 0x00, 0x3f, 0xfc};
+        answer.resize(200, 0);
+        asio::steady_timer pause(io);
+        for (std::size_t i = 0; i < answer.size() && !client_done; ++i) {
+          boost::system::error_code error;
+          co_await asio::async_write(socket, asio::buffer(&answer[i], 1),
+                                     asio::redirect_error(asio::use_awaitable, error));
+          if (error) break;
+          pause.expires_after(100ms);
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  std::optional<std::error_code> failure;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        try {
+          co_await net::connect("127.0.0.1", acceptor.local_endpoint().port(), client_config(),
+                                deadlines(1s, 5s, 5s));
+        } catch (const net::ChannelError& error) {
+          failure = error.code();
+        }
+        client_done = true;
+      },
+      asio::detached);
+  io.run();
+  REQUIRE(failure.has_value());
+  CHECK(*failure == net::make_error_code(net::ChannelFailure::handshake_timeout));
+}
+
+TEST_CASE("a client that never reads is cut off at the write deadline", "[net]") {
+  struct Outcome {
+    std::mutex mutex;
+    std::optional<std::error_code> code;
+    std::string sentence;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  auto flood = [outcome](net::TlsStream& stream) -> asio::awaitable<void> {
+    co_await stream.read();  // the client's "go"
+    const Bytes megabyte(1024 * 1024, 'x');
+    try {
+      for (int i = 0; i < 512; ++i) co_await stream.write(megabyte);
+      std::lock_guard lock(outcome->mutex);
+      outcome->sentence = "512 MiB written without a write timeout";
+    } catch (const net::ChannelError& error) {
+      std::lock_guard lock(outcome->mutex);
+      outcome->code = error.code();
+      outcome->sentence = error.what();
+      throw;
+    }
+  };
+  Server server(options_with(deadlines(5s, 500ms, 30s)), server_config(false), flood);
+  asio::io_context io;
+  std::shared_ptr<net::TlsStream> client;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        client = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
+        co_await client->write(as_bytes("go"));
+      },
+      asio::detached);
+  io.run();  // connected, "go" sent; from now on nobody reads on this side
+  REQUIRE(client);
+  REQUIRE(eventually(
+      [&] {
+        std::lock_guard lock(outcome->mutex);
+        return !outcome->sentence.empty();
+      },
+      60s));
+  std::lock_guard lock(outcome->mutex);
+  INFO(outcome->sentence);
+  REQUIRE(outcome->code.has_value());
+  CHECK(*outcome->code == net::make_error_code(net::ChannelFailure::write_timeout));
+  CHECK_THAT(outcome->sentence, Catch::Contains("did not read") && Catch::Contains("500 ms"));
+}
+
+TEST_CASE(
+    "silent connections beyond the per-address cap evict the oldest; honest peers still get in",
+    "[net]") {
+  auto options = options_with(deadlines(60s, 5s, 30s));
+  options.max_unauthenticated_per_source = 4;
+  Server server(options, server_config(false));
+  const net::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
+  asio::io_context io;
+  std::vector<net::tcp::socket> silent;
+  for (std::size_t i = 0; i < 6; ++i) {
+    silent.emplace_back(io);
+    silent.back().connect(endpoint);
+    // Admitted before the next one connects, so that accept order is connect order.
+    REQUIRE(eventually([&] {
+      auto counters = server.listener.counters();
+      return counters.unauthenticated + counters.evicted == i + 1;
+    }));
+  }
+  CHECK(closed_by_peer(silent[0]));
+  CHECK(closed_by_peer(silent[1]));
+  for (std::size_t i = 2; i < 6; ++i) CHECK(still_open(silent[i]));
+  CHECK(server.listener.counters().unauthenticated == 4);
+  // An honest peer from the same address is answered (it evicts the oldest silent one).
+  CHECK(run(exchange(server.port(), "hello")) == "echo: hello");
+  CHECK(closed_by_peer(silent[2]));
+}
+
+TEST_CASE("connections beyond the global cap on handshakes evict the oldest one", "[net]") {
+  auto options = options_with(deadlines(60s, 5s, 30s));
+  options.max_unauthenticated = 2;
+  Server server(options, server_config(false));
+  const net::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
+  asio::io_context io;
+  std::vector<net::tcp::socket> silent;
+  for (std::size_t i = 0; i < 3; ++i) {
+    silent.emplace_back(io);
+    silent.back().connect(endpoint);
+    REQUIRE(eventually([&] {
+      auto counters = server.listener.counters();
+      return counters.unauthenticated + counters.evicted == i + 1;
+    }));
+  }
+  CHECK(closed_by_peer(silent[0]));
+  CHECK(still_open(silent[1]));
+  CHECK(still_open(silent[2]));
+}
+
+TEST_CASE("abort(certificate_revoked) after the handshake reaches the client engine as that alert",
+          "[net]") {
+  std::atomic<bool> abort_returned = false;
+  auto revoke = [&abort_returned](net::TlsStream& stream) -> asio::awaitable<void> {
+    co_await stream.read();
+    co_await stream.abort(tls::AlertDescription::certificate_revoked,
+                          "the certificate of alice was revoked after the handshake");
+    abort_returned = true;
+  };
+  Server server(options_with(deadlines(5s, 5s, 5s)), server_config(true), revoke);
+  // Our client engine over a plain socket, so that its events are seen as they are.
+  asio::io_context io;
+  net::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  auto engine = tls::ClientEngine::create(client_config());
+  std::vector<tls::Event> events;
+  std::array<std::uint8_t, 16 * 1024> buffer{};
+  auto exchange_once = [&]() -> bool {  // false once the server has closed the connection
+    asio::write(socket, asio::buffer(engine->take_output()));
+    boost::system::error_code error;
+    std::size_t count = socket.read_some(asio::buffer(buffer), error);
+    if (error) return false;
+    engine->receive(ByteView(buffer.data(), count));
+    for (auto& event : engine->take_events()) events.push_back(std::move(event));
+    return true;
+  };
+  while (!engine->handshake_complete() && !engine->failed() && exchange_once()) {
+  }
+  REQUIRE(engine->handshake_complete());
+  engine->send_application_data(as_bytes("revoke me"));
+  while (!engine->failed() && exchange_once()) {
+  }
+  bool revoked = false;
+  for (const tls::Event& event : events) {
+    if (const auto* alert = std::get_if<tls::AlertReceived>(&event)) {
+      revoked = alert->level == tls::AlertLevel::fatal &&
+                alert->description == tls::AlertDescription::certificate_revoked;
+    }
+  }
+  CHECK(revoked);
+  CHECK(closed_by_peer(socket));
+  CHECK(eventually([&] { return abort_returned.load(); }));
 }
 
 TEST_CASE("HOST:PORT parsing", "[net]") {
