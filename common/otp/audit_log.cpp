@@ -232,6 +232,11 @@ void AuditLog::continue_chain() {
   if (status.st_size == 0) return;  // a new chain starts from 32 zero bytes
   const auto lines = last_two_lines(fd_, status.st_size, path_.string());
   std::string problem;
+  const auto last = parse_chained_line(lines.back(), problem);
+  if (!last) {
+    throw std::runtime_error("the last line of the audit log " + path_.string() + " " + problem +
+                             " (written by an older version, or edited); move it aside");
+  }
   Bytes before_last(kMacBytes, 0);
   if (lines.size() == 2) {
     const auto previous = parse_chained_line(lines[0], problem);
@@ -240,11 +245,6 @@ void AuditLog::continue_chain() {
                                problem + "; check it with verify_audit_log and move it aside");
     }
     before_last = previous->mac;
-  }
-  const auto last = parse_chained_line(lines.back(), problem);
-  if (!last) {
-    throw std::runtime_error("the last line of the audit log " + path_.string() + " " + problem +
-                             " (written by an older version, or edited); move it aside");
   }
   if (!crypto::equal_constant_time(chain_mac(key_, before_last, last->text), last->mac)) {
     throw std::runtime_error("the last line of the audit log " + path_.string() +
