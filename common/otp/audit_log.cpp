@@ -1,6 +1,7 @@
 #include "common/otp/audit_log.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,6 +115,24 @@ std::vector<std::string> last_two_lines(int fd, off_t size, const std::string& p
   return lines;
 }
 
+// An exclusive flock() on the log for the scope: several AuditLog objects or processes on one
+// file (bank instances on one host) read the last line and append theirs one at a time, so the
+// chain stays one chain.
+class FileLock {
+ public:
+  FileLock(int fd, const std::string& path) : fd_(fd) {
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) throw_errno("cannot lock the audit log " + path);
+    }
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock() { ::flock(fd_, LOCK_UN); }
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 const char* audit_event_name(AuditEventKind kind) {
@@ -187,6 +206,7 @@ AuditLog::AuditLog(const std::filesystem::path& path, SecretBytes key)
     throw_errno("cannot open the audit log " + path.string());
   }
   try {
+    FileLock lock(fd_, path_.string());
     continue_chain();
   } catch (...) {
     ::close(fd_);
@@ -207,9 +227,16 @@ void AuditLog::continue_chain() {
     throw std::runtime_error("the audit log " + path_.string() +
                              " is accessible to group or others; make it mode 0600");
   }
+  known_size_ = status.st_size;
+  previous_mac_.assign(kMacBytes, 0);
   if (status.st_size == 0) return;  // a new chain starts from 32 zero bytes
   const auto lines = last_two_lines(fd_, status.st_size, path_.string());
   std::string problem;
+  const auto last = parse_chained_line(lines.back(), problem);
+  if (!last) {
+    throw std::runtime_error("the last line of the audit log " + path_.string() + " " + problem +
+                             " (written by an older version, or edited); move it aside");
+  }
   Bytes before_last(kMacBytes, 0);
   if (lines.size() == 2) {
     const auto previous = parse_chained_line(lines[0], problem);
@@ -218,11 +245,6 @@ void AuditLog::continue_chain() {
                                problem + "; check it with verify_audit_log and move it aside");
     }
     before_last = previous->mac;
-  }
-  const auto last = parse_chained_line(lines.back(), problem);
-  if (!last) {
-    throw std::runtime_error("the last line of the audit log " + path_.string() + " " + problem +
-                             " (written by an older version, or edited); move it aside");
   }
   if (!crypto::equal_constant_time(chain_mac(key_, before_last, last->text), last->mac)) {
     throw std::runtime_error("the last line of the audit log " + path_.string() +
@@ -243,6 +265,11 @@ void AuditLog::record(const AuditEvent& event) {
     throw std::runtime_error("the audit log " + path_.string() +
                              " refuses new lines after a failed write");
   }
+  FileLock file_lock(fd_, path_.string());
+  struct stat status {};
+  if (::fstat(fd_, &status) != 0) throw_errno("cannot inspect the audit log " + path_.string());
+  // Another writer appended since our last line: chain on from its last line.
+  if (status.st_size != known_size_) continue_chain();
   const Bytes mac = chain_mac(key_, previous_mac_, text);
   const std::string line = text + std::string(kMacField) + to_hex(mac) + "\n";
   std::size_t written = 0;
@@ -256,6 +283,7 @@ void AuditLog::record(const AuditEvent& event) {
     written += static_cast<std::size_t>(n);
   }
   previous_mac_ = mac;  // the line is in the file, synced or not
+  known_size_ += static_cast<std::int64_t>(line.size());
   if (::fsync(fd_) != 0) throw_errno("cannot sync the audit log " + path_.string());
 }
 

@@ -66,8 +66,10 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Appends one chained line and fsyncs it. Thread-safe. Throws std::system_error on a failed
-  // write; after one, the log refuses further lines (its end is no longer a whole line).
+  // Appends one chained line and fsyncs it. Thread-safe; several AuditLog objects or processes
+  // may share one file (an exclusive flock orders them, and each chains on from the last line in
+  // the file). Throws std::system_error on a failed write; after one, the log refuses further
+  // lines (its end is no longer a whole line).
   void record(const AuditEvent& event);
 
   const std::filesystem::path& path() const { return path_; }
@@ -78,6 +80,7 @@ class AuditLog {
   std::filesystem::path path_;
   SecretBytes key_;
   Bytes previous_mac_;
+  std::int64_t known_size_ = 0;  // the file's size after our last line
   int fd_ = -1;
   bool broken_ = false;
   std::mutex mutex_;

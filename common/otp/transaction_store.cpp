@@ -22,7 +22,8 @@ using std::chrono::milliseconds;
 constexpr std::size_t kTransactionIdBytes = 10;  // 80 bits: "T" + 20 hex digits
 constexpr int kBusyTimeoutMs = 15000;
 constexpr int kMaxIdDraws = 8;
-// PSD2 RTS (EU) 2018/389 art. 4(3)(d): an authentication code is valid for at most 5 minutes.
+// PSD2 RTS (EU) 2018/389 art. 4(3)(d) bounds the payer's inactivity after authenticating to 5
+// minutes; a code waiting to be used is held to the same bound.
 constexpr std::chrono::seconds kMaxLifetime{300};
 // Art. 4(3)(b): no more than 5 failed authentication attempts in a row.
 constexpr unsigned kMaxConsecutiveFailures = 5;
@@ -87,7 +88,7 @@ TransactionRules checked(TransactionRules rules) {
   }
   if (rules.lifetime.count() <= 0 || rules.lifetime > kMaxLifetime) {
     throw std::invalid_argument(
-        "a code lives between 1 and 300 seconds (PSD2 RTS art. 4(3)(d)), "
+        "a code lives between 1 and 300 seconds (the 5 minutes of PSD2 RTS art. 4(3)(d)), "
         "not " +
         std::to_string(rules.lifetime.count()));
   }
@@ -296,7 +297,7 @@ Bytes TransactionStore::code_mac(const std::string& transaction_id, const std::s
 }
 
 std::string TransactionStore::draw_code() const {
-  // RFC 4226 section 7.5 / PSD2 RTS art. 4(2)(a): not derivable; uniform over all digit strings
+  // PSD2 RTS art. 4(2)(b): no code can be derived from another; uniform over all digit strings
   // (random_below rejects instead of reducing modulo).
   std::string code = std::to_string(crypto::random_below(power_of_ten(rules_.digits)));
   code.insert(0, rules_.digits - code.size(), '0');
@@ -542,7 +543,7 @@ ConfirmResult TransactionStore::confirm(const std::string& transaction_id, const
 
   const Bytes presented = code_mac(row->id, customer_fingerprint, row->details, code);
   if (!crypto::equal_constant_time(presented, row->code_mac)) {
-    // Never says which bound element differed (PSD2 RTS art. 4(2)): the MAC covers them all.
+    // Never says which bound element differed (PSD2 RTS art. 4(3)(a)): the MAC covers them all.
     result = wrong_code(*row, customer, at);
     transaction.commit();
     return result;

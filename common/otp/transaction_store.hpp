@@ -4,16 +4,18 @@
 // bank neither voids a pending transfer nor forgets a replay, a lock or a block.
 //
 // The rules (PSD2 RTS (EU) 2018/389 art. 4 and 5; RFC 4226 section 7):
-// - a code is drawn uniformly from the CSPRNG (6 to 8 digits) and handed out once; the store keeps
-//   only HMAC-SHA-256 under the store key over the code and everything it is bound to
-//   (transaction id, customer certificate fingerprint, account, amount, currency, payee), so a
-//   code authorises exactly the transfer the customer saw (art. 5(1)(b));
-// - single use, and a limited validity (art. 4(3)(d): no more than 5 minutes);
+// - a code is drawn uniformly from the CSPRNG (6 to 8 digits), so that no code can be derived
+//   from others (art. 4(2)(b)), and handed out once; the store keeps only HMAC-SHA-256 under the
+//   store key over the code and everything it is bound to (transaction id, customer certificate
+//   fingerprint, account, amount, currency, payee): a code authorises exactly the transfer the
+//   customer saw, and any change of amount or payee invalidates it (art. 5(1)(b)-(d));
+// - a code is accepted only once (art. 4(1)), and only until it expires; the lifetime is capped
+//   at the 5 minutes art. 4(3)(d) allows a payer to stay inactive after authenticating;
 // - 3 wrong codes lock a transaction; 5 consecutive wrong codes of one customer, across all
 //   transactions, sessions and restarts, block the customer for a while (art. 4(3)(b): no more
-//   than 5 failed attempts in a row; RFC 4226 section 7.3: throttling), with a warning before the
-//   last attempt; a success resets the count;
-// - a failure never says which bound element was wrong (art. 4(2)), and another customer's
+//   than 5 failed attempts in a row; art. 4(4): a temporary block; RFC 4226 section 7.3:
+//   throttling), with a warning before the last attempt; a success resets the count;
+// - a failure never says which bound element was wrong (art. 4(3)(a)), and another customer's
 //   transaction answers exactly like an unknown one.
 // Each confirm is one write transaction (BEGIN IMMEDIATE): state, attempts, owner, expiry and the
 // customer's count are read and updated together, so several threads, processes or bank instances
@@ -38,7 +40,7 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 struct TransactionRules {
   unsigned digits = 6;                           // 6 to 8
-  std::chrono::seconds lifetime{120};            // at most 300 (art. 4(3)(d))
+  std::chrono::seconds lifetime{120};            // at most 300 (see above)
   unsigned max_wrong_codes_per_transaction = 3;  // then the transaction locks
   unsigned max_consecutive_failures = 5;         // per customer (art. 4(3)(b)), then blocked
   std::chrono::seconds block_duration{15 * 60};  // how long a block lasts

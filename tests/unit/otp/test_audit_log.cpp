@@ -340,3 +340,15 @@ TEST_CASE("the one-argument audit log keeps its key in a file beside it", "[audi
   CHECK(check.lines_checked == 2);
   CHECK(default_audit_key_path("certs/bank/audit.log") == "certs/bank/audit.key");
 }
+
+TEST_CASE("two audit logs on one file (two bank instances) keep one chain", "[audit][chain]") {
+  TempFile file;
+  {
+    AuditLog first(file.path, test_key(7));
+    AuditLog second(file.path, test_key(7));
+    for (int i = 0; i < 6; ++i) (i % 3 == 0 ? second : first).record(event_number(i));
+  }
+  const AuditCheck check = verify_audit_log(file.path, test_key(7));
+  CHECK(check.ok);
+  CHECK(check.lines_checked == 6);
+}
