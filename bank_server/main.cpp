@@ -4,14 +4,16 @@
 #include <spdlog/spdlog.h>
 #include <boost/program_options.hpp>
 
-#include <fstream>
 #include <iostream>
 
 #include "bank_server/bank_service.hpp"
-#include "bank_server/revocation_status_cache.hpp"
+#include "bank_server/customer_status.hpp"
 #include "common/app/channel_options.hpp"
+#include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
+#include "common/app/ocsp_stapler.hpp"
 #include "common/net/listener.hpp"
+#include "common/otp/audit_log.hpp"
 #include "common/pki/chain_verifier.hpp"
 
 namespace po = boost::program_options;
@@ -27,8 +29,10 @@ struct BankOptions {
   std::string log_level = "info";
   std::vector<std::string> host_names;
   unsigned threads = 2;
-  std::size_t max_connections = 1024;
+  app::ListenerLimits limits;  // --max-connections, --max-unauthenticated[-per-source]
   unsigned status_cache_seconds = 60;
+  unsigned status_failure_cache_seconds = 10;
+  unsigned status_wait_ms = 5000;
   bool revocation_fail_open = false;
   bank::BankServiceOptions service;
   app::ChannelOptions channel;
@@ -53,8 +57,7 @@ po::options_description describe_options(BankOptions& options) {
       "(default: localhost 127.0.0.1)")("threads",
                                         po::value(&options.threads)->default_value(options.threads),
                                         "threads serving connections")(
-      "max-connections", po::value(&options.max_connections)->default_value(1024),
-      "connections served at once; more are refused")(
+
       "log-level", po::value(&options.log_level)->default_value("info"),
       "trace, debug, info, warn, error or off");
 
@@ -62,21 +65,39 @@ po::options_description describe_options(BankOptions& options) {
   otp.add_options()("otp-digits", po::value(&options.service.digits)->default_value(6),
                     "digits per OTP (6-8)")(
       "otp-lifetime", po::value(&options.service.lifetime_seconds)->default_value(120),
-      "seconds an OTP stays valid")("otp-attempts",
-                                    po::value(&options.service.max_attempts)->default_value(3),
-                                    "wrong codes before the transaction is locked")(
+      "seconds an OTP stays valid (at most 300, PSD2 RTS art. 4(3)(d))")(
+      "otp-attempts", po::value(&options.service.max_attempts)->default_value(3),
+      "wrong codes before the transaction is locked")(
+      "max-failures", po::value(&options.service.max_customer_failures)->default_value(5),
+      "consecutive wrong codes of one customer, across transactions and sessions, before the "
+      "customer is blocked (at most 5, PSD2 RTS art. 4(3)(b))")(
+      "block-seconds", po::value(&options.service.block_seconds)->default_value(15 * 60),
+      "how long a blocked customer cannot confirm")(
+      "store", po::value(&options.service.store_file),
+      "the durable transaction store, SQLite (default: CERTS_DIR/bank.db)")(
       "audit-log", po::value(&options.service.audit_log),
-      "append-only audit log (default: CERTS_DIR/audit.log)");
+      "append-only, MAC-chained audit log (default: CERTS_DIR/audit.log; key beside it)");
 
   po::options_description revocation("Customer certificate status");
   revocation.add_options()("status-cache",
                            po::value(&options.status_cache_seconds)->default_value(60),
-                           "seconds a status answer from the TTP is reused")(
+                           "seconds a good status answer from the TTP is reused (never past its nextUpdate)")(
+      "status-failure-cache",
+      po::value(&options.status_failure_cache_seconds)->default_value(10),
+      "seconds a failed status lookup is remembered (customers are then refused at once)")(
+      "status-wait-ms", po::value(&options.status_wait_ms)->default_value(5000),
+      "milliseconds a customer's channel waits for the TTP's status answer")(
+      "revocation-recheck",
+      po::value(&options.service.revocation_recheck_seconds)->default_value(60),
+      "seconds between re-checks of the certificates of open channels; a revoked customer's "
+      "channels are closed with certificate_revoked")(
       "revocation-fail-open", po::bool_switch(&options.revocation_fail_open),
-      "accept customers when the TTP cannot be asked (default: refuse them, fail closed)");
+      "admit customers whose status the TTP cannot tell and who stapled none (default: refuse "
+      "them, fail closed)");
 
   po::options_description channel("Channel");
   app::add_channel_options(channel, options.channel);
+  app::add_listener_limit_options(channel, options.limits);
   po::options_description enrollment("Enrollment with the TTP (first start, or renewal)");
   app::add_enrollment_options(enrollment, options.enrollment);
 
@@ -85,26 +106,14 @@ po::options_description describe_options(BankOptions& options) {
   return all;
 }
 
-void write_port_file(const std::string& path, std::uint16_t port) {
-  if (path.empty()) return;
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << port << '\n';
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-  }
-  std::filesystem::rename(temporary, path);
-}
-
 tls::ServerConfig server_config(const BankOptions& options, const app::Identity& identity,
-                                std::shared_ptr<bank::RevocationStatusCache> statuses) {
+                                const std::shared_ptr<app::OcspStapler>& stapler) {
+  // Customers only (role policy), from our TTP; a stapled OCSP response is verified offline,
+  // and a customer without one is looked up asynchronously after the handshake (admission).
   auto verifier =
       std::make_shared<pki::ChainVerifier>(std::vector<pki::Certificate>{identity.root});
-  verifier->set_revocation_check(
-      [statuses](const pki::Certificate& leaf, const pki::Certificate& issuer) {
-        return statuses->check(leaf, issuer);
-      });
-  verifier->require_known_status(!options.revocation_fail_open);
+  verifier->expect_role(pki::Role::Customer);
+  verifier->set_staple_policy(pki::StaplePolicy::verify_if_present);
 
   tls::ServerConfig config;
   config.cipher_suites = app::resolve_cipher_suites(options.channel);
@@ -113,8 +122,20 @@ tls::ServerConfig server_config(const BankOptions& options, const app::Identity&
   config.request_client_certificate = true;
   config.require_client_certificate = true;
   config.verifier = verifier;
+  config.ocsp_staple = stapler->source();
+  config.request_client_status = tls::StatusRequest::ocsp;
   config.key_log = app::open_key_log(options.channel.key_log_file);
   return config;
+}
+
+bank::CustomerStatusOptions status_options(const BankOptions& options) {
+  bank::CustomerStatusOptions status;
+  status.good_for = std::chrono::seconds(options.status_cache_seconds);
+  status.failure_for = std::chrono::seconds(options.status_failure_cache_seconds);
+  status.wait_limit = std::chrono::milliseconds(options.status_wait_ms);
+  status.unknown = options.revocation_fail_open ? bank::UnknownStatusPolicy::fail_open
+                                                : bank::UnknownStatusPolicy::fail_closed;
+  return status;
 }
 
 int serve(BankOptions& options) {
@@ -123,33 +144,53 @@ int serve(BankOptions& options) {
   options.enrollment.dns_names = options.host_names.empty()
                                      ? std::vector<std::string>{"localhost", "127.0.0.1"}
                                      : options.host_names;
+  options.service.folder = options.certs_dir;
   if (options.service.audit_log.empty()) {
     options.service.audit_log = (std::filesystem::path(options.certs_dir) / "audit.log").string();
+  }
+  if (options.service.store_file.empty()) {
+    options.service.store_file = (std::filesystem::path(options.certs_dir) / "bank.db").string();
   }
   app::prompt_for_missing_subject(options.enrollment.subject);
   app::Identity identity = app::ensure_enrolled(options.enrollment, options.channel);
 
-  auto statuses = std::make_shared<bank::RevocationStatusCache>(
-      app::TtpClient(app::ttp_endpoint(options.enrollment, options.channel)),
-      std::chrono::seconds(options.status_cache_seconds), options.revocation_fail_open);
-  tls::ServerConfig config = server_config(options, identity, statuses);
+  const app::TtpClient ttp(app::ttp_endpoint(options.enrollment, options.channel));
+  auto stapler = std::make_shared<app::OcspStapler>(
+      ttp, identity.certificate, identity.root,
+      std::filesystem::path(options.certs_dir) / app::OcspStapler::cache_file_name);
+  if (!stapler->refresh_now_blocking()) {
+    spdlog::warn("no OCSP staple for our certificate yet: customers refuse a bank without one "
+                 "by default; retrying in the background");
+  }
+  auto statuses = std::make_shared<bank::CustomerStatusService>(
+      [ttp](const pki::Certificate& leaf) { return ttp.fetch_status_response(leaf); },
+      status_options(options));
+  tls::ServerConfig config = server_config(options, identity, stapler);
   spdlog::info("bank {} accepts suites: {}", identity.certificate.subject_line(),
                app::describe_suites(config.cipher_suites));
   spdlog::info("customers must present a certificate from {}; status from the TTP, fail {}",
                identity.root.subject_line(), options.revocation_fail_open ? "open" : "closed");
 
-  auto service = std::make_shared<bank::BankService>(options.service);
+  auto service = std::make_shared<bank::BankService>(
+      options.service, bank::CustomerAdmission(statuses, identity.root));
   auto [host, port] = net::parse_host_port(options.listen);
   net::asio::io_context io;
+  net::ListenerOptions listener_options =
+      app::resolve_listener_options(options.limits, options.channel);
+  listener_options.host = host;
+  listener_options.port = port;
   net::Listener listener(
-      io,
-      net::ListenerOptions{host, port, options.max_connections,
-                           app::resolve_timeouts(options.channel)},
-      [config] { return tls::ServerEngine::create(config); },
+      io, listener_options, [config] { return tls::ServerEngine::create(config); },
       [service](net::TlsStream& stream) { return service->serve(stream); });
-  net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
+  net::ShutdownSignals shutdown(io, [&listener, &stapler, &service] {
+    listener.stop();
+    stapler->stop();
+    service->stop();
+  });
+  stapler->start(io);
+  service->start_housekeeping(io);
   listener.start();
-  write_port_file(options.port_file, listener.port());
+  app::write_port_file(options.port_file, listener.port());
   spdlog::info("bank_server ready on {}:{}", host, listener.port());
   shutdown.run(options.threads);
   spdlog::info("bank_server stopped");
@@ -158,26 +199,39 @@ int serve(BankOptions& options) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  BankOptions options;
-  po::options_description description = describe_options(options);
-  try {
-    po::variables_map values;
-    po::store(po::parse_command_line(argc, argv, description), values);
-    if (values.count("config")) {
-      po::store(po::parse_config_file(values["config"].as<std::string>().c_str(), description),
-                values);
-    }
-    po::notify(values);
-    if (values.count("help")) {
-      std::cout << description << '\n';
-      return 0;
-    }
-    app::configure_logging("bank_server", options.log_level);
-  } catch (const std::exception& error) {
-    std::cerr << "bank_server: " << error.what() << "\n(see bank_server --help)\n";
+// bank_server audit verify [--certs-dir DIR] [--audit-log FILE]
+int audit_command(const std::vector<std::string>& args) {
+  std::string certs_dir = "certs/bank";
+  std::string audit_log;
+  po::options_description description(
+      "bank_server audit verify: checks the MAC chain of the audit log and names the first line "
+      "that does not verify");
+  description.add_options()("help,h", "show this help")(
+      "certs-dir", po::value(&certs_dir)->default_value(certs_dir), "the bank's folder")(
+      "audit-log", po::value(&audit_log), "the log (default: CERTS_DIR/audit.log)");
+  if (args.size() < 2 || args[1] != "verify") {
+    std::cerr << "bank_server: the audit command is \"bank_server audit verify\"\n";
     return 2;
   }
+  const app::CommandLine command_line = app::parse_command_line(
+      "bank_server", std::vector<std::string>(args.begin() + 2, args.end()), description,
+      std::cout);
+  if (command_line.decision == app::StartDecision::help_shown) return 0;
+  if (command_line.decision == app::StartDecision::usage_error) return 2;
+  const std::filesystem::path log =
+      audit_log.empty() ? std::filesystem::path(certs_dir) / "audit.log" : std::filesystem::path(audit_log);
+  return bank::verify_audit_command(log, otp::default_audit_key_path(log));
+}
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args = app::arguments(argc, argv);
+  if (!args.empty() && args.front() == "audit") return audit_command(args);
+  BankOptions options;
+  po::options_description description = describe_options(options);
+  const app::CommandLine command_line =
+      app::parse_command_line("bank_server", args, description, std::cout);
+  if (command_line.decision == app::StartDecision::help_shown) return 0;
+  if (command_line.decision == app::StartDecision::usage_error) return 2;
   try {
     return serve(options);
   } catch (const std::exception& error) {

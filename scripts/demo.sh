@@ -19,9 +19,10 @@ trap 'stop_daemons; rm -rf "$RUN"' EXIT
 mkdir -p "$CERTS"
 
 echo "== starting the TTP (logs: $RUN/ttp.log)"
-TTP_PORT=$(start_daemon ttp "$RUN/ttp.log" "$RUN/ttp.port" \
+start_daemon ttp "$RUN/ttp.log" "$RUN/ttp.port" \
   "$BIN/ttp" serve --certs-dir "$CERTS/ttp" --listen 127.0.0.1:0 --port-file "$RUN/ttp.port" \
-  --root-key-type rsa --root-hash sha256)
+  --root-key-type rsa --root-hash sha256
+TTP_PORT=$DAEMON_PORT
 FINGERPRINT=$(cat "$CERTS/ttp/ca.fingerprint")
 echo "   TTP on port $TTP_PORT, root fingerprint $FINGERPRINT"
 
@@ -33,11 +34,12 @@ CUSTOMER_TOKEN=$("$BIN/ttp" token create --certs-dir "$CERTS/ttp" --role custome
 echo "== starting the bank (logs: $RUN/bank.log)"
 ALL_SUITES=(TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256
   TLS_AES_128_GCM_SHA384 TLS_AES_256_GCM_SHA256 TLS_CHACHA20_POLY1305_SHA384)
-BANK_PORT=$(start_daemon bank "$RUN/bank.log" "$RUN/bank.port" \
+start_daemon bank "$RUN/bank.log" "$RUN/bank.port" \
   "$BIN/bank_server" --certs-dir "$CERTS/bank" --listen 127.0.0.1:0 --port-file "$RUN/bank.port" \
   --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "$BANK_TOKEN" \
   --common-name bank.example --country DE --organisation "Example Bank" --host-name localhost \
-  --key-type ecdsa --curve P-384 --suites "${ALL_SUITES[@]}")
+  --key-type ecdsa --curve P-384 --suites "${ALL_SUITES[@]}"
+BANK_PORT=$DAEMON_PORT
 echo "   bank on port $BANK_PORT"
 
 printf '\n%-40s %-10s %-24s %s\n' "suite" "OTP" "transaction" "result"

@@ -5,7 +5,9 @@ BIN=${BIN:-build/bin}
 PIDS=()
 
 # start_daemon NAME LOGFILE PORTFILE COMMAND...: runs COMMAND in the background, waits until
-# it has written its port to PORTFILE, and prints the port.
+# it has written its port to PORTFILE, and sets DAEMON_PORT and DAEMON_PID. Call it in the
+# script's own shell, never inside $(...): a subshell's PIDS would be lost and stop_daemons
+# would leave the daemon running.
 start_daemon() {
   local name=$1 log=$2 port_file=$3
   shift 3
@@ -28,7 +30,8 @@ start_daemon() {
       return 1
     fi
   done
-  cat "$port_file"
+  DAEMON_PORT=$(cat "$port_file")
+  DAEMON_PID=$pid
 }
 
 # stop_daemons: SIGTERM to every daemon started here, then wait for each (SIGKILL after 10 s).

@@ -96,7 +96,19 @@ po::options_description serve_options() {
       "write the port actually listened on to this file (useful with --listen HOST:0)")(
       "threads", po::value<unsigned>()->default_value(2), "threads serving connections")(
       "max-connections", po::value<std::size_t>()->default_value(256),
-      "connections served at the same time; more wait in the accept queue")(
+      "connections served at once, established or not; when established ones fill it, new "
+      "ones are closed at once")(
+      "max-unauthenticated", po::value<std::size_t>()->default_value(512),
+      "connections still in their handshake, overall; one more evicts the oldest of them")(
+      "max-unauthenticated-per-source", po::value<std::size_t>()->default_value(32),
+      "connections still in their handshake from one IP address; one more evicts that "
+      "address's oldest")(
+      "handshake-timeout", po::value<unsigned>()->default_value(10),
+      "seconds from connecting until the handshake must be complete (absolute)")(
+      "write-timeout", po::value<unsigned>()->default_value(10),
+      "seconds a peer has to read what is sent to it")(
+      "idle-timeout", po::value<unsigned>()->default_value(30),
+      "seconds without data from a peer, after the handshake, before its channel is closed")(
       "status-rate", po::value<double>()->default_value(50),
       "STATUS and OCSP requests per second from one source address")(
       "status-burst", po::value<double>()->default_value(100),

@@ -78,6 +78,12 @@ int run_service(TtpService& service, const ServeSettings& settings) {
       std::chrono::seconds(option_or<unsigned>(options, "handshake-timeout", 10));
   listener_options.timeouts.idle =
       std::chrono::seconds(option_or<unsigned>(options, "idle-timeout", 30));
+  listener_options.timeouts.write =
+      std::chrono::seconds(option_or<unsigned>(options, "write-timeout", 10));
+  listener_options.max_unauthenticated =
+      option_or<std::size_t>(options, "max-unauthenticated", 512);
+  listener_options.max_unauthenticated_per_source =
+      option_or<std::size_t>(options, "max-unauthenticated-per-source", 32);
 
   tls::ServerConfig config = service_channel(*settings.credentials);
   net::asio::io_context io;

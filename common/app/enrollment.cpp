@@ -69,6 +69,12 @@ std::optional<Identity> reusable_identity(const EnrollmentOptions& options) {
                  certificate_file.string(), check.reason);
     return std::nullopt;
   }
+  if (certificate.role() != options.role) {
+    spdlog::warn("the certificate in {} does not carry the role {} (issued before roles "
+                 "existed, or for another role): enrolling again",
+                 certificate_file.string(), pki::role_name(options.role));
+    return std::nullopt;
+  }
   auto renew_at =
       certificate.not_after() - std::chrono::hours(24 * options.renew_days_before_expiry);
   if (std::chrono::system_clock::now() >= renew_at) {
@@ -141,6 +147,17 @@ std::string read_line_from_terminal(const std::string& question) {
 
 }  // namespace
 
+void ensure_private_folder(const fs::path& folder) {
+  fs::create_directories(folder);
+  const fs::perms open_to_others = fs::perms::group_all | fs::perms::others_all;
+  if ((fs::status(folder).permissions() & open_to_others) != fs::perms::none) {
+    fs::permissions(folder, open_to_others, fs::perm_options::remove);
+    spdlog::warn("{} was open to group or others; restricted it to its owner (mode 0700): it "
+                 "holds the private key",
+                 folder.string());
+  }
+}
+
 void add_enrollment_options(po::options_description& options, EnrollmentOptions& enrollment) {
   options.add_options()("country", po::value(&enrollment.subject.country),
                         "subject country (C), an ISO 3166-1 two-letter code such as DE")(
@@ -183,16 +200,20 @@ void prompt_for_missing_subject(pki::SubjectDetails& subject) {
 
 std::shared_ptr<const tls::CertificateVerifier> ttp_verifier(const EnrollmentOptions& options) {
   fs::path enrolled_root = options.folder / kRootFile;
-  if (fs::exists(enrolled_root)) {
-    return std::make_shared<pki::ChainVerifier>(
-        std::vector<pki::Certificate>{pki::read_certificate_file(enrolled_root)});
-  }
-  if (!options.ttp_ca_file.empty()) {
-    return std::make_shared<pki::ChainVerifier>(
-        std::vector<pki::Certificate>{pki::read_certificate_file(options.ttp_ca_file)});
-  }
+  // Only the TTP's own service certificate (role ttp-service): a bank or customer certificate
+  // from the same root must never receive an enrollment token.
+  auto trusting = [](const fs::path& root_file) {
+    auto verifier = std::make_shared<pki::ChainVerifier>(
+        std::vector<pki::Certificate>{pki::read_certificate_file(root_file)});
+    verifier->expect_role(pki::Role::TtpService);
+    return verifier;
+  };
+  if (fs::exists(enrolled_root)) return trusting(enrolled_root);
+  if (!options.ttp_ca_file.empty()) return trusting(options.ttp_ca_file);
   if (!options.ttp_fingerprint.empty()) {
-    return std::make_shared<pki::PinnedRootVerifier>(options.ttp_fingerprint);
+    auto verifier = std::make_shared<pki::PinnedRootVerifier>(options.ttp_fingerprint);
+    verifier->expect_role(pki::Role::TtpService);
+    return verifier;
   }
   throw std::invalid_argument(
       "cannot authenticate the TTP: give --ttp-fingerprint (printed by the TTP at start) or "
@@ -210,7 +231,7 @@ TtpEndpoint ttp_endpoint(const EnrollmentOptions& options, const ChannelOptions&
 }
 
 Identity ensure_enrolled(const EnrollmentOptions& options, const ChannelOptions& channel) {
-  fs::create_directories(options.folder);
+  ensure_private_folder(options.folder);
   if (auto identity = reusable_identity(options)) return *identity;
   if (options.token.empty()) {
     throw std::runtime_error(

@@ -55,6 +55,11 @@ struct Identity {
   std::filesystem::path root_file;
 };
 
+// Creates folder (and its parents) when missing and makes it mode 0700: it holds a private key,
+// the registry or the bank's store. An existing folder open to group or others is tightened,
+// with a warning.
+void ensure_private_folder(const std::filesystem::path& folder);
+
 // Reuses or obtains the identity. Throws std::runtime_error with a sentence a user can act on
 // (TtpRefusal when the TTP refused, with its reason).
 Identity ensure_enrolled(const EnrollmentOptions& options, const ChannelOptions& channel);

@@ -105,6 +105,16 @@ net::asio::awaitable<EnrolledCertificate> TtpClient::enroll(
   co_return EnrolledCertificate{chain.front(), chain.back()};
 }
 
+net::asio::awaitable<Bytes> TtpClient::fetch_status_response(
+    const pki::Certificate& certificate) const {
+  TtpReply reply = co_await exchange("STATUS " + certificate.serial_hex() + "\n");
+  if (!reply.ok()) throw TtpRefusal(reply.error_code(), reply.error_sentence());
+  for (const std::string& line : reply.body) {
+    if (auto der = crypto::base64_decode(line)) co_return std::move(*der);
+  }
+  throw std::runtime_error("the TTP's STATUS reply carries no OCSP response");
+}
+
 net::asio::awaitable<pki::RevocationStatus> TtpClient::status(
     const pki::Certificate& certificate, const pki::Certificate& issuer) const {
   Bytes request = pki::make_ocsp_request(certificate, issuer);

@@ -63,6 +63,9 @@ class TtpClient {
   // ENROLL; throws TtpRefusal when refused, std::runtime_error when the reply is malformed.
   net::asio::awaitable<EnrolledCertificate> enroll(pki::Role role, const std::string& token,
                                                    const pki::CertificateSigningRequest& csr) const;
+  // STATUS <serial>: the TTP's current signed OCSP response for certificate (DER, no nonce:
+  // the TTP reuses it for a while), unverified: the caller checks it as a stapled response.
+  net::asio::awaitable<Bytes> fetch_status_response(const pki::Certificate& certificate) const;
   // OCSP through the TTP: the response is verified (signature by issuer, CertID, nonce).
   net::asio::awaitable<pki::RevocationStatus> status(const pki::Certificate& certificate,
                                                      const pki::Certificate& issuer) const;

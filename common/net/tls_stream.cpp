@@ -103,19 +103,31 @@ void TlsStream::throw_socket_error(const boost::system::error_code& error,
 }
 
 asio::awaitable<void> TlsStream::flush_output() {
-  Bytes output = engine_->take_output();
-  if (output.empty()) co_return;
-  write_timer_.arm(Clock::now() + timeouts_.write, lifetime_, [this, size = output.size()] {
-    close_quietly_ = true;  // close_notify would only wait for the same peer again
-    cut(ChannelFailure::write_timeout, peer_label_ + " did not read " + size_text(size) +
-                                           (is_server(*engine_) ? " of answers" : " of requests") +
-                                           " within " + duration_text(timeouts_.write));
-  });
-  boost::system::error_code error;
-  co_await asio::async_write(socket_, asio::buffer(output),
-                             asio::redirect_error(asio::use_awaitable, error));
-  write_timer_.disarm();
-  if (error) throw_socket_error(error, "writing to");
+  // One writer at a time: several coroutines of one channel may write (a bank answers on one
+  // and pushes to a device on another); the one already writing also sends what the others
+  // queued in the engine, in order, so two writes never interleave on the socket.
+  if (writing_) co_return;
+  struct WritingFlag {
+    bool& flag;
+    explicit WritingFlag(bool& f) : flag(f) { flag = true; }
+    ~WritingFlag() { flag = false; }
+  } writing(writing_);
+  for (;;) {
+    Bytes output = engine_->take_output();
+    if (output.empty()) co_return;
+    write_timer_.arm(Clock::now() + timeouts_.write, lifetime_, [this, size = output.size()] {
+      close_quietly_ = true;  // close_notify would only wait for the same peer again
+      cut(ChannelFailure::write_timeout,
+          peer_label_ + " did not read " + size_text(size) +
+              (is_server(*engine_) ? " of answers" : " of requests") + " within " +
+              duration_text(timeouts_.write));
+    });
+    boost::system::error_code error;
+    co_await asio::async_write(socket_, asio::buffer(output),
+                               asio::redirect_error(asio::use_awaitable, error));
+    write_timer_.disarm();
+    if (error) throw_socket_error(error, "writing to");
+  }
 }
 
 void TlsStream::process_events() {

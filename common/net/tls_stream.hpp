@@ -1,7 +1,8 @@
 #pragma once
-// A TLS 1.3 engine driven over a TCP socket with C++20 coroutines. The stream is used by one
-// coroutine at a time (request/response style); everything runs on the socket's executor,
-// which should be a strand when the io_context has several threads.
+// A TLS 1.3 engine driven over a TCP socket with C++20 coroutines. One coroutine reads at a
+// time; several may write (the bank answers on one and pushes to a device on another): writes
+// are serialized, the coroutine already writing sends what the others queued. Everything runs
+// on the socket's executor, which should be a strand when the io_context has several threads.
 //
 // Three deadlines bound what a peer can hold (issue 13: a peer sending one byte every few
 // seconds must not keep a connection for minutes):
@@ -123,6 +124,7 @@ class TlsStream : public std::enable_shared_from_this<TlsStream> {
   Deadline idle_timer_;
   Deadline write_timer_;
   bool stop_requested_ = false;
+  bool writing_ = false;  // a coroutine is in flush_output
   bool peer_closed_ = false;
   bool close_quietly_ = false;  // evicted or cut for not reading: no close_notify
   std::optional<ChannelError> failure_;

@@ -1,7 +1,7 @@
 #include "common/otp/bank_protocol.hpp"
 
 #include "common/otp/audit_log.hpp"  // format_minor_units, iso8601_utc
-#include "common/otp/otp_store.hpp"  // IssuedOtp, Confirmation (transitional formatters)
+#include "common/otp/audit_log.hpp"  // iso8601_utc, format_minor_units
 
 #include <algorithm>
 #include <cctype>
@@ -511,21 +511,6 @@ std::string help_text() {
   return "HELP commands: TRANSFER account=<id> amount=<0.00> currency=<EUR> payee=\"<text>\" | "
          "CONFIRM txn=<id> code=<digits> | SUBSCRIBE (this channel receives your codes) | PING | "
          "HELP | QUIT";
-}
-
-// ---- transitional (issue 14): version 1 lines for bank_session.cpp until the lead's rewrite.
-
-std::string format_otp_issued(const IssuedOtp& issued, std::chrono::system_clock::time_point now) {
-  const auto remaining = std::chrono::duration_cast<std::chrono::seconds>(issued.expires_at - now);
-  return "OTP txn=" + issued.transaction_id + " code=" + issued.code +
-         " expires_in=" + std::to_string(std::max<std::int64_t>(0, remaining.count())) +
-         " expires_at=" + iso8601_utc(issued.expires_at);
-}
-
-std::string format_confirmation(const std::string& transaction_id, const Confirmation& result) {
-  if (result.accepted) return "ACCEPTED txn=" + transaction_id;
-  return "REJECTED txn=" + transaction_id + " reason=" + reject_reason_name(result.reason) +
-         " attempts_left=" + std::to_string(result.attempts_left);
 }
 
 }  // namespace sc::otp

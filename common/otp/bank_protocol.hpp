@@ -160,14 +160,4 @@ std::string quote_value(std::string_view value);
 // "2026-11-23T07:45:09Z": the only time format the protocol carries.
 bool is_iso8601_utc(std::string_view text);
 
-// ---- transitional (issue 14) ----
-// bank_session.cpp still answers a transfer with the version 1 "OTP txn= code= expires_in=
-// expires_at=" line and v1 REJECTED lines until the lead moves the bank to version 2. These
-// three go away with that rewrite; nothing new may use them.
-struct IssuedOtp;
-struct Confirmation;
-using OtpRequest = TransferRequest;
-std::string format_otp_issued(const IssuedOtp& issued, std::chrono::system_clock::time_point now);
-std::string format_confirmation(const std::string& transaction_id, const Confirmation& result);
-
 }  // namespace sc::otp

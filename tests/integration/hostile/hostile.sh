@@ -609,6 +609,189 @@ scenario_secrets() {
   chmod 600 "$key"
 }
 
+# ---- issue 13: revocation off the handshake path, roles, the verification floor
+POLICY_ARC=2.25.71681638631175243505375220373124435732
+# interactive_customer NAME: the interactive client on a fifo (fd 4 writes to it); sets
+# INTERACTIVE_PID. Its answers go to WORK/NAME.stdout.
+interactive_customer() {
+  local name=$1 fifo=$WORK/$1.stdin
+  mkfifo "$fifo"
+  customer "$name" <"$fifo" >"$WORK/$name.stdout" 2>>"$WORK/$name.stderr" &
+  INTERACTIVE_PID=$!
+  HELPERS+=("$INTERACTIVE_PID")
+  exec 4>"$fifo"
+}
+# answered_within FILE PATTERN TENTHS: polls FILE for PATTERN for at most TENTHS/10 s.
+answered_within() {
+  local file=$1 pattern=$2 limit=$3 waited=0
+  until grep -q -- "$pattern" "$file" 2>/dev/null; do
+    sleep 0.1
+    waited=$((waited + 1))
+    ((waited > limit)) && return 1
+  done
+}
+
+two_help_answers() {
+  local waited=0
+  until (($(grep -c "HELP commands" "$WORK/alice.stdout" 2>/dev/null) >= 2)); do
+    sleep 0.1
+    waited=$((waited + 1))
+    ((waited > 30)) && return 1
+  done
+}
+
+scenario_ttp_stopped() {
+  # Customers without a staple wait at most 2 s for the TTP, and a failed lookup is remembered.
+  start_pair --status-wait-ms 2000 --status-failure-cache 60
+  honest_flow_works alice >/dev/null || fail "alice's first flow (enrollment) failed"
+  honest_flow_works dave >/dev/null || fail "dave's first flow (enrollment) failed"
+  check "alice keeps a fresh OCSP staple of her own" test -s "$CERTS/alice/ocsp.der"
+  check "the bank keeps a fresh OCSP staple of its own" test -s "$CERTS/bank/ocsp.der"
+  interactive_customer alice
+  check "an interactive customer connects" wait_for_line "$WORK/alice.stdout" "Connected" 60
+  kill -STOP "$TTP_PID"
+  echo HELP >&4
+  check "with the TTP stopped (SIGSTOP), the open session answers HELP at once (3 s bound)" \
+    answered_within "$WORK/alice.stdout" "^HELP\|HELP commands" 30
+  check "a customer with a fresh staple connects and completes the OTP flow" honest_flow_works alice
+  # dave has no staple: the bank must ask the TTP, which does not answer.
+  rm -f "$CERTS/dave/ocsp.der"
+  local out status
+  out=$(CUSTOMER_TIMEOUT=60 customer dave "${REQUEST[@]}" --confirm --json --enroll-attempts 1)
+  status=$?
+  check "a customer without a staple is refused while the TTP is stopped (exit $status)" \
+    test "$status" -ne 0
+  check "...with certificate_unknown (fail closed)" grep -q certificate_unknown "$WORK/client-dave.log"
+  check "...and the bank says why" grep -q "refused because the policy is fail closed" "$WORK/bank.log"
+  # Others are not stalled while dave waits: alice completes during dave's wait.
+  rm -f "$CERTS/dave/ocsp.der"
+  (CUSTOMER_TIMEOUT=60 customer dave "${REQUEST[@]}" --json --enroll-attempts 1 >/dev/null) &
+  local dave=$!
+  check "alice completes the OTP flow while dave's status cannot be established" \
+    honest_flow_works alice
+  wait "$dave"
+  echo HELP >&4
+  check "the open session still answers" two_help_answers
+  kill -CONT "$TTP_PID"
+  exec 4>&-
+  wait "$INTERACTIVE_PID" 2>/dev/null
+  HELPERS=()
+  check "the bank is still running" bank_alive
+}
+
+# openssl_customer NAME CERT KEY: openssl s_client as a customer with CERT/KEY; output to
+# WORK/NAME.s_client.
+openssl_customer() {
+  local name=$1 cert=$2 key=$3
+  (printf 'HELP\n'; sleep 2) | timeout 20 openssl s_client -connect "127.0.0.1:$BANK_PORT" \
+    -tls1_3 -quiet -nocommands -cert "$cert" -key "$key" -CAfile "$CERTS/ttp/ca.pem" \
+    >"$WORK/$name.s_client" 2>&1
+}
+
+scenario_roles() {
+  start_pair
+  honest_flow_works alice >/dev/null || fail "alice's first flow (enrollment) failed"
+  # 1. The TTP's service certificate is not a bank's: the client refuses it.
+  local out status
+  out=$("$BIN/client" --certs-dir "$CERTS/alice" --connect "localhost:$TTP_PORT" \
+    --ttp "127.0.0.1:$TTP_PORT" "${REQUEST[@]}" --json 2>"$WORK/client-to-ttp.log")
+  status=$?
+  check "the client refuses the TTP's certificate as the bank's (exit $status)" test "$status" -eq 4
+  check "...saying the certificate has the role ttp-service" \
+    grep -q "role ttp-service" "$WORK/client-to-ttp.log"
+  check "...and the TTP logs the client's alert" \
+    wait_for_line "$WORK/ttp.log" "sent fatal alert unsupported_certificate" 10
+  # 2. The bank's certificate is not the TTP's: an enrolling client never sends it its token.
+  local token
+  token=$(token --role customer --cn erin)
+  "$BIN/client" --certs-dir "$CERTS/erin" --connect "localhost:$BANK_PORT" \
+    --ttp "127.0.0.1:$BANK_PORT" --ttp-ca-file "$CERTS/ttp/ca.pem" --token "$token" \
+    --common-name erin --country DE --enroll-attempts 1 "${REQUEST[@]}" \
+    >/dev/null 2>"$WORK/client-erin.log"
+  status=$?
+  check "an enrolling client refuses the bank's certificate as the TTP's (exit $status)" \
+    test "$status" -ne 0
+  check "...saying the certificate has the role bank" grep -q "role bank" "$WORK/client-erin.log"
+  check "...and the bank logs the client's alert" \
+    wait_for_line "$WORK/bank.log" "sent fatal alert unsupported_certificate" 10
+  check "the token was never used (erin enrolls with it at the real TTP)" \
+    honest_flow_works_with_token erin "$token"
+  # 3. The bank's own certificate is not a customer's.
+  openssl_customer bank-as-customer "$CERTS/bank/cert.pem" "$CERTS/bank/key.pem"
+  check "the bank refuses its own certificate as a customer's" \
+    grep -qi "unsupported certificate\|alert number 43" "$WORK/bank-as-customer.s_client"
+  check "...and says why" grep -q "has the role bank" "$WORK/bank.log"
+  check "...and issued no OTP to it" bash -c "! grep -q '^OTP\|^HELP' '$WORK/bank-as-customer.s_client'"
+  # 4. openssl s_client -status shows the bank's OCSP staple.
+  out=$( (sleep 2) | timeout 20 openssl s_client -connect "127.0.0.1:$BANK_PORT" -tls1_3 -status \
+    -cert "$CERTS/alice/cert.pem" -key "$CERTS/alice/key.pem" -CAfile "$CERTS/ttp/ca.pem" 2>&1)
+  check "openssl s_client -status prints the bank's OCSP response" \
+    grep -q "OCSP Response Status: successful" <<<"$out"
+  check "...which says good" grep -q "Cert Status: good" <<<"$out"
+}
+honest_flow_works_with_token() {
+  local name=$1 token=$2 out
+  out=$("$BIN/client" --certs-dir "$CERTS/$name" --connect "localhost:$BANK_PORT" \
+    --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "$token" \
+    --common-name "$name" --country DE "${REQUEST[@]}" --confirm --json 2>>"$WORK/client-$name.log")
+  grep -q '"result": *"accepted"' <<<"$out"
+}
+
+# weak_customer NAME OPENSSL_KEY_OPTIONS... : a customer certificate signed with the TTP's own
+# root key by the openssl CLI (the TTP would never issue it), with the customer role policy.
+weak_customer() {
+  local name=$1 digest=$2
+  shift 2
+  local dir=$WORK/weak/$name
+  mkdir -p "$dir"
+  openssl req -new -newkey "$@" -nodes -subj "/C=DE/CN=$name" -keyout "$dir/key.pem" \
+    -out "$dir/req.pem" 2>/dev/null
+  printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\ncertificatePolicies=%s.1.2\n' \
+    "$POLICY_ARC" >"$dir/ext"
+  openssl x509 -req -in "$dir/req.pem" -CA "$CERTS/ttp/ca.pem" -CAkey "$CERTS/ttp/ca.key" \
+    -set_serial "0x$(openssl rand -hex 8)" -days 30 "-$digest" -extfile "$dir/ext" \
+    -out "$dir/cert.pem" 2>"$dir/x509.err" || cat "$dir/x509.err"
+  chmod 600 "$dir/key.pem"
+}
+
+scenario_weak_certificates() {
+  start_pair
+  weak_customer rsa1024 sha256 rsa:1024
+  openssl_customer rsa1024 "$WORK/weak/rsa1024/cert.pem" "$WORK/weak/rsa1024/key.pem"
+  check "an RSA-1024 customer certificate signed with the CA key is refused" \
+    grep -qi "bad certificate\|alert number 42" "$WORK/rsa1024.s_client"
+  check "...and the bank names the key size" grep -q "1024 bits" "$WORK/bank.log"
+  weak_customer sha1 sha1 ec -pkeyopt ec_paramgen_curve:P-256
+  if [[ -s $WORK/weak/sha1/cert.pem ]]; then
+    openssl_customer sha1 "$WORK/weak/sha1/cert.pem" "$WORK/weak/sha1/key.pem"
+    check "a SHA-1-signed customer certificate signed with the CA key is refused" \
+      grep -qi "bad certificate\|alert number 42" "$WORK/sha1.s_client"
+    check "...and the bank names SHA-1" grep -q "SHA-1" "$WORK/bank.log"
+  else
+    fail "openssl could not make a SHA-1 certificate"
+  fi
+  check "an honest customer still completes the OTP flow" honest_flow_works
+}
+
+scenario_revoked_bank() {
+  # OCSP answers valid 6 s: the bank's staple follows the registry within seconds.
+  TTP_OPTIONS=(--ocsp-validity 6)
+  start_pair
+  honest_flow_works alice >/dev/null || fail "alice's first flow (enrollment) failed"
+  local serial
+  serial=$(openssl x509 -in "$CERTS/bank/cert.pem" -noout -serial | cut -d= -f2)
+  "$BIN/ttp" revoke --certs-dir "$CERTS/ttp" --serial "$serial" --reason keyCompromise \
+    >>"$WORK/admin.log" 2>&1
+  local refused=no
+  for _ in $(seq 30); do
+    if ! honest_flow_works alice >/dev/null 2>&1; then refused=yes; break; fi
+    sleep 1
+  done
+  check "after the bank's certificate is revoked, the client refuses the bank" test $refused == yes
+  check "...with certificate_revoked, naming the bank" \
+    grep -q "certificate_revoked\|is revoked" "$WORK/client-alice.log"
+}
+
 case $SCENARIO in
   slow-handshake) scenario_slow_handshake ;;
   flood) scenario_flood ;;
@@ -620,6 +803,10 @@ case $SCENARIO in
   bank-restart) scenario_bank_restart ;;
   secrets) scenario_secrets ;;
   valgrind) scenario_valgrind ;;
+  ttp-stopped) scenario_ttp_stopped ;;
+  roles) scenario_roles ;;
+  weak-certificates) scenario_weak_certificates ;;
+  revoked-bank) scenario_revoked_bank ;;
   *)
     echo "unknown scenario $SCENARIO" >&2
     exit 2

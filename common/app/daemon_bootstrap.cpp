@@ -1,0 +1,57 @@
+#include "common/app/daemon_bootstrap.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "common/app/channel_options.hpp"
+
+namespace sc::app {
+namespace po = boost::program_options;
+
+std::vector<std::string> arguments(int argc, char** argv, int first) {
+  std::vector<std::string> words;
+  for (int i = first; i < argc; ++i) words.emplace_back(argv[i]);
+  return words;
+}
+
+CommandLine parse_command_line(const std::string& program, const std::vector<std::string>& args,
+                               const po::options_description& description,
+                               std::ostream& help_out) {
+  CommandLine parsed;
+  try {
+    po::store(po::command_line_parser(args).options(description).run(), parsed.values);
+    if (description.find_nothrow("config", false) != nullptr && parsed.values.count("config")) {
+      const auto file = parsed.values["config"].as<std::string>();
+      std::ifstream in(file);
+      if (!in) throw std::runtime_error("cannot read the --config file " + file);
+      po::store(po::parse_config_file(in, description), parsed.values);
+    }
+    po::notify(parsed.values);
+    if (parsed.values.count("help")) {
+      help_out << description << '\n';
+      parsed.decision = StartDecision::help_shown;
+      return parsed;
+    }
+    if (description.find_nothrow("log-level", false) != nullptr) {
+      configure_logging(program, parsed.values["log-level"].as<std::string>());
+    }
+  } catch (const std::exception& error) {
+    std::cerr << program << ": " << error.what() << "\n(see " << program << " --help)\n";
+    parsed.decision = StartDecision::usage_error;
+  }
+  return parsed;
+}
+
+void write_port_file(const std::string& path, std::uint16_t port) {
+  if (path.empty()) return;
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << port << '\n';
+    if (!out) throw std::runtime_error("cannot write " + temporary);
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace sc::app
