@@ -55,7 +55,8 @@ net::asio::awaitable<void> BankConnection::send(const std::string& line) {
 }
 
 net::asio::awaitable<void> BankConnection::ping() {
-  co_await send(otp::format_request(otp::PingRequest{}));
+  const std::string line = otp::format_request(otp::PingRequest{});  // no temporaries in co_await
+  co_await send(line);
   ++outstanding_pings_;
 }
 

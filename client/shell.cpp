@@ -52,7 +52,7 @@ class Shell {
 
  private:
   // The next typed line, keeping the channel alive meanwhile; nullopt at the end of input.
-  net::asio::awaitable<std::optional<std::string>> ask(const std::string& question);
+  net::asio::awaitable<std::optional<std::string>> ask(std::string_view question);
   net::asio::awaitable<void> transfer();
   net::asio::awaitable<void> confirm();
 
@@ -64,8 +64,8 @@ class Shell {
   std::string last_transaction_;
 };
 
-net::asio::awaitable<std::optional<std::string>> Shell::ask(const std::string& question) {
-  printer_.set_prompt(question);
+net::asio::awaitable<std::optional<std::string>> Shell::ask(std::string_view question) {
+  printer_.set_prompt(std::string(question));
   std::cout << question << std::flush;
   while (typed_->lines.empty() && !typed_->ended) {
     if (connection_->closed()) throw BankClosedChannel(connection_->close_reason());
@@ -110,8 +110,8 @@ net::asio::awaitable<void> Shell::transfer() {
 }
 
 net::asio::awaitable<void> Shell::confirm() {
-  std::optional<std::string> transaction =
-      co_await ask("transaction [" + last_transaction_ + "]: ");
+  const std::string question = "transaction [" + last_transaction_ + "]: ";
+  std::optional<std::string> transaction = co_await ask(question);
   if (!transaction) co_return;
   if (transaction->empty()) transaction = last_transaction_;
   std::optional<std::string> code = co_await ask("code: ");

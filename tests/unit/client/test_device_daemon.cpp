@@ -207,7 +207,8 @@ void run_daemon(BankServer& server, customer::DaemonSettings settings, RecordedE
         config.server_name = "localhost";
         config.verifier = identities().verifier;
         config.credentials = identities().customer;
-        co_return co_await net::connect("127.0.0.1", port, config, {});
+        const std::string host = "127.0.0.1";
+        co_return co_await net::connect(host, port, config, net::Timeouts{});
       },
       settings, events);
   events.after_event = [&] {
@@ -290,7 +291,8 @@ TEST_CASE("an unreachable bank is retried with growing delays, never in a spin",
         config.server_name = "localhost";
         config.verifier = identities().verifier;
         config.credentials = identities().customer;
-        co_return co_await net::connect("127.0.0.1", port, config, {});
+        const std::string host = "127.0.0.1";
+        co_return co_await net::connect(host, port, config, net::Timeouts{});
       },
       {}, events);
   const auto started = std::chrono::steady_clock::now();
