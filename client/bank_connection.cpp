@@ -55,8 +55,16 @@ net::asio::awaitable<void> BankConnection::send(const std::string& line) {
 }
 
 net::asio::awaitable<void> BankConnection::ping() {
-  co_await send(otp::format_request(otp::PingRequest{}));
+  const std::string line = otp::format_request(otp::PingRequest{});  // no temporaries in co_await
+  // Counted before the write completes: on loopback the PONG may be read before this coroutine
+  // resumes, and must not be taken for the answer to someone's request.
   ++outstanding_pings_;
+  try {
+    co_await send(line);
+  } catch (...) {
+    --outstanding_pings_;
+    throw;
+  }
 }
 
 std::optional<std::string> BankConnection::take_answer() {

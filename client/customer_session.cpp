@@ -21,7 +21,11 @@ net::asio::awaitable<std::string> CustomerSession::exchange(const std::string& l
 
 net::asio::awaitable<otp::TransferStartedAnswer> CustomerSession::transfer(
     const otp::TransactionDetails& details) {
-  const std::string line = co_await exchange(otp::format_request(otp::TransferRequest{details}));
+  // Requests are built before co_await: GCC 12 destroys temporaries of a co_await expression
+  // twice when they hold an aggregate (GCC PR 100611), so none may appear in one.
+  const otp::TransferRequest request{details};
+  const std::string request_line = otp::format_request(request);
+  const std::string line = co_await exchange(request_line);
   const otp::BankAnswer answer = otp::parse_answer(line);
   const auto* started = std::get_if<otp::TransferStartedAnswer>(&answer);
   if (started == nullptr) throw_unexpected(line, answer);
@@ -30,8 +34,9 @@ net::asio::awaitable<otp::TransferStartedAnswer> CustomerSession::transfer(
 
 net::asio::awaitable<ConfirmResult> CustomerSession::confirm(const std::string& transaction_id,
                                                              const std::string& code) {
-  const std::string line =
-      co_await exchange(otp::format_request(otp::ConfirmRequest{transaction_id, code}));
+  const otp::ConfirmRequest request{transaction_id, code};
+  const std::string request_line = otp::format_request(request);
+  const std::string line = co_await exchange(request_line);
   const otp::BankAnswer answer = otp::parse_answer(line);
   if (std::holds_alternative<otp::AcceptedAnswer>(answer)) co_return ConfirmResult{true, {}};
   if (const auto* rejected = std::get_if<otp::RejectedAnswer>(&answer)) {
@@ -41,7 +46,8 @@ net::asio::awaitable<ConfirmResult> CustomerSession::confirm(const std::string& 
 }
 
 net::asio::awaitable<otp::SubscribedAnswer> CustomerSession::subscribe() {
-  const std::string line = co_await exchange(otp::format_request(otp::SubscribeRequest{}));
+  const std::string request_line = otp::format_request(otp::SubscribeRequest{});
+  const std::string line = co_await exchange(request_line);
   const otp::BankAnswer answer = otp::parse_answer(line);
   const auto* subscribed = std::get_if<otp::SubscribedAnswer>(&answer);
   if (subscribed == nullptr) throw_unexpected(line, answer);
@@ -50,7 +56,8 @@ net::asio::awaitable<otp::SubscribedAnswer> CustomerSession::subscribe() {
 
 net::asio::awaitable<void> CustomerSession::quit() {
   try {
-    co_await connection_.send(otp::format_request(otp::QuitRequest{}));
+    const std::string request_line = otp::format_request(otp::QuitRequest{});
+    co_await connection_.send(request_line);
     co_await connection_.next_answer(std::chrono::steady_clock::now() + std::chrono::seconds(5));
   } catch (const std::exception&) {
     // The bank may already have closed; quitting is best effort.

@@ -372,7 +372,8 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
 }
 
 ExitCode run_shell(const ClientOptions& options, const tls::ClientConfig& config) {
-  net::asio::io_context io;
+  // Shared with the thread that reads standard input (see customer::run_shell).
+  auto io = std::make_shared<net::asio::io_context>();
   customer::EventPrinter printer(
       options.json ? customer::OutputFormat::Json : customer::OutputFormat::Human, nullptr);
   customer::ShellSettings settings;
@@ -385,10 +386,10 @@ ExitCode run_shell(const ClientOptions& options, const tls::ClientConfig& config
     describe_channel(*stream, outcome);
     std::cout << "Connected to the bank " << outcome.bank << " with " << outcome.suite << " ("
               << outcome.group << ").\n";
-    result = co_await customer::run_shell(stream, settings, printer);
+    result = co_await customer::run_shell(io, stream, settings, printer);
   };
-  net::asio::co_spawn(io, shell(), [&](std::exception_ptr error) { failure = error; });
-  io.run();
+  net::asio::co_spawn(*io, shell(), [&](std::exception_ptr error) { failure = error; });
+  io->run();
   if (failure) std::rethrow_exception(failure);
   return result;
 }

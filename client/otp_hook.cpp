@@ -11,6 +11,17 @@
 extern char** environ;
 
 namespace sc::customer {
+namespace {
+
+struct SpawnFileActions {
+  SpawnFileActions() { ::posix_spawn_file_actions_init(&actions); }
+  ~SpawnFileActions() { ::posix_spawn_file_actions_destroy(&actions); }
+  SpawnFileActions(const SpawnFileActions&) = delete;
+  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
+  posix_spawn_file_actions_t actions;
+};
+
+}  // namespace
 
 std::vector<std::string> otp_hook_environment(const otp::OtpPush& push,
                                               const char* const* inherited) {
@@ -42,8 +53,13 @@ pid_t OtpHook::run(const otp::OtpPush& push) {
   std::string dash_c = "-c";
   std::string name = "sh";
   char* argv[] = {name.data(), dash_c.data(), command_.data(), nullptr};
+  // The hook gets standard input, output and error, and no other descriptor of the daemon
+  // (the bank's socket, the epoll and signal descriptors of the io_context).
+  SpawnFileActions actions;
+  ::posix_spawn_file_actions_addclosefrom_np(&actions.actions, 3);
   pid_t pid = 0;
-  const int error = ::posix_spawn(&pid, shell.c_str(), nullptr, nullptr, argv, envp.data());
+  const int error =
+      ::posix_spawn(&pid, shell.c_str(), &actions.actions, nullptr, argv, envp.data());
   if (error != 0) {
     throw std::system_error(error, std::generic_category(),
                             "could not start /bin/sh for --on-otp \"" + command_ + "\"");

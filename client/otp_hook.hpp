@@ -3,7 +3,8 @@
 // bridge). The command is run by /bin/sh -c exactly as the customer wrote it; the OTP's details
 // travel ONLY in environment variables (OTP_CODE, OTP_TRANSACTION, OTP_AMOUNT, OTP_CURRENCY,
 // OTP_PAYEE, OTP_ACCOUNT, OTP_EXPIRES_AT), never in the command text, so a payee full of shell
-// metacharacters is data, not code. Children are reaped when they end, never waited for.
+// metacharacters is data, not code. The command inherits standard input, output and error and
+// no other descriptor. Children are reaped when they end, never waited for.
 #include <sys/types.h>
 
 #include <cstddef>

@@ -20,18 +20,20 @@ struct TypedLines {
 };
 
 // Reads standard input on a detached thread: a blocking read can not be cancelled, and the
-// process exits with the thread still in it. It holds the io_context's work guard-free executor
-// and the shared state, so nothing it touches goes away before it does.
-void start_reading_input(net::asio::any_io_executor executor, std::shared_ptr<TypedLines> typed) {
-  std::thread([executor, typed] {
+// process may exit with the thread still in it. The thread owns a share of the io_context and
+// of the typed lines, so nothing it touches goes away before it does; its handlers run only
+// while the io_context runs.
+void start_reading_input(std::shared_ptr<net::asio::io_context> io,
+                         std::shared_ptr<TypedLines> typed) {
+  std::thread([io, typed] {
     std::string line;
     while (std::getline(std::cin, line)) {
-      net::asio::post(executor, [typed, line] {
+      net::asio::post(*io, [typed, line] {
         typed->lines.push_back(line);
         if (auto connection = typed->connection.lock()) connection->wake();
       });
     }
-    net::asio::post(executor, [typed] {
+    net::asio::post(*io, [typed] {
       typed->ended = true;
       if (auto connection = typed->connection.lock()) connection->wake();
     });
@@ -52,7 +54,7 @@ class Shell {
 
  private:
   // The next typed line, keeping the channel alive meanwhile; nullopt at the end of input.
-  net::asio::awaitable<std::optional<std::string>> ask(const std::string& question);
+  net::asio::awaitable<std::optional<std::string>> ask(std::string_view question);
   net::asio::awaitable<void> transfer();
   net::asio::awaitable<void> confirm();
 
@@ -64,8 +66,8 @@ class Shell {
   std::string last_transaction_;
 };
 
-net::asio::awaitable<std::optional<std::string>> Shell::ask(const std::string& question) {
-  printer_.set_prompt(question);
+net::asio::awaitable<std::optional<std::string>> Shell::ask(std::string_view question) {
+  printer_.set_prompt(std::string(question));
   std::cout << question << std::flush;
   while (typed_->lines.empty() && !typed_->ended) {
     if (connection_->closed()) throw BankClosedChannel(connection_->close_reason());
@@ -110,8 +112,8 @@ net::asio::awaitable<void> Shell::transfer() {
 }
 
 net::asio::awaitable<void> Shell::confirm() {
-  std::optional<std::string> transaction =
-      co_await ask("transaction [" + last_transaction_ + "]: ");
+  const std::string question = "transaction [" + last_transaction_ + "]: ";
+  std::optional<std::string> transaction = co_await ask(question);
   if (!transaction) co_return;
   if (transaction->empty()) transaction = last_transaction_;
   std::optional<std::string> code = co_await ask("code: ");
@@ -149,6 +151,7 @@ net::asio::awaitable<ExitCode> Shell::run() {
   }
   for (;;) {
     std::optional<std::string> command = co_await ask("> ");
+    if (!command) std::cout << "\n";  // end of input: finish the prompt's line
     if (!command || *command == "quit" || *command == "exit") break;
     try {
       if (*command == "transfer" || *command == "request") {
@@ -170,14 +173,15 @@ net::asio::awaitable<ExitCode> Shell::run() {
 
 }  // namespace
 
-net::asio::awaitable<ExitCode> run_shell(std::shared_ptr<net::TlsStream> stream,
+net::asio::awaitable<ExitCode> run_shell(std::shared_ptr<net::asio::io_context> io,
+                                         std::shared_ptr<net::TlsStream> stream,
                                          ShellSettings settings, EventPrinter& printer) {
   auto typed = std::make_shared<TypedLines>();
   auto connection = std::make_shared<BankConnection>(
       stream, [&printer](const otp::BankAnswer& push) { printer.pushed(push); });
   connection->start();
   typed->connection = connection;
-  start_reading_input(stream->socket().get_executor(), typed);
+  start_reading_input(std::move(io), typed);
   ExitCode result = kDone;
   std::string failure;
   try {

@@ -13,8 +13,11 @@ struct ShellSettings {
   DaemonSettings keepalive;
 };
 
-// Runs the prompt on an established stream until quit, end of input or the end of the channel.
-net::asio::awaitable<ExitCode> run_shell(std::shared_ptr<net::TlsStream> stream,
+// Runs the prompt on an established stream (whose executor is io's) until quit, end of input or
+// the end of the channel. The thread that reads standard input holds io: it may still be
+// blocked in a read when the shell ends, and must never post to a destroyed io_context.
+net::asio::awaitable<ExitCode> run_shell(std::shared_ptr<net::asio::io_context> io,
+                                         std::shared_ptr<net::TlsStream> stream,
                                          ShellSettings settings, EventPrinter& printer);
 
 }  // namespace sc::customer

@@ -113,6 +113,16 @@ lines = [
     b"OTP txn=T3f09c2a17b4d5e6f8a90 code=482913 expires_in=120 expires_at=2026-11-23T10:00:00Z\n",
     b"REJECTED txn=T3f09c2a17b4d5e6f8a90 reason=wrong-code attempts_left=2\nACCEPTED txn=T1\n",
     b"ERROR CONFIRM needs code=\nBYE\n",
+    # version 2: transfers, devices, pushes (no final newline: the whole input is one line)
+    b'TRANSFER account=DE89370400440532013000 amount=100000 currency=INR payee="your friend"',
+    b"SUBSCRIBE\nPING\nSUBSCRIBED devices=2 pending=1\nPONG\n",
+    b'OTP txn=T3f09c2a17b4d5e6f8a90 code=482913 account=DE89370400440532013000 amount=1000.00 '
+    b'currency=INR payee="x\\"; touch /tmp/pwned; echo \\"" expires_in=120 '
+    b"expires_at=2026-11-23T10:00:00Z",
+    b"TRANSFER txn=T3f09c2a17b4d5e6f8a90 devices=1 expires_in=120 expires_at=2026-11-23T10:00:00Z",
+    b"REJECTED txn=T3f09c2a17b4d5e6f8a90 reason=blocked attempts_left=0 customer_attempts_left=0 "
+    b"blocked_until=2026-11-23T10:15:00Z",
+    b"WARNING reason=last-attempt attempts_left=1\nBLOCKED until=2026-11-23T10:15:00Z\n",
 ]
 for i, line in enumerate(lines):
     write("fuzz_otp_line", "line%d" % i, b"\xff" + line)

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "client/customer_session.hpp"
 #include "client/device_daemon.hpp"
 #include "common/net/listener.hpp"
 #include "common/otp/line_assembler.hpp"
@@ -122,6 +123,21 @@ struct FakeBank {
             answer += otp::format_warning({otp::WarningReason::LastAttempt, 1}) + "\n";
           }
           co_await stream.write(as_bytes(answer));
+        } else if (const auto* transfer = std::get_if<otp::TransferRequest>(&request)) {
+          // The push (to every device, this channel included when subscribed) may come before
+          // the answer: the client must tell them apart.
+          otp::OtpPush push;
+          push.transaction_id = "T99";
+          push.code = "123456";
+          push.details = transfer->details;
+          push.expires_in = 60;
+          push.expires_at = "2026-11-23T12:34:56Z";
+          answer = otp::format_otp_push(push) + "\n" +
+                   otp::format_transfer_started({"T99", 1, 60, "2026-11-23T12:34:56Z"}) + "\n";
+          co_await stream.write(as_bytes(answer));
+        } else if (std::holds_alternative<otp::ConfirmRequest>(request)) {
+          answer = otp::format_rejected({"T99", otp::RejectionReason::WrongCode, 2, 4, ""}) + "\n";
+          co_await stream.write(as_bytes(answer));
         } else if (std::holds_alternative<otp::QuitRequest>(request)) {
           answer = std::string(otp::kByeLine) + "\n";
           co_await stream.write(as_bytes(answer));
@@ -207,7 +223,8 @@ void run_daemon(BankServer& server, customer::DaemonSettings settings, RecordedE
         config.server_name = "localhost";
         config.verifier = identities().verifier;
         config.credentials = identities().customer;
-        co_return co_await net::connect("127.0.0.1", port, config, {});
+        const std::string host = "127.0.0.1";
+        co_return co_await net::connect(host, port, config, net::Timeouts{});
       },
       settings, events);
   events.after_event = [&] {
@@ -290,7 +307,8 @@ TEST_CASE("an unreachable bank is retried with growing delays, never in a spin",
         config.server_name = "localhost";
         config.verifier = identities().verifier;
         config.credentials = identities().customer;
-        co_return co_await net::connect("127.0.0.1", port, config, {});
+        const std::string host = "127.0.0.1";
+        co_return co_await net::connect(host, port, config, net::Timeouts{});
       },
       {}, events);
   const auto started = std::chrono::steady_clock::now();
@@ -303,4 +321,52 @@ TEST_CASE("an unreachable bank is retried with growing delays, never in a spin",
   CHECK(events.connected_count == 0);
   CHECK(events.attempts == std::vector<unsigned>{1, 2});
   CHECK(std::chrono::steady_clock::now() - started >= 500ms);
+}
+
+TEST_CASE(
+    "a push between a request and its answer goes to the push handler, the answer to the "
+    "request",
+    "[client][session]") {
+  BankServer server(BankBehaviour::DropFirstChannel);
+  asio::io_context io;
+  std::vector<std::string> pushed_codes;
+  std::optional<otp::TransferStartedAnswer> started;
+  std::optional<customer::ConfirmResult> confirmed;
+  const std::uint16_t port = server.listener.port();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        tls::ClientConfig config;
+        config.server_name = "localhost";
+        config.verifier = identities().verifier;
+        config.credentials = identities().customer;
+        const std::string host = "127.0.0.1";
+        auto stream = co_await net::connect(host, port, config, net::Timeouts{});
+        auto connection =
+            std::make_shared<customer::BankConnection>(stream, [&](const otp::BankAnswer& push) {
+              if (const auto* otp_push = std::get_if<otp::OtpPush>(&push)) {
+                pushed_codes.push_back(otp_push->code);
+              }
+            });
+        connection->start();
+        customer::CustomerSession session(*connection, std::chrono::seconds(20));
+        const otp::TransactionDetails details{"DE89370400440532013000", 25000, "EUR",
+                                              "ACME \"Ltd\""};
+        started = co_await session.transfer(details);
+        confirmed = co_await session.confirm("T99", "654321");
+        co_await session.quit();
+        co_await connection->close();
+      },
+      [](std::exception_ptr failure) {
+        if (failure) std::rethrow_exception(failure);
+      });
+  io.run();
+  REQUIRE(started.has_value());
+  CHECK(started->transaction_id == "T99");
+  CHECK(started->devices == 1);
+  CHECK(pushed_codes == std::vector<std::string>{"123456"});
+  REQUIRE(confirmed.has_value());
+  CHECK_FALSE(confirmed->accepted);
+  CHECK(confirmed->rejection.reason == otp::RejectionReason::WrongCode);
+  CHECK(confirmed->rejection.customer_attempts_left == 4);
 }

@@ -1,5 +1,6 @@
 // --on-otp: the details reach the command only as environment variables; a payee full of shell
 // metacharacters is a value, never code. Runs a real /bin/sh.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
@@ -115,6 +116,30 @@ TEST_CASE("a payee full of shell metacharacters reaches the hook as a value and 
     CHECK_FALSE(fs::exists(pwned));
   }
   if (!tmp_pwned_existed) CHECK_FALSE(fs::exists("/tmp/pwned"));
+}
+
+TEST_CASE("the hook inherits no descriptor beyond standard input, output and error",
+          "[client][hook]") {
+  TemporaryFolder folder;
+  // Opened without O_CLOEXEC, like a socket the io_context holds.
+  // Moved to a high number so that it can not be mistaken for the one ls opens itself.
+  const int opened = ::open((folder.path / "held").c_str(), O_CREAT | O_RDWR, 0600);
+  REQUIRE(opened > 2);
+  const int descriptor = ::fcntl(opened, F_DUPFD, 60);
+  ::close(opened);
+  REQUIRE(descriptor >= 60);
+  OtpHook hook("ls /proc/self/fd > \"" + (folder.path / "fds").string() + "\"");
+  hook.run(push_with_payee("p"));
+  wait_for_hooks(hook);
+  ::close(descriptor);
+  std::istringstream listed(read_file(folder.path / "fds"));
+  std::vector<int> inherited;
+  for (int fd = 0; listed >> fd;) inherited.push_back(fd);
+  CAPTURE(inherited);
+  REQUIRE_FALSE(inherited.empty());
+  // ls itself opens one descriptor to read /proc/self/fd; the daemon's must not be there.
+  CHECK(std::find(inherited.begin(), inherited.end(), descriptor) == inherited.end());
+  CHECK(inherited.size() <= 4);
 }
 
 TEST_CASE("hook children are reaped without waiting for them", "[client][hook]") {
