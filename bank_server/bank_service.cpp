@@ -129,9 +129,8 @@ struct BankService::State {
 
   explicit State(const BankServiceOptions& options)
       : audit(std::make_unique<otp::AuditLog>(options.audit_log)),
-        store(options.store_file,
-              otp::load_or_create_store_key(options.folder / "store.key"), rules_from(options),
-              nullptr, audit.get()) {}
+        store(options.store_file, otp::load_or_create_store_key(options.folder / "store.key"),
+              rules_from(options), nullptr, audit.get()) {}
 };
 
 net::asio::awaitable<std::optional<AdmittedCustomer>> CustomerAdmission::admit(
@@ -144,9 +143,10 @@ net::asio::awaitable<std::optional<AdmittedCustomer>> CustomerAdmission::admit(
     co_return std::nullopt;
   }
   const pki::Certificate leaf = pki::Certificate::from_der(summary.peer_certificate_chain.front());
-  const pki::Certificate issuer = summary.peer_certificate_chain.size() > 1
-                                      ? pki::Certificate::from_der(summary.peer_certificate_chain[1])
-                                      : root_;
+  const pki::Certificate issuer =
+      summary.peer_certificate_chain.size() > 1
+          ? pki::Certificate::from_der(summary.peer_certificate_chain[1])
+          : root_;
   otp::CustomerIdentity identity{
       to_hex(crypto::Hash::digest(crypto::HashAlgorithm::Sha256,
                                   summary.peer_certificate_chain.front())),
@@ -181,8 +181,8 @@ BankService::BankService(const BankServiceOptions& options, CustomerAdmission ad
       "OTPs: {} digits, valid {} s; {} wrong codes lock a transaction, {} consecutive wrong codes "
       "block a customer for {} s; store {}, audit log {}",
       rules.digits, rules.lifetime.count(), rules.max_wrong_codes_per_transaction,
-      rules.max_consecutive_failures, rules.block_duration.count(),
-      state_->store.path().string(), state_->audit->path().string());
+      rules.max_consecutive_failures, rules.block_duration.count(), state_->store.path().string(),
+      state_->audit->path().string());
 }
 
 BankService::~BankService() = default;

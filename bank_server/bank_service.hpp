@@ -20,12 +20,12 @@ struct BankServiceOptions {
   std::filesystem::path folder;  // the bank's certs folder: store, keys, audit log
   unsigned digits = 6;
   unsigned lifetime_seconds = 120;
-  unsigned max_attempts = 3;            // wrong codes that lock one transaction
-  unsigned max_customer_failures = 5;   // consecutive wrong codes that block a customer
-  unsigned block_seconds = 15 * 60;     // how long a block lasts
+  unsigned max_attempts = 3;                 // wrong codes that lock one transaction
+  unsigned max_customer_failures = 5;        // consecutive wrong codes that block a customer
+  unsigned block_seconds = 15 * 60;          // how long a block lasts
   unsigned revocation_recheck_seconds = 60;  // open channels' certificates re-checked this often
-  std::string audit_log;                // default FOLDER/audit.log
-  std::string store_file;               // default FOLDER/bank.db
+  std::string audit_log;                     // default FOLDER/audit.log
+  std::string store_file;                    // default FOLDER/bank.db
 };
 
 // A customer whose channel passed admission: certificate chain verified in the handshake

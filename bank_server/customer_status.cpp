@@ -68,14 +68,14 @@ CustomerStatusService::Answer CustomerStatusService::ask_ttp_result(
     return answer;
   }
   answer.outcome = Outcome::good;
-  auto good_for = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      options_.good_for);
+  auto good_for =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.good_for);
   try {
     // Never past the response's own nextUpdate.
     if (auto next = pki::ocsp_response_times(der).next_update) {
       const auto left = *next - std::chrono::system_clock::now();
-      good_for = std::min(good_for,
-                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+      good_for =
+          std::min(good_for, std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
     }
   } catch (const std::exception&) {
     // verify_stapled_ocsp_response parsed it already; keep the configured time.
@@ -119,8 +119,7 @@ StatusVerdict CustomerStatusService::verdict(const Answer& answer,
   return unknown_verdict(leaf, answer.failure);
 }
 
-std::optional<StatusVerdict> CustomerStatusService::known_revocation(
-    const pki::Certificate& leaf) {
+std::optional<StatusVerdict> CustomerStatusService::known_revocation(const pki::Certificate& leaf) {
   std::lock_guard lock(mutex_);
   auto cached = cached_locked(leaf.serial_hex(), std::chrono::steady_clock::now());
   if (!cached || cached->outcome != Outcome::revoked) return std::nullopt;
@@ -147,9 +146,8 @@ net::asio::awaitable<StatusVerdict> CustomerStatusService::check(const pki::Cert
       ++lookups_started_;
     }
     lookup = slot;
-    lookup->wake.push_back([executor, timer] {
-      net::asio::post(executor, [timer] { timer->cancel(); });
-    });
+    lookup->wake.push_back(
+        [executor, timer] { net::asio::post(executor, [timer] { timer->cancel(); }); });
   }
   if (start) {
     spdlog::info("asking the TTP for the status of {}", described(leaf));

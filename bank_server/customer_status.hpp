@@ -30,8 +30,8 @@ namespace sc::bank {
 enum class UnknownStatusPolicy { fail_closed, fail_open };
 
 struct CustomerStatusOptions {
-  std::chrono::seconds good_for{60};      // a good answer is reused this long
-  std::chrono::seconds failure_for{10};   // a failed lookup is remembered this long
+  std::chrono::seconds good_for{60};           // a good answer is reused this long
+  std::chrono::seconds failure_for{10};        // a failed lookup is remembered this long
   std::chrono::milliseconds wait_limit{5000};  // a channel waits at most this for a lookup
   UnknownStatusPolicy unknown = UnknownStatusPolicy::fail_closed;
   std::size_t max_entries = 100'000;  // cache bound (the oldest half goes when full)

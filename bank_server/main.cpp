@@ -79,11 +79,10 @@ po::options_description describe_options(BankOptions& options) {
       "append-only, MAC-chained audit log (default: CERTS_DIR/audit.log; key beside it)");
 
   po::options_description revocation("Customer certificate status");
-  revocation.add_options()("status-cache",
-                           po::value(&options.status_cache_seconds)->default_value(60),
-                           "seconds a good status answer from the TTP is reused (never past its nextUpdate)")(
-      "status-failure-cache",
-      po::value(&options.status_failure_cache_seconds)->default_value(10),
+  revocation.add_options()(
+      "status-cache", po::value(&options.status_cache_seconds)->default_value(60),
+      "seconds a good status answer from the TTP is reused (never past its nextUpdate)")(
+      "status-failure-cache", po::value(&options.status_failure_cache_seconds)->default_value(10),
       "seconds a failed status lookup is remembered (customers are then refused at once)")(
       "status-wait-ms", po::value(&options.status_wait_ms)->default_value(5000),
       "milliseconds a customer's channel waits for the TTP's status answer")(
@@ -159,8 +158,9 @@ int serve(BankOptions& options) {
       ttp, identity.certificate, identity.root,
       std::filesystem::path(options.certs_dir) / app::OcspStapler::cache_file_name);
   if (!stapler->refresh_now_blocking()) {
-    spdlog::warn("no OCSP staple for our certificate yet: customers refuse a bank without one "
-                 "by default; retrying in the background");
+    spdlog::warn(
+        "no OCSP staple for our certificate yet: customers refuse a bank without one "
+        "by default; retrying in the background");
   }
   auto statuses = std::make_shared<bank::CustomerStatusService>(
       [ttp](const pki::Certificate& leaf) { return ttp.fetch_status_response(leaf); },
@@ -213,13 +213,14 @@ int audit_command(const std::vector<std::string>& args) {
     std::cerr << "bank_server: the audit command is \"bank_server audit verify\"\n";
     return 2;
   }
-  const app::CommandLine command_line = app::parse_command_line(
-      "bank_server", std::vector<std::string>(args.begin() + 2, args.end()), description,
-      std::cout);
+  const app::CommandLine command_line =
+      app::parse_command_line("bank_server", std::vector<std::string>(args.begin() + 2, args.end()),
+                              description, std::cout);
   if (command_line.decision == app::StartDecision::help_shown) return 0;
   if (command_line.decision == app::StartDecision::usage_error) return 2;
-  const std::filesystem::path log =
-      audit_log.empty() ? std::filesystem::path(certs_dir) / "audit.log" : std::filesystem::path(audit_log);
+  const std::filesystem::path log = audit_log.empty()
+                                        ? std::filesystem::path(certs_dir) / "audit.log"
+                                        : std::filesystem::path(audit_log);
   return bank::verify_audit_command(log, otp::default_audit_key_path(log));
 }
 

@@ -30,6 +30,7 @@
 #include "client/shell.hpp"
 #include "common/app/channel_options.hpp"
 #include "common/app/enrollment.hpp"
+#include "common/app/ocsp_stapler.hpp"
 #include "common/crypto/signature.hpp"
 #include "common/net/channel_error.hpp"
 #include "common/pki/chain_verifier.hpp"
@@ -52,6 +53,7 @@ struct ClientOptions {
   bool json = false;
   // daemon
   unsigned keepalive_seconds = 30;
+  std::string bank_staple = "required";
   std::string on_otp;
   // transfer
   std::string account;
@@ -85,6 +87,9 @@ po::options_description describe_options(ClientOptions& options) {
       "the bank's address HOST:PORT")(
       "server-name", po::value(&options.server_name),
       "name the bank's certificate must carry (default: the host of --connect)")(
+      "bank-staple", po::value(&options.bank_staple)->default_value("required"),
+      "required: refuse a bank that staples no valid OCSP response for its certificate; "
+      "optional: accept a bank without one (a stapled response is still checked)")(
       "log-level", po::value(&options.log_level)->default_value("info"),
       "trace, debug, info, warn, error or off (logs go to standard error)")(
       "json", po::bool_switch(&options.json),
@@ -158,16 +163,29 @@ std::optional<std::string> usage_problem(const ClientOptions& options, Subcomman
   return std::nullopt;
 }
 
+pki::StaplePolicy bank_staple_policy(const std::string& choice) {
+  if (choice == "required") return pki::StaplePolicy::require;
+  if (choice == "optional") return pki::StaplePolicy::verify_if_present;
+  throw std::invalid_argument("--bank-staple must be required or optional, not \"" + choice + "\"");
+}
+
 tls::ClientConfig client_config(const ClientOptions& options, const app::Identity& identity,
-                                const std::string& host) {
+                                const std::string& host,
+                                const std::shared_ptr<app::OcspStapler>& stapler) {
+  // Only a bank-role certificate from our TTP, whose stapled OCSP response says good.
+  auto verifier =
+      std::make_shared<pki::ChainVerifier>(std::vector<pki::Certificate>{identity.root});
+  verifier->expect_role(pki::Role::Bank);
+  verifier->set_staple_policy(bank_staple_policy(options.bank_staple));
   tls::ClientConfig config;
+  config.request_status = tls::StatusRequest::ocsp;
+  config.ocsp_staple = stapler->source();
   config.cipher_suites = app::resolve_cipher_suites(options.channel);
   config.groups = app::resolve_groups(options.channel);
   config.key_share_groups = {config.groups.front()};
   config.server_name = options.server_name.empty() ? host : options.server_name;
   config.credentials = identity.credentials;
-  config.verifier =
-      std::make_shared<pki::ChainVerifier>(std::vector<pki::Certificate>{identity.root});
+  config.verifier = verifier;
   config.key_log = app::open_key_log(options.channel.key_log_file);
   return config;
 }
@@ -326,8 +344,10 @@ net::asio::awaitable<void> run_one_shot(const ClientOptions& options, Subcommand
   if (!failure.empty()) throw customer::BankError(failure);
 }
 
-ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& config) {
+ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& config,
+                    const std::shared_ptr<app::OcspStapler>& stapler) {
   net::asio::io_context io;
+  stapler->start(io);  // a long-running device keeps its staple fresh
   std::optional<customer::OtpHook> hook;
   if (!options.on_otp.empty()) hook.emplace(options.on_otp);
   customer::EventPrinter printer(
@@ -344,6 +364,7 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
     if (error) return;
     spdlog::info("signal {} received", signal_number);
     daemon.stop();
+    stapler->stop();
   });
   // Hooks are reaped as they end, never waited for.
   net::asio::signal_set child_signals(io, SIGCHLD);
@@ -361,6 +382,7 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
   std::exception_ptr failure;
   net::asio::co_spawn(io, daemon.run(), [&](std::exception_ptr error) {
     failure = error;
+    stapler->stop();
     stop_signals.cancel();
     child_signals.cancel();
   });
@@ -410,13 +432,23 @@ ExitCode run(ClientOptions& options, Subcommand subcommand) {
   Outcome outcome;
   outcome.event = subcommand == Subcommand::Transfer ? "transfer" : "confirm";
   std::string offered_suites;
+  std::shared_ptr<app::OcspStapler> stapler;
   try {
-    tls::ClientConfig config = client_config(options, identity, host);
+    // Our own status, stapled when the bank asks: from certs/NAME/ocsp.der while it is fresh,
+    // else from the TTP (the daemon keeps refreshing it). Without one the bank asks the TTP.
+    stapler = std::make_shared<app::OcspStapler>(
+        app::TtpClient(app::ttp_endpoint(options.enrollment, options.channel)),
+        identity.certificate, identity.root,
+        std::filesystem::path(options.certs_dir) / app::OcspStapler::cache_file_name);
+    if (!stapler->refresh_now_blocking()) {
+      spdlog::warn("no OCSP staple for our certificate: the bank will ask the TTP itself");
+    }
+    tls::ClientConfig config = client_config(options, identity, host, stapler);
     offered_suites = app::describe_suites(config.cipher_suites);
     spdlog::info("offering suites: {}", offered_suites);
     switch (subcommand) {
       case Subcommand::Daemon:
-        return run_daemon(options, config);
+        return run_daemon(options, config, stapler);
       case Subcommand::Shell:
         return run_shell(options, config);
       case Subcommand::Transfer:

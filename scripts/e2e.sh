@@ -54,64 +54,68 @@ customer() {
     --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "${TOKENS[$name]}" \
     --common-name "$name" --country DE "$@" 2>>"$WORK/client-$name.log"
 }
-REQUEST=(--request --account DE44500105175407324931 --amount 250.00 --currency EUR
-  --payee "ACME Ltd")
-json_field() { sed -n "s/.*\"$1\": *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" <<<"$2"; }
+source scripts/flows.sh
 
-# 1. The full flow with every suite, standard and private.
+# 1. The full flow with every suite, standard and private: the code reaches alice's device.
+start_device alice || fail "alice's device did not subscribe"
 for suite in "${ALL_SUITES[@]}"; do
-  out=$(customer alice --suites "$suite" "${REQUEST[@]}" --confirm --json)
-  if [[ $(json_field result "$out") == accepted && $(json_field suite "$out") == "$suite"* ]]; then
-    pass "OTP issued and accepted over $suite"
+  out=$(customer alice transfer "${TRANSFER[@]}" --suites "$suite" --json)
+  txn=$(json_field transaction "$out")
+  code=$(device_code alice "$txn")
+  if [[ -n $code && $(json_field suite "$out") == "$suite"* ]] &&
+    confirm alice "$txn" "$code" --suites "$suite"; then
+    pass "OTP pushed to the device and accepted over $suite"
   else
-    fail "OTP flow over $suite: $out"
+    fail "OTP flow over $suite: $out $(cat "$WORK/confirm-alice.json" 2>/dev/null)"
   fi
 done
+check "the transfer's answer never carries the code" \
+  bash -c "! grep -q '\"code\"' <<<'$out'"
 
 # 2. Three wrong codes lock the transaction; the right code is refused afterwards.
-out=$(customer alice "${REQUEST[@]}" --json)
-txn=$(json_field transaction "$out")
-code=$(json_field code "$out")
+txn=$(start_transfer alice)
+code=$(device_code alice "$txn")
 wrong=$(printf '%06d' $(((10#$code + 1) % 1000000)))
-for attempt in 1 2 3; do customer alice --confirm-txn "$txn" --code "$wrong" --json >/dev/null; done
-out=$(customer alice --confirm-txn "$txn" --code "$code" --json)
-check "three wrong codes lock the transaction" grep -q '"reason": *"locked"' <<<"$out"
+for attempt in 1 2 3; do confirm alice "$txn" "$wrong"; done
+confirm alice "$txn" "$code"
+check "three wrong codes lock the transaction" grep -q '"reason": *"locked"' "$WORK/confirm-alice.json"
 
 # 3. A confirmed OTP cannot be replayed.
-out=$(customer alice "${REQUEST[@]}" --confirm --json)
-txn=$(json_field transaction "$out")
-code=$(json_field code "$out")
-out=$(customer alice --confirm-txn "$txn" --code "$code" --json)
-check "a confirmed OTP cannot be replayed" grep -q '"result": *"rejected"' <<<"$out"
+txn=$(start_transfer alice)
+code=$(device_code alice "$txn")
+confirm alice "$txn" "$code" || fail "alice's confirmation was refused"
+confirm alice "$txn" "$code"
+check "a confirmed OTP cannot be replayed" grep -q '"reason": *"already-used"' \
+  "$WORK/confirm-alice.json"
 
-# 4. Another customer cannot confirm alice's transaction. Bob enrolls first, so that his
-# enrollment (key generation, TTP round trip) does not eat into alice's OTP lifetime.
-customer bob "${REQUEST[@]}" --confirm --json >/dev/null
-out=$(customer alice "${REQUEST[@]}" --json)
-txn=$(json_field transaction "$out")
-code=$(json_field code "$out")
-out=$(customer bob --confirm-txn "$txn" --code "$code" --json)
-check "another customer cannot confirm the transaction" grep -q '"result": *"rejected"' <<<"$out"
-out=$(customer alice --confirm-txn "$txn" --code "$code" --json)
-check "...while its owner still can" grep -q '"result": *"accepted"' <<<"$out"
+# 4. Another customer cannot confirm alice's transaction (and learns nothing: it answers like an
+# unknown one); bob's device never sees alice's code.
+start_device bob || fail "bob's device did not subscribe"
+txn=$(start_transfer alice)
+code=$(device_code alice "$txn")
+confirm bob "$txn" "$code"
+check "another customer cannot confirm the transaction" \
+  grep -q '"reason": *"unknown-transaction"' "$WORK/confirm-bob.json"
+check "...and bob's device never saw alice's code" bash -c "! grep -q '$txn' '$WORK/device-bob.jsonl'"
+confirm alice "$txn" "$code"
+check "...while its owner still can" grep -q '"result": *"accepted"' "$WORK/confirm-alice.json"
 
 # 5. An expired OTP is refused (the bank runs with --otp-lifetime 10).
-out=$(customer alice "${REQUEST[@]}" --json)
-txn=$(json_field transaction "$out")
-code=$(json_field code "$out")
+txn=$(start_transfer alice)
+code=$(device_code alice "$txn")
 sleep 11
-out=$(customer alice --confirm-txn "$txn" --code "$code" --json)
-check "an expired OTP is refused" grep -q '"reason": *"expired"' <<<"$out"
+confirm alice "$txn" "$code"
+check "an expired OTP is refused" grep -q '"reason": *"expired"' "$WORK/confirm-alice.json"
 
-# 6. A revoked customer is refused at the handshake with certificate_revoked.
-customer carol "${REQUEST[@]}" --json >/dev/null
+# 6. A revoked customer is refused. Carol's own staple (OCSP answers are valid 4 s here) says
+# good until it is renewed: a revocation reaches a stapling customer within the OCSP validity.
+ensure_token carol
+customer carol transfer "${TRANSFER[@]}" --json >/dev/null
 serial=$(openssl x509 -in "$CERTS/carol/cert.pem" -noout -serial | cut -d= -f2)
 "$BIN/ttp" revoke --certs-dir "$CERTS/ttp" --serial "$serial" --reason keyCompromise \
   >>"$WORK/admin.log" 2>&1
-# Carol's own staple (OCSP answers are valid 4 s here) says good until it is refreshed: a
-# revocation reaches a stapling customer within the OCSP validity.
 sleep 5
-out=$(customer carol "${REQUEST[@]}" --json)
+out=$(customer carol transfer "${TRANSFER[@]}" --json)
 status=$?
 check "a revoked customer is refused once her OCSP staple is renewed" \
   test $status -ne 0 -a -n "$(grep -l certificate_revoked "$WORK/client-carol.log")"
@@ -141,16 +145,15 @@ for i in 1 2 3 4 5; do
   (exec 3<>"/dev/tcp/127.0.0.1/$BANK_PORT" && head -c 20000 /dev/urandom >&3; sleep 2) \
     2>/dev/null &
 done
-out=$(customer alice "${REQUEST[@]}" --confirm --json)
-check "the bank serves alice while others send garbage" \
-  grep -q '"result": *"accepted"' <<<"$out"
+check "the bank serves alice while others send garbage" honest_flow_works alice
 wait
 
 # 9. A person can drive the protocol through openssl s_client with alice's certificate.
-out=$( (printf 'REQUEST account=DE44500105175407324931 amount=10.00 currency=EUR payee="ACME Ltd"\n'
+out=$( (printf 'TRANSFER account=DE44500105175407324931 amount=10.00 currency=EUR payee="ACME Ltd"\n'
   sleep 2) | timeout 20 openssl s_client -connect "127.0.0.1:$BANK_PORT" -tls1_3 -quiet -nocommands \
   -cert "$CERTS/alice/cert.pem" -key "$CERTS/alice/key.pem" -CAfile "$CERTS/ttp/ca.pem" 2>&1)
-check "an OTP request through openssl s_client works" grep -q "^OTP txn=" <<<"$out"
+check "a transfer through openssl s_client works, its code goes to the device only" \
+  grep -q "^TRANSFER txn=.* devices=" <<<"$out"
 
 # 10. Nothing secret in the logs: no OTP code, token or private key.
 check "no private key in any log" bash -c "! grep -l 'PRIVATE KEY' $WORK/*.log"

@@ -16,8 +16,7 @@ std::vector<std::string> arguments(int argc, char** argv, int first) {
 }
 
 CommandLine parse_command_line(const std::string& program, const std::vector<std::string>& args,
-                               const po::options_description& description,
-                               std::ostream& help_out) {
+                               const po::options_description& description, std::ostream& help_out) {
   CommandLine parsed;
   try {
     po::store(po::command_line_parser(args).options(description).run(), parsed.values);

@@ -70,9 +70,10 @@ std::optional<Identity> reusable_identity(const EnrollmentOptions& options) {
     return std::nullopt;
   }
   if (certificate.role() != options.role) {
-    spdlog::warn("the certificate in {} does not carry the role {} (issued before roles "
-                 "existed, or for another role): enrolling again",
-                 certificate_file.string(), pki::role_name(options.role));
+    spdlog::warn(
+        "the certificate in {} does not carry the role {} (issued before roles "
+        "existed, or for another role): enrolling again",
+        certificate_file.string(), pki::role_name(options.role));
     return std::nullopt;
   }
   auto renew_at =
@@ -152,9 +153,10 @@ void ensure_private_folder(const fs::path& folder) {
   const fs::perms open_to_others = fs::perms::group_all | fs::perms::others_all;
   if ((fs::status(folder).permissions() & open_to_others) != fs::perms::none) {
     fs::permissions(folder, open_to_others, fs::perm_options::remove);
-    spdlog::warn("{} was open to group or others; restricted it to its owner (mode 0700): it "
-                 "holds the private key",
-                 folder.string());
+    spdlog::warn(
+        "{} was open to group or others; restricted it to its owner (mode 0700): it "
+        "holds the private key",
+        folder.string());
   }
 }
 

@@ -72,8 +72,9 @@ bool OcspStapler::adopt(const Bytes& der, const char* origin) {
     const pki::OcspResponseTimes times = pki::ocsp_response_times(der);
     if (!times.next_update) throw std::runtime_error("the response has no nextUpdate");
     if (status.is_revoked()) {
-      spdlog::error("the TTP says our certificate (serial {}) is REVOKED ({}): peers will refuse it",
-                    certificate_.serial_hex(), pki::revocation_reason_name(status.reason));
+      spdlog::error(
+          "the TTP says our certificate (serial {}) is REVOKED ({}): peers will refuse it",
+          certificate_.serial_hex(), pki::revocation_reason_name(status.reason));
     }
     {
       std::lock_guard lock(mutex_);
@@ -141,15 +142,16 @@ net::asio::awaitable<void> OcspStapler::refresh_loop() {
     const auto now = std::chrono::system_clock::now();
     std::chrono::steady_clock::duration wait{};
     if (freshness(now) == Freshness::fresh) {
-      wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          time_until_refresh(now));
+      wait =
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(time_until_refresh(now));
       retry = kFirstRetry;
     } else if (co_await fetch_once() &&
                freshness(std::chrono::system_clock::now()) == Freshness::fresh) {
       continue;
     } else {
       wait = retry;
-      spdlog::info("retrying the OCSP staple in {} s", std::chrono::ceil<std::chrono::seconds>(wait).count());
+      spdlog::info("retrying the OCSP staple in {} s",
+                   std::chrono::ceil<std::chrono::seconds>(wait).count());
       retry = std::min<std::chrono::steady_clock::duration>(retry * 2, kLongestRetry);
     }
     timer_->expires_after(wait);

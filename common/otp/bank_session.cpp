@@ -111,22 +111,21 @@ std::string BankSession::handle_line(std::string_view line) {
 }
 
 std::string BankSession::answer(const BankRequest& request) {
-  return std::visit(Overloaded{
-                        [&](const TransferRequest& transfer) { return start_transfer(transfer); },
-                        [&](const ConfirmRequest& confirmation) { return confirm(confirmation); },
-                        [&](const SubscribeRequest&) { return subscribe(); },
-                        [&](const PingRequest&) { return std::string(kPongLine); },
-                        [&](const HelpRequest&) { return help_text(); },
-                        [&](const QuitRequest&) {
-                          closed_ = true;
-                          spdlog::info("customer {}: quit", customer_.subject);
-                          return std::string(kByeLine);
-                        },
-                        [&](const MalformedLine& malformed) {
-                          return format_error(malformed.sentence);
-                        },
-                    },
-                    request);
+  return std::visit(
+      Overloaded{
+          [&](const TransferRequest& transfer) { return start_transfer(transfer); },
+          [&](const ConfirmRequest& confirmation) { return confirm(confirmation); },
+          [&](const SubscribeRequest&) { return subscribe(); },
+          [&](const PingRequest&) { return std::string(kPongLine); },
+          [&](const HelpRequest&) { return help_text(); },
+          [&](const QuitRequest&) {
+            closed_ = true;
+            spdlog::info("customer {}: quit", customer_.subject);
+            return std::string(kByeLine);
+          },
+          [&](const MalformedLine& malformed) { return format_error(malformed.sentence); },
+      },
+      request);
 }
 
 std::string BankSession::start_transfer(const TransferRequest& request) {
@@ -145,9 +144,9 @@ std::string BankSession::start_transfer(const TransferRequest& request) {
       "device(s), valid {} s",
       customer_.subject, started.transaction_id, format_minor_units(details.amount_minor),
       details.currency, details.account, details.payee, devices, lifetime);
-  return format_transfer_started(TransferStartedAnswer{
-      started.transaction_id, static_cast<unsigned>(devices),
-      seconds_until(started.expires_at, now), expires_at});
+  return format_transfer_started(
+      TransferStartedAnswer{started.transaction_id, static_cast<unsigned>(devices),
+                            seconds_until(started.expires_at, now), expires_at});
 }
 
 std::string BankSession::confirm(const ConfirmRequest& request) {
@@ -169,9 +168,9 @@ std::string BankSession::confirm(const ConfirmRequest& request) {
       customer_.subject, txn, rejection_reason_name(reason), result.transaction_attempts_left,
       result.customer_attempts_left);
   if (result.warn_last_attempt) {
-    devices_.push(customer_.fingerprint,
-                  format_warning(WarningPush{WarningReason::LastAttempt,
-                                             result.customer_attempts_left}));
+    devices_.push(
+        customer_.fingerprint,
+        format_warning(WarningPush{WarningReason::LastAttempt, result.customer_attempts_left}));
   }
   std::string blocked_until;
   if (result.blocked_until) {
@@ -183,17 +182,17 @@ std::string BankSession::confirm(const ConfirmRequest& request) {
       devices_.push(customer_.fingerprint, format_blocked(BlockedPush{blocked_until}));
     }
   }
-  RejectedAnswer answer{txn, reason, result.transaction_attempts_left,
-                        result.customer_attempts_left, {}};
+  RejectedAnswer answer{
+      txn, reason, result.transaction_attempts_left, result.customer_attempts_left, {}};
   if (reason == RejectionReason::Blocked) answer.blocked_until = blocked_until;
   return format_rejected(answer);
 }
 
 std::string BankSession::subscribe() {
   if (subscribed_) {
-    return format_subscribed(SubscribedAnswer{
-        static_cast<unsigned>(devices_.subscribe_this_channel().devices),
-        static_cast<unsigned>(store_.pending_for(customer_.fingerprint).size())});
+    return format_subscribed(
+        SubscribedAnswer{static_cast<unsigned>(devices_.subscribe_this_channel().devices),
+                         static_cast<unsigned>(store_.pending_for(customer_.fingerprint).size())});
   }
   const SubscribeOutcome outcome = devices_.subscribe_this_channel();
   subscribed_ = true;

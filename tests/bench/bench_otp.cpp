@@ -3,11 +3,14 @@
 //   bench_otp --connect HOST:PORT --cert CERT --key KEY --ca-file CA [--server-name NAME]
 //             [--channels C] [--seconds S] [--flows N]
 //
-// 1. C established channels, each repeating REQUEST + CONFIRM for S seconds:
-//    "otp_round_trips_per_s X" (one round trip = OTP requested and confirmed, accepted).
-// 2. N full flows one after the other (connect + mutual-auth handshake + request + confirm +
-//    QUIT + close_notify): "flow_p50_ms X" and "flow_p99_ms Y".
+// 1. C established channels, each a device of the customer (SUBSCRIBE), repeating TRANSFER,
+//    the OTP pushed back to it, CONFIRM for S seconds: "otp_round_trips_per_s X" (one round trip
+//    = transfer started, its code pushed, confirmed and accepted).
+// 2. N full flows one after the other (connect + mutual-auth handshake + subscribe + transfer +
+//    push + confirm + QUIT + close_notify): "flow_p50_ms X" and "flow_p99_ms Y".
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,7 +28,7 @@ constexpr const char* kUsage =
     "usage: bench_otp --connect HOST:PORT --cert CERT --key KEY --ca-file CA\n"
     "       [--server-name NAME] [--channels C] [--seconds S] [--flows N]";
 
-const customer::Transaction kTransaction{"DE44500105175407324931", "250.00", "EUR", "ACME Ltd"};
+const otp::TransactionDetails kTransaction{"DE44500105175407324931", 25000, "EUR", "ACME Ltd"};
 
 struct Bank {
   std::string host;
@@ -39,26 +42,67 @@ struct Counters {
   std::string last_failure;
 };
 
-asio::awaitable<void> request_and_confirm(customer::CustomerSession& session, Counters& counters) {
-  customer::OtpDelivery delivery = co_await session.request_otp(kTransaction);
-  customer::Confirmation confirmation =
-      co_await session.confirm(delivery.transaction_id, delivery.code);
+// One device channel: the OTPs pushed to it, by transaction.
+struct DeviceChannel {
+  std::shared_ptr<customer::BankConnection> connection;
+  std::shared_ptr<std::map<std::string, std::string>> codes =
+      std::make_shared<std::map<std::string, std::string>>();
+};
+
+asio::awaitable<DeviceChannel> open_device(const Bank& bank) {
+  auto stream = co_await net::connect(bank.host, bank.port, bank.config, {});
+  DeviceChannel device;
+  device.connection = std::make_shared<customer::BankConnection>(
+      stream, [codes = device.codes](const otp::BankAnswer& push) {
+        if (const auto* otp_push = std::get_if<otp::OtpPush>(&push)) {
+          (*codes)[otp_push->transaction_id] = otp_push->code;
+        }
+      });
+  device.connection->start();
+  customer::CustomerSession session(*device.connection);
+  co_await session.subscribe();
+  co_return device;
+}
+
+asio::awaitable<void> transfer_and_confirm(DeviceChannel& device, Counters& counters) {
+  customer::CustomerSession session(*device.connection);
+  const otp::TransferStartedAnswer started = co_await session.transfer(kTransaction);
+  // The push left the bank before the answer: it is here already, or arrives next.
+  const auto deadline = customer::BankConnection::Clock::now() + std::chrono::seconds(10);
+  while (!device.codes->count(started.transaction_id) &&
+         customer::BankConnection::Clock::now() < deadline && !device.connection->closed()) {
+    co_await device.connection->wait_for_activity(deadline);
+  }
+  auto code = device.codes->find(started.transaction_id);
+  if (code == device.codes->end()) {
+    ++counters.failures;
+    counters.last_failure = "no OTP pushed for " + started.transaction_id;
+    co_return;
+  }
+  const customer::ConfirmResult confirmation =
+      co_await session.confirm(started.transaction_id, code->second);
+  device.codes->erase(code);
   if (confirmation.accepted) {
     ++counters.round_trips;
   } else {
     ++counters.failures;
-    counters.last_failure = "confirmation rejected: " + confirmation.reason;
+    counters.last_failure = std::string("confirmation rejected: ") +
+                            otp::rejection_reason_name(confirmation.rejection.reason);
   }
+}
+
+asio::awaitable<void> close_device(DeviceChannel& device) {
+  customer::CustomerSession session(*device.connection);
+  co_await session.quit();
+  co_await device.connection->close();
 }
 
 asio::awaitable<void> channel_loop(const Bank& bank, bench::Clock::time_point deadline,
                                    Counters& counters) {
   try {
-    auto stream = co_await net::connect(bank.host, bank.port, bank.config, {});
-    customer::CustomerSession session(*stream);
-    while (bench::Clock::now() < deadline) co_await request_and_confirm(session, counters);
-    co_await session.quit();
-    co_await stream->shutdown();
+    DeviceChannel device = co_await open_device(bank);
+    while (bench::Clock::now() < deadline) co_await transfer_and_confirm(device, counters);
+    co_await close_device(device);
   } catch (const std::exception& error) {
     ++counters.failures;
     counters.last_failure = error.what();
@@ -70,11 +114,9 @@ asio::awaitable<void> full_flows(const Bank& bank, int flows, std::vector<double
   for (int i = 0; i < flows; ++i) {
     const auto start = bench::Clock::now();
     try {
-      auto stream = co_await net::connect(bank.host, bank.port, bank.config, {});
-      customer::CustomerSession session(*stream);
-      co_await request_and_confirm(session, counters);
-      co_await session.quit();
-      co_await stream->shutdown();
+      DeviceChannel device = co_await open_device(bank);
+      co_await transfer_and_confirm(device, counters);
+      co_await close_device(device);
       latencies_ms.push_back(bench::seconds_since(start) * 1000.0);
     } catch (const std::exception& error) {
       ++counters.failures;

@@ -126,17 +126,7 @@ customer() {
     --common-name "$name" --country DE --log-level "${LOG_LEVEL:-info}" "$@" \
     2>>"$WORK/client-$name.log"
 }
-REQUEST=(--request --account DE44500105175407324931 --amount 250.00 --currency EUR
-  --payee "ACME Ltd")
-json_field() { sed -n "s/.*\"$1\": *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" <<<"$2"; }
-honest_flow_works() {
-  local out
-  out=$(customer "${1:-alice}" "${REQUEST[@]}" --confirm --json)
-  grep -q '"result": *"accepted"' <<<"$out" || {
-    echo "  customer said: $out"
-    return 1
-  }
-}
+source scripts/flows.sh
 bank_alive() { kill -0 "$BANK_PID" 2>/dev/null; }
 no_session_failures() { ! grep -q "session failed" "$WORK/bank.log"; }
 start_pair() {
@@ -235,7 +225,7 @@ scenario_flood() {
   # handshake (per address and overall) evict the oldest, so how many it holds at once depends on
   # those caps and on the machine's speed: reported, not asserted.
   start_pair --handshake-timeout 20
-  customer alice --json >/dev/null  # enroll first, so the flood does not slow the TTP part
+  honest_flow_works alice >/dev/null  # enroll first, so the flood does not slow the TTP part
   local garbage half i peak=0 open_now count=${FLOOD_CONNECTIONS:-500} accepted_before
   accepted_before=$(count_lines "$WORK/bank.log" "connection accepted")
   garbage=$(head -c 2000 /dev/urandom | xxd -p | tr -d '\n')
@@ -349,7 +339,7 @@ scenario_trickle() {
   supports "$BIN/bank_server" --max-unauthenticated-per-source &&
     limits=(--max-unauthenticated-per-source 32 --write-timeout 10)
   start_pair --handshake-timeout 3 "${limits[@]}"
-  customer alice --json >/dev/null  # enrolled first: this scenario is about the bank
+  honest_flow_works alice >/dev/null  # enrolled first: this scenario is about the bank
   trickle_scenario bank "$WORK/bank.log" "$BANK_PORT" 3 \
     "an honest customer completes the OTP flow" honest_flow_works
   check "the bank is still running" bank_alive
@@ -389,7 +379,8 @@ scenario_trickle_client() {
   }
   BANK_PORT=$LAUNCHED_PORT
   local out status
-  out=$(customer dave "${REQUEST[@]}" --confirm --json --handshake-timeout 5)
+  ensure_token dave
+  out=$(customer dave transfer "${TRANSFER[@]}" --json --handshake-timeout 5)
   status=$?
   echo "  client said: $out"
   check "the client gives up at its handshake deadline with exit code 4 (got $status)" \
@@ -520,14 +511,16 @@ scenario_valgrind() {
   CUSTOMER_TIMEOUT=600
   start_ttp || fail "the TTP did not start under valgrind"
   start_bank --key-type ecdsa --curve P-384 || fail "the bank did not start under valgrind"
-  local out status
-  out=$(customer alice --key-type ecdsa --curve P-256 "${REQUEST[@]}" --confirm --json)
-  status=$?
-  check "the customer's OTP flow is accepted under valgrind (exit $status)" \
-    grep -q '"result": *"accepted"' <<<"$out"
+  local status
+  start_device alice --key-type ecdsa --curve P-256 || fail "the device did not subscribe"
+  check "the customer's OTP flow is accepted under valgrind" honest_flow_works alice
   local name pid
-  for name in bank ttp; do
-    if [[ $name == bank ]]; then pid=$BANK_PID; else pid=$TTP_PID; fi
+  for name in device bank ttp; do
+    case $name in
+      device) pid=${DEVICE_PIDS[alice]} ;;
+      bank) pid=$BANK_PID ;;
+      ttp) pid=$TTP_PID ;;
+    esac
     kill -TERM "$pid" 2>/dev/null
     wait "$pid"
     status=$?
@@ -549,15 +542,11 @@ scenario_valgrind() {
 scenario_secrets() {
   LOG_LEVEL=trace
   start_pair --otp-digits 8 --keylog-file "$WORK/bank.keylog"
-  local out
-  # Minted here: customer runs in a command substitution below, whose assignments are lost.
-  TOKENS[alice]=$(token --role customer --cn alice)
-  out=$(customer alice "${REQUEST[@]}" --json --keylog-file "$WORK/client.keylog")
-  local txn code
-  txn=$(json_field transaction "$out")
-  code=$(json_field code "$out")
-  out=$(customer alice --confirm-txn "$txn" --code "$code" --json)
-  check "the OTP flow works at --log-level trace" grep -q '"result": *"accepted"' <<<"$out"
+  local out txn code
+  start_device alice --keylog-file "$WORK/client.keylog" || fail "the device did not subscribe"
+  txn=$(start_transfer alice --keylog-file "$WORK/client.keylog")
+  code=$(device_code alice "$txn")
+  check "the OTP flow works at --log-level trace" confirm alice "$txn" "$code"
   # Private keys: mode 0600.
   local key
   for key in "$CERTS"/bank/*key*.pem "$CERTS"/alice/*key*.pem; do
@@ -588,7 +577,7 @@ scenario_secrets() {
   # Daemons refuse a private key readable by others.
   key=$(ls "$CERTS"/alice/*key*.pem | head -n 1)
   chmod 644 "$key"
-  out=$(customer alice "${REQUEST[@]}" --json 2>&1)
+  out=$(customer alice transfer "${TRANSFER[@]}" --json 2>&1)
   local status=$?
   check "the client refuses a key file readable by others (exit $status)" test "$status" -ne 0
   check "...saying so" grep -qiE "permission|readable|mode|0600" "$WORK/client-alice.log"
@@ -657,7 +646,7 @@ scenario_ttp_stopped() {
   # dave has no staple: the bank must ask the TTP, which does not answer.
   rm -f "$CERTS/dave/ocsp.der"
   local out status
-  out=$(CUSTOMER_TIMEOUT=60 customer dave "${REQUEST[@]}" --confirm --json --enroll-attempts 1)
+  out=$(CUSTOMER_TIMEOUT=60 customer dave transfer "${TRANSFER[@]}" --json --enroll-attempts 1)
   status=$?
   check "a customer without a staple is refused while the TTP is stopped (exit $status)" \
     test "$status" -ne 0
@@ -665,7 +654,8 @@ scenario_ttp_stopped() {
   check "...and the bank says why" grep -q "refused because the policy is fail closed" "$WORK/bank.log"
   # Others are not stalled while dave waits: alice completes during dave's wait.
   rm -f "$CERTS/dave/ocsp.der"
-  (CUSTOMER_TIMEOUT=60 customer dave "${REQUEST[@]}" --json --enroll-attempts 1 >/dev/null) &
+  (CUSTOMER_TIMEOUT=60 customer dave transfer "${TRANSFER[@]}" --json --enroll-attempts 1 \
+    >/dev/null) &
   local dave=$!
   check "alice completes the OTP flow while dave's status cannot be established" \
     honest_flow_works alice
@@ -694,7 +684,7 @@ scenario_roles() {
   # 1. The TTP's service certificate is not a bank's: the client refuses it.
   local out status
   out=$("$BIN/client" --certs-dir "$CERTS/alice" --connect "localhost:$TTP_PORT" \
-    --ttp "127.0.0.1:$TTP_PORT" "${REQUEST[@]}" --json 2>"$WORK/client-to-ttp.log")
+    --ttp "127.0.0.1:$TTP_PORT" transfer "${TRANSFER[@]}" --json 2>"$WORK/client-to-ttp.log")
   status=$?
   check "the client refuses the TTP's certificate as the bank's (exit $status)" test "$status" -eq 4
   check "...saying the certificate has the role ttp-service" \
@@ -706,7 +696,7 @@ scenario_roles() {
   token=$(token --role customer --cn erin)
   "$BIN/client" --certs-dir "$CERTS/erin" --connect "localhost:$BANK_PORT" \
     --ttp "127.0.0.1:$BANK_PORT" --ttp-ca-file "$CERTS/ttp/ca.pem" --token "$token" \
-    --common-name erin --country DE --enroll-attempts 1 "${REQUEST[@]}" \
+    --common-name erin --country DE --enroll-attempts 1 transfer "${TRANSFER[@]}" \
     >/dev/null 2>"$WORK/client-erin.log"
   status=$?
   check "an enrolling client refuses the bank's certificate as the TTP's (exit $status)" \
@@ -716,6 +706,7 @@ scenario_roles() {
     wait_for_line "$WORK/bank.log" "sent fatal alert unsupported_certificate" 10
   check "the token was never used (erin enrolls with it at the real TTP)" \
     honest_flow_works_with_token erin "$token"
+  DEVICE_PIDS[erin]=""
   # 3. The bank's own certificate is not a customer's.
   openssl_customer bank-as-customer "$CERTS/bank/cert.pem" "$CERTS/bank/key.pem"
   check "the bank refuses its own certificate as a customer's" \
@@ -730,11 +721,8 @@ scenario_roles() {
   check "...which says good" grep -q "Cert Status: good" <<<"$out"
 }
 honest_flow_works_with_token() {
-  local name=$1 token=$2 out
-  out=$("$BIN/client" --certs-dir "$CERTS/$name" --connect "localhost:$BANK_PORT" \
-    --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "$token" \
-    --common-name "$name" --country DE "${REQUEST[@]}" --confirm --json 2>>"$WORK/client-$name.log")
-  grep -q '"result": *"accepted"' <<<"$out"
+  TOKENS[$1]=$2
+  honest_flow_works "$1"
 }
 
 # weak_customer NAME OPENSSL_KEY_OPTIONS... : a customer certificate signed with the TTP's own

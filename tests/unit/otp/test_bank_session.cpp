@@ -22,7 +22,7 @@ const CustomerIdentity kMalloryIdentity{kMallory, "CN=mallory"};
 
 // The bank's devices as the session sees them: what was pushed to whom.
 struct RecordingDevices final : DeviceLink {
-  std::map<std::string, std::size_t> listening;  // devices per customer
+  std::map<std::string, std::size_t> listening;             // devices per customer
   std::vector<std::pair<std::string, std::string>> pushed;  // customer, line
   std::map<std::string, std::string> pending;  // txn -> OTP line (remembered for subscribers)
   std::string channel_customer;
@@ -49,8 +49,8 @@ struct RecordingDevices final : DeviceLink {
 struct Bank {
   TempFile store_file;
   FakeClock time;
-  TransactionStore store{store_file.path, to_secret(crypto::random_bytes(kSecretKeyBytes)), {},
-                         time.clock()};
+  TransactionStore store{
+      store_file.path, to_secret(crypto::random_bytes(kSecretKeyBytes)), {}, time.clock()};
 };
 
 std::string transfer_line() {
@@ -99,7 +99,8 @@ TEST_CASE("a transfer's code goes to the devices, never into the answer", "[sess
   CHECK(answer.find(otp.code) == std::string::npos);
   CHECK(devices.pushed.front().first == kAlice);
 
-  const BankAnswer confirmed = parse_answer(web.handle_line(confirm_line(otp.transaction_id, otp.code)));
+  const BankAnswer confirmed =
+      parse_answer(web.handle_line(confirm_line(otp.transaction_id, otp.code)));
   CHECK(std::holds_alternative<AcceptedAnswer>(confirmed));
   CHECK(devices.pending.empty());  // the code left memory with the confirmation
 }
