@@ -141,12 +141,14 @@ check "a customer certified by another CA is refused (unknown_ca)" \
   grep -qi "unknown ca\|alert number 48" <<<"$out"
 
 # 8. The bank keeps serving while a peer sends garbage.
+garbage=()
 for i in 1 2 3 4 5; do
   (exec 3<>"/dev/tcp/127.0.0.1/$BANK_PORT" && head -c 20000 /dev/urandom >&3; sleep 2) \
     2>/dev/null &
+  garbage+=($!)
 done
 check "the bank serves alice while others send garbage" honest_flow_works alice
-wait
+wait "${garbage[@]}"  # (not the devices, which run until the end)
 
 # 9. A person can drive the protocol through openssl s_client with alice's certificate.
 out=$( (printf 'TRANSFER account=DE44500105175407324931 amount=10.00 currency=EUR payee="ACME Ltd"\n'
