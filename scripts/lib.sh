@@ -37,9 +37,15 @@ start_daemon() {
 # stop_daemons: SIGTERM to every daemon started here, then wait for each (SIGKILL after 10 s).
 stop_daemons() {
   local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # A daemon started through a shell function (the client's device, through `customer`) runs
+  # as the child of a subshell: its children get the signal too.
+  for pid in "${PIDS[@]}"; do
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+  done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    pkill -KILL -P "$pid" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done

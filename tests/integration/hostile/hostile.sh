@@ -109,7 +109,7 @@ start_bank() {
     --port-file "$WORK/bank.port"
     --ttp "127.0.0.1:$TTP_PORT" --ttp-fingerprint "$FINGERPRINT" --token "$BANK_TOKEN"
     --common-name bank.example --country DE --organisation "Example Bank"
-    --host-name localhost --status-cache 30 --log-level "${LOG_LEVEL:-info}")
+    --host-name localhost --status-cache "${STATUS_CACHE:-30}" --log-level "${LOG_LEVEL:-info}")
   launch bank "$WORK/bank.log" "$WORK/bank.port" "${command[@]}" \
     --listen "${BANK_LISTEN:-127.0.0.1:0}" "$@" || return 1
   BANK_PORT=$LAUNCHED_PORT
@@ -521,7 +521,11 @@ scenario_valgrind() {
       bank) pid=$BANK_PID ;;
       ttp) pid=$TTP_PID ;;
     esac
-    kill -TERM "$pid" 2>/dev/null
+    if [[ $name == device ]]; then
+      pkill -TERM -P "$pid" 2>/dev/null  # the client under timeout under customer's subshell
+    else
+      kill -TERM "$pid" 2>/dev/null
+    fi
     wait "$pid"
     status=$?
     check "the $name stops on SIGTERM with no valgrind error (exit $status)" test "$status" -eq 0
@@ -673,8 +677,10 @@ scenario_ttp_stopped() {
 # WORK/NAME.s_client.
 openssl_customer() {
   local name=$1 cert=$2 key=$3
+  # (security level 0: openssl itself would refuse to present the weak certificates)
   (printf 'HELP\n'; sleep 2) | timeout 20 openssl s_client -connect "127.0.0.1:$BANK_PORT" \
     -tls1_3 -quiet -nocommands -cert "$cert" -key "$key" -CAfile "$CERTS/ttp/ca.pem" \
+    -cipher 'DEFAULT:@SECLEVEL=0' \
     >"$WORK/$name.s_client" 2>&1
 }
 
@@ -695,7 +701,7 @@ scenario_roles() {
   local token
   token=$(token --role customer --cn erin)
   "$BIN/client" --certs-dir "$CERTS/erin" --connect "localhost:$BANK_PORT" \
-    --ttp "127.0.0.1:$BANK_PORT" --ttp-ca-file "$CERTS/ttp/ca.pem" --token "$token" \
+    --ttp "localhost:$BANK_PORT" --ttp-ca-file "$CERTS/ttp/ca.pem" --token "$token" \
     --common-name erin --country DE --enroll-attempts 1 transfer "${TRANSFER[@]}" \
     >/dev/null 2>"$WORK/client-erin.log"
   status=$?
@@ -780,6 +786,134 @@ scenario_revoked_bank() {
     grep -q "certificate_revoked\|is revoked" "$WORK/client-alice.log"
 }
 
+# ---- issue 14: the customer's devices
+device_otp_count() { grep -c '"event": "otp"' "$WORK/device-$1.jsonl" 2>/dev/null; }
+
+scenario_devices() {
+  STATUS_CACHE=1
+  start_pair --revocation-recheck 2
+  # Two devices of alice (the second one in its own folder copy would be another certificate,
+  # so both use alice's), one of bob.
+  start_device alice || fail "alice's first device did not subscribe"
+  local first=${DEVICE_PIDS[alice]}
+  customer alice daemon --json >>"$WORK/device-alice2.jsonl" &
+  PIDS+=($!)
+  wait_for_event alice2 '"event": *"subscribed"' 60 || fail "alice's second device did not subscribe"
+  start_device bob || fail "bob's device did not subscribe"
+  local txn code
+  txn=$(start_transfer alice)
+  check "the transfer's answer counts alice's two devices" \
+    grep -q '"devices": 2' <<<"$(customer alice transfer "${TRANSFER[@]}" --json)"
+  code=$(device_code alice "$txn")
+  check "the code reaches alice's first device" test -n "$code"
+  check "...and her second one" wait_for_event alice2 "\"transaction\": \"$txn\"" 30
+  check "bob's device never sees alice's codes" bash -c "! grep -q '\"otp\"' '$WORK/device-bob.jsonl'"
+  check "the device prints the amount and payee with the code" \
+    grep -q "The OTP for transferring EUR 250.00 to ACME Ltd (account DE44...4931) is $code" \
+    "$WORK/device-alice.jsonl"
+  check "the right code is accepted" confirm alice "$txn" "$code"
+  # A device that subscribes late gets a still-pending OTP.
+  ensure_token carol
+  txn=$(start_transfer carol)
+  check "a transfer with no device is still started (devices 0)" test -n "$txn"
+  start_device carol || fail "carol's device did not subscribe"
+  check "a device that subscribes late gets the pending OTP" wait_for_event carol "\"transaction\": \"$txn\"" 30
+  # --on-otp with a payee full of shell metacharacters runs nothing of it.
+  local hook_out=$WORK/hook.out
+  ensure_token dave
+  customer dave daemon --json --on-otp 'printf "%s\n" "$OTP_PAYEE" >>'"$hook_out" \
+    >>"$WORK/device-dave.jsonl" &
+  PIDS+=($!)
+  wait_for_event dave '"event": *"subscribed"' 60 || fail "dave's device did not subscribe"
+  customer dave transfer --account DE44500105175407324931 --amount 1.00 --currency EUR \
+    --payee "x\"; touch $WORK/pwned; echo \"" --json >/dev/null
+  local waited=0
+  until [[ -s $hook_out ]] || ((waited > 100)); do sleep 0.2; waited=$((waited + 1)); done
+  check "the --on-otp hook receives the payee as a value" grep -qF "touch $WORK/pwned" "$hook_out"
+  check "...and runs none of it" test ! -e "$WORK/pwned"
+  # A revoked customer's open device channel is closed within the re-check time.
+  local serial start end
+  serial=$(openssl x509 -in "$CERTS/bob/cert.pem" -noout -serial | cut -d= -f2)
+  start=$(date +%s%N)
+  "$BIN/ttp" revoke --certs-dir "$CERTS/ttp" --serial "$serial" --reason keyCompromise \
+    >>"$WORK/admin.log" 2>&1
+  check "the bank closes bob's open device channel after his revocation" \
+    wait_for_line "$WORK/bank.log" "closing the open channel: .*CN=bob.*revoked" 60
+  end=$(date +%s%N)
+  echo "  revocation to closing of the channel: $(((end - start) / 1000000)) ms (re-check every 2 s)"
+  check "bob's device was told certificate_revoked" \
+    wait_for_line "$WORK/client-bob.log" "certificate_revoked" 30
+  check "audit verify passes on the bank's real log" \
+    "$BIN/bank_server" audit verify --certs-dir "$CERTS/bank"
+  local lines
+  lines=$(wc -l <"$CERTS/bank/audit.log")
+  cp "$CERTS/bank/audit.log" "$WORK/audit.copy"
+  cp "$CERTS/bank/audit.key" "$WORK/audit.key"  # the key is found beside the log
+  sed -i '3s/event=/evemt=/' "$WORK/audit.copy"
+  local out
+  out=$("$BIN/bank_server" audit verify --certs-dir "$CERTS/bank" --audit-log "$WORK/audit.copy")
+  check "audit verify names line 3 after one byte of it changed ($lines lines): $out" \
+    grep -q "line 3 does not verify" <<<"$out"
+}
+
+scenario_device_rules() {
+  start_pair --block-seconds 4
+  start_device alice || fail "alice's device did not subscribe"
+  local txns=() codes=() i txn code wrong status
+  for i in 0 1 2; do
+    txn=$(start_transfer alice)
+    txns+=("$txn")
+    codes+=("$(device_code alice "$txn")")
+  done
+  wrong_of() { printf '%06d' $(((10#$1 + 1) % 1000000)); }
+  # 3 wrong codes on the first transfer (three connections), the 4th on the second, the 5th on
+  # the third: 3 transactions, 5 connections.
+  for i in 0 0 0 1 2; do
+    confirm alice "${txns[$i]}" "$(wrong_of "${codes[$i]}")"
+  done
+  check "the 4th wrong code warns the device (one attempt left)" \
+    wait_for_event alice '"event": "warning"' 30
+  check "the 5th blocks the customer (the device hears of it)" \
+    wait_for_event alice '"event": "blocked"' 30
+  status=0
+  confirm alice "${txns[2]}" "${codes[2]}" || status=$?
+  check "while blocked even the right code is refused with exit 8 (got $status)" test $status -eq 8
+  sleep 5
+  txn=$(start_transfer alice)
+  code=$(device_code alice "$txn")
+  check "after the block time the customer confirms again" confirm alice "$txn" "$code"
+}
+
+scenario_device_restart() {
+  start_pair
+  DEVICE_KEEPALIVE=2 start_device alice || fail "alice's device did not subscribe"
+  local txn code status
+  txn=$(start_transfer alice)
+  code=$(device_code alice "$txn")
+  BANK_LISTEN="127.0.0.1:$BANK_PORT"
+  kill -KILL "$BANK_PID"
+  wait "$BANK_PID" 2>/dev/null
+  check "the device says the bank went away and reconnects with backoff" \
+    wait_for_line "$WORK/client-alice.log" "reconnect" 30
+  start_bank || fail "the bank did not start again on $BANK_LISTEN"
+  check "the device subscribes again after the restart" \
+    wait_for_line "$WORK/device-alice.jsonl" "subscribed.*" 60
+  check "the pending transfer is still confirmable with its code after SIGKILL" \
+    confirm alice "$txn" "$code"
+  status=0
+  confirm alice "$txn" "$code" || status=$?
+  check "a replay after the restart is refused (exit $status)" test $status -eq 9
+}
+
+scenario_scripts_clean() {
+  # demo.sh and e2e.sh stop what they start: no process of theirs outlives them.
+  local certs=$WORK/demo-certs
+  CERTS=$certs timeout 600 scripts/demo.sh >"$WORK/demo.out" 2>&1
+  check "scripts/demo.sh completes" test $? -eq 0
+  sleep 1
+  check "no process started by the demo outlives it" bash -c "! pgrep -f '$certs' >/dev/null"
+}
+
 case $SCENARIO in
   slow-handshake) scenario_slow_handshake ;;
   flood) scenario_flood ;;
@@ -795,6 +929,10 @@ case $SCENARIO in
   roles) scenario_roles ;;
   weak-certificates) scenario_weak_certificates ;;
   revoked-bank) scenario_revoked_bank ;;
+  devices) scenario_devices ;;
+  device-rules) scenario_device_rules ;;
+  device-restart) scenario_device_restart ;;
+  scripts-clean) scenario_scripts_clean ;;
   *)
     echo "unknown scenario $SCENARIO" >&2
     exit 2
