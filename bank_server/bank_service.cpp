@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <iostream>
 
 #include "bank_server/device_directory.hpp"
@@ -123,9 +124,9 @@ struct BankService::State {
   std::unique_ptr<otp::AuditLog> audit;
   otp::TransactionStore store;
   DeviceDirectory devices;
-  std::optional<net::asio::strand<net::asio::io_context::executor_type>> strand;
-  std::shared_ptr<net::asio::steady_timer> housekeeping_timer;
-  bool stopping = false;
+  // In the housekeeping coroutine's frame, owned by the io_context (which the service outlives).
+  std::weak_ptr<net::asio::steady_timer> housekeeping_timer;
+  std::atomic<bool> stopping{false};
 
   explicit State(const BankServiceOptions& options)
       : audit(std::make_unique<otp::AuditLog>(options.audit_log)),
@@ -233,20 +234,21 @@ net::asio::awaitable<void> BankService::serve_admitted(net::TlsStream& stream,
 }
 
 void BankService::start_housekeeping(net::asio::io_context& io) {
-  state_->strand.emplace(net::asio::make_strand(io));
-  state_->housekeeping_timer = std::make_shared<net::asio::steady_timer>(*state_->strand);
-  net::asio::co_spawn(*state_->strand, housekeeping(), net::asio::detached);
+  auto strand = net::asio::make_strand(io);
+  auto timer = std::make_shared<net::asio::steady_timer>(strand);
+  state_->housekeeping_timer = timer;
+  net::asio::co_spawn(strand, housekeeping(std::move(timer)), net::asio::detached);
 }
 
 void BankService::stop() {
-  if (!state_->strand) return;
-  net::asio::post(*state_->strand, [self = shared_from_this()] {
-    self->state_->stopping = true;
-    self->state_->housekeeping_timer->cancel();
-  });
+  state_->stopping = true;
+  if (auto timer = state_->housekeeping_timer.lock()) {
+    net::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+  }
 }
 
-net::asio::awaitable<void> BankService::housekeeping() {
+net::asio::awaitable<void> BankService::housekeeping(
+    std::shared_ptr<net::asio::steady_timer> timer) {
   auto self = shared_from_this();
   while (!state_->stopping) {
     try {
@@ -254,10 +256,9 @@ net::asio::awaitable<void> BankService::housekeeping() {
     } catch (const std::exception& error) {
       spdlog::error("expiring pending transfers failed: {}", error.what());
     }
-    state_->housekeeping_timer->expires_after(kHousekeepingPeriod);
+    timer->expires_after(kHousekeepingPeriod);
     boost::system::error_code ignored;
-    co_await state_->housekeeping_timer->async_wait(
-        net::asio::redirect_error(net::asio::use_awaitable, ignored));
+    co_await timer->async_wait(net::asio::redirect_error(net::asio::use_awaitable, ignored));
   }
 }
 

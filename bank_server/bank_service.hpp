@@ -78,7 +78,7 @@ class BankService : public std::enable_shared_from_this<BankService> {
   struct State;
   net::asio::awaitable<void> serve_admitted(net::TlsStream& stream,
                                             const AdmittedCustomer& customer);
-  net::asio::awaitable<void> housekeeping();
+  net::asio::awaitable<void> housekeeping(std::shared_ptr<net::asio::steady_timer> timer);
 
   CustomerAdmission admission_;
   std::chrono::seconds revocation_recheck_;

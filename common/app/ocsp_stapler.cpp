@@ -122,20 +122,21 @@ bool OcspStapler::refresh_now_blocking() {
 }
 
 void OcspStapler::start(net::asio::io_context& io) {
-  strand_.emplace(net::asio::make_strand(io));
-  timer_ = std::make_shared<net::asio::steady_timer>(*strand_);
-  net::asio::co_spawn(*strand_, refresh_loop(), net::asio::detached);
+  auto strand = net::asio::make_strand(io);
+  auto timer = std::make_shared<net::asio::steady_timer>(strand);
+  timer_ = timer;
+  net::asio::co_spawn(strand, refresh_loop(std::move(timer)), net::asio::detached);
 }
 
 void OcspStapler::stop() {
-  if (!strand_) return;
-  net::asio::post(*strand_, [self = shared_from_this()] {
-    self->stopping_ = true;
-    self->timer_->cancel();
-  });
+  stopping_ = true;
+  if (auto timer = timer_.lock()) {
+    net::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+  }
 }
 
-net::asio::awaitable<void> OcspStapler::refresh_loop() {
+net::asio::awaitable<void> OcspStapler::refresh_loop(
+    std::shared_ptr<net::asio::steady_timer> timer) {
   auto self = shared_from_this();
   std::chrono::steady_clock::duration retry = kFirstRetry;
   while (!stopping_) {
@@ -154,9 +155,9 @@ net::asio::awaitable<void> OcspStapler::refresh_loop() {
                    std::chrono::ceil<std::chrono::seconds>(wait).count());
       retry = std::min<std::chrono::steady_clock::duration>(retry * 2, kLongestRetry);
     }
-    timer_->expires_after(wait);
+    timer->expires_after(wait);
     boost::system::error_code ignored;
-    co_await timer_->async_wait(net::asio::redirect_error(net::asio::use_awaitable, ignored));
+    co_await timer->async_wait(net::asio::redirect_error(net::asio::use_awaitable, ignored));
   }
 }
 

@@ -9,6 +9,7 @@
 // one-shot client reuses it instead of asking the TTP each time. It is refreshed once three
 // quarters of its validity have passed; when the TTP cannot be reached the stapler retries with
 // exponential backoff (1 s to 60 s) and keeps stapling the old response while it is valid.
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -53,7 +54,7 @@ class OcspStapler : public std::enable_shared_from_this<OcspStapler> {
     pki::TimePoint next_update;
   };
 
-  net::asio::awaitable<void> refresh_loop();
+  net::asio::awaitable<void> refresh_loop(std::shared_ptr<net::asio::steady_timer> timer);
   net::asio::awaitable<bool> fetch_once();
   // Verifies der for our certificate and keeps it; false (logged) when it cannot be used.
   bool adopt(const Bytes& der, const char* origin);
@@ -68,9 +69,10 @@ class OcspStapler : public std::enable_shared_from_this<OcspStapler> {
   std::filesystem::path cache_file_;
   mutable std::mutex mutex_;
   std::optional<Held> held_;
-  std::optional<net::asio::strand<net::asio::io_context::executor_type>> strand_;
-  std::shared_ptr<net::asio::steady_timer> timer_;
-  bool stopping_ = false;
+  // The timer lives in the refresh coroutine's frame, which the io_context owns: the stapler may
+  // outlive the io_context (a daemon's main holds it), the timer must not.
+  std::weak_ptr<net::asio::steady_timer> timer_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace sc::app
