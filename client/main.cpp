@@ -29,6 +29,7 @@
 #include "client/otp_hook.hpp"
 #include "client/shell.hpp"
 #include "common/app/channel_options.hpp"
+#include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
 #include "common/app/ocsp_stapler.hpp"
 #include "common/crypto/signature.hpp"
@@ -502,28 +503,14 @@ int main(int argc, char** argv) {
   po::options_description description = describe_options(options);
   po::positional_options_description positional;
   positional.add("subcommand", 1);
-  std::optional<Subcommand> subcommand;
-  try {
-    po::variables_map values;
-    po::store(po::command_line_parser(argc, argv).options(description).positional(positional).run(),
-              values);
-    if (values.count("config")) {
-      po::store(po::parse_config_file(values["config"].as<std::string>().c_str(), description),
-                values);
-    }
-    po::notify(values);
-    if (values.count("help")) {
-      std::cout << description << '\n';
-      return customer::kDone;
-    }
-    subcommand = parse_subcommand(options.subcommand);
-    if (!subcommand) {
-      throw po::error("unknown subcommand \"" + options.subcommand +
-                      "\"; use daemon, transfer, confirm or shell");
-    }
-    app::configure_logging("client", options.log_level);
-  } catch (const std::exception& error) {
-    std::cerr << "client: " << error.what() << "\n(see client --help)\n";
+  const app::CommandLine command_line = app::parse_command_line(
+      "client", app::arguments(argc, argv), description, std::cout, &positional);
+  if (command_line.decision == app::StartDecision::help_shown) return customer::kDone;
+  if (command_line.decision == app::StartDecision::usage_error) return customer::kUsage;
+  const std::optional<Subcommand> subcommand = parse_subcommand(options.subcommand);
+  if (!subcommand) {
+    std::cerr << "client: unknown subcommand \"" << options.subcommand
+              << "\"; use daemon, transfer, confirm or shell\n(see client --help)\n";
     return customer::kUsage;
   }
   try {

@@ -12,7 +12,6 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/program_options.hpp>
 
@@ -25,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/app/channel_options.hpp"
 #include "common/pki/certificate_authority.hpp"
 #include "common/pki/pem_file.hpp"
 #include "common/pki/pki_error.hpp"
@@ -52,18 +52,6 @@ struct UsageError : std::runtime_error {
 struct CommandFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-void configure_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("ttp");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%H:%M:%S.%e [%n] %^%l%$ %v");
-  const auto parsed = spdlog::level::from_str(level);
-  if (parsed == spdlog::level::off && level != "off") {
-    throw UsageError("unknown --log-level \"" + level +
-                     "\" (trace, debug, info, warn, error, off)");
-  }
-  spdlog::set_level(parsed);
-}
 
 po::options_description common_options() {
   po::options_description options("common options");
@@ -554,7 +542,11 @@ int main(int argc, char** argv) {
       print_usage(std::cout);
       return 0;
     }
-    configure_logging(vm["log-level"].as<std::string>());
+    try {
+      app::configure_logging("ttp", vm["log-level"].as<std::string>());
+    } catch (const std::invalid_argument& failure) {
+      throw UsageError(failure.what());
+    }
     if (command == "serve") return serve(vm);
     if (command == "init") return init(vm);
     if (command == "token create") return create_token(vm);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/app/daemon_bootstrap.hpp"
 #include "common/net/listener.hpp"
 
 namespace sc::ttp {
@@ -13,17 +14,6 @@ namespace {
 template <typename T>
 T option_or(const boost::program_options::variables_map& options, const char* name, T fallback) {
   return options.count(name) ? options[name].as<T>() : fallback;
-}
-
-void write_port_file(const std::string& path, std::uint16_t port) {
-  if (path.empty()) return;
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << port << '\n';
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-  }
-  std::filesystem::rename(temporary, path);
 }
 
 tls::ServerConfig service_channel(const pki::ServiceCredentials& credentials) {
@@ -92,7 +82,7 @@ int run_service(TtpService& service, const ServeSettings& settings) {
       [&service](net::TlsStream& stream) { return serve_requester(service, stream); });
   net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
   listener.start();
-  write_port_file(option_or<std::string>(options, "port-file", ""), listener.port());
+  app::write_port_file(option_or<std::string>(options, "port-file", ""), listener.port());
   spdlog::info("TTP ready on {}:{}: ENROLL, CA, STATUS, OCSP, CRL", host, listener.port());
   shutdown.run(option_or<unsigned>(options, "threads", 2));
   spdlog::info("TTP stopped");

@@ -16,10 +16,14 @@ std::vector<std::string> arguments(int argc, char** argv, int first) {
 }
 
 CommandLine parse_command_line(const std::string& program, const std::vector<std::string>& args,
-                               const po::options_description& description, std::ostream& help_out) {
+                               const po::options_description& description, std::ostream& help_out,
+                               const po::positional_options_description* positional) {
   CommandLine parsed;
   try {
-    po::store(po::command_line_parser(args).options(description).run(), parsed.values);
+    po::command_line_parser parser(args);
+    parser.options(description);
+    if (positional != nullptr) parser.positional(*positional);
+    po::store(parser.run(), parsed.values);
     if (description.find_nothrow("config", false) != nullptr && parsed.values.count("config")) {
       const auto file = parsed.values["config"].as<std::string>();
       std::ifstream in(file);

@@ -23,9 +23,11 @@ struct CommandLine {
 // standard error with "(see PROGRAM --help)"; with --help the description goes to help_out.
 // When a "log-level" option exists, logging is configured (configure_logging) before returning
 // StartDecision::run.
-CommandLine parse_command_line(const std::string& program, const std::vector<std::string>& args,
-                               const boost::program_options::options_description& description,
-                               std::ostream& help_out);
+// positional, when given, names the options that words without a dash fill (a subcommand).
+CommandLine parse_command_line(
+    const std::string& program, const std::vector<std::string>& args,
+    const boost::program_options::options_description& description, std::ostream& help_out,
+    const boost::program_options::positional_options_description* positional = nullptr);
 
 // argv[first..argc) as strings.
 std::vector<std::string> arguments(int argc, char** argv, int first = 1);

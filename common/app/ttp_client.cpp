@@ -5,22 +5,13 @@
 #include <sstream>
 
 #include "common/crypto/base64.hpp"
+#include "common/otp/line_assembler.hpp"
 
 namespace sc::app {
 namespace {
 
 constexpr std::size_t kMaxReplyBytes = 256 * 1024;
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
-  }
-  return lines;
-}
+constexpr std::size_t kMaxReplyLine = 4096;
 
 }  // namespace
 
@@ -68,26 +59,38 @@ net::asio::awaitable<TtpReply> TtpClient::exchange(const std::string& request) c
       co_await net::connect(endpoint_.host, endpoint_.port, std::move(config), endpoint_.timeouts);
   co_await stream->write(as_bytes(request));
 
-  std::string received;
-  TtpReply reply;
-  for (;;) {
+  // One line framer for the whole product (otp::LineAssembler): lines up to a PEM line's
+  // length, the reply bounded as a whole.
+  otp::LineAssembler framer(kMaxReplyLine);
+  std::vector<std::string> lines;
+  std::size_t received = 0;
+  bool ended = false;
+  while (!ended) {
     Bytes chunk = co_await stream->read();
     if (chunk.empty()) break;  // close_notify
-    received.append(chunk.begin(), chunk.end());
-    if (received.size() > kMaxReplyBytes) {
+    received += chunk.size();
+    if (received > kMaxReplyBytes) {
       throw std::runtime_error("reply from the TTP at " + endpoint_.label() + " is too large");
     }
-    if (received.find("\nEND\n") != std::string::npos || received.rfind("END\n", 0) == 0) break;
+    for (otp::AssembledLine& line : framer.feed(chunk)) {
+      if (line.too_long) {
+        throw std::runtime_error("the TTP at " + endpoint_.label() + " sent a line too long");
+      }
+      if (line.text == "END") {
+        ended = true;
+        break;
+      }
+      lines.push_back(std::move(line.text));
+    }
   }
   co_await stream->shutdown();
 
-  std::vector<std::string> lines = split_lines(received);
-  auto end = std::find(lines.begin(), lines.end(), "END");
-  if (lines.empty() || end == lines.end()) {
+  if (!ended || lines.empty()) {
     throw std::runtime_error("the TTP at " + endpoint_.label() + " sent an incomplete reply");
   }
+  TtpReply reply;
   reply.status_line = lines.front();
-  reply.body.assign(lines.begin() + 1, end);
+  reply.body.assign(lines.begin() + 1, lines.end());
   co_return reply;
 }
 
