@@ -21,10 +21,11 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "common/app/channel_options.hpp"
+#include "common/app/daemon_bootstrap.hpp"
 #include "common/pki/certificate_authority.hpp"
 #include "common/pki/pem_file.hpp"
 #include "common/pki/pki_error.hpp"
@@ -533,20 +534,17 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // The shared bootstrap: options, --help, logging; the TTP's help shows every command.
+  std::ostringstream own_help;
+  const app::CommandLine command_line =
+      app::parse_command_line("ttp", app::arguments(argc, argv, first_option), options, own_help);
+  if (command_line.decision == app::StartDecision::help_shown) {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (command_line.decision == app::StartDecision::usage_error) return 2;
+  const po::variables_map& vm = command_line.values;
   try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc - first_option + 1, argv + first_option - 1, options),
-              vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-      print_usage(std::cout);
-      return 0;
-    }
-    try {
-      app::configure_logging("ttp", vm["log-level"].as<std::string>());
-    } catch (const std::invalid_argument& failure) {
-      throw UsageError(failure.what());
-    }
     if (command == "serve") return serve(vm);
     if (command == "init") return init(vm);
     if (command == "token create") return create_token(vm);
