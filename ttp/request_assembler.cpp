@@ -28,23 +28,19 @@ void RequestAssembler::receive(ByteView bytes) {
 }
 
 std::size_t RequestAssembler::receive_some(ByteView bytes, std::size_t max_ready) {
-  for (std::size_t at = 0; at < bytes.size(); ++at) {
+  std::size_t consumed = 0;
+  while (consumed < bytes.size()) {
     if (failure_) return bytes.size();
-    const std::uint8_t byte = bytes[at];
-    if (byte == '\n') {
-      std::string line;
-      line.swap(line_);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      take_line(std::move(line));
-      if (ready_.size() >= max_ready) return at + 1;
-      continue;
+    std::vector<otp::AssembledLine> lines;
+    consumed += lines_.feed_some(bytes.subspan(consumed), 1, lines);
+    for (otp::AssembledLine& line : lines) {
+      if (line.too_long) {
+        fail("too-large", "a line is longer than " + std::to_string(max_line_length) + " bytes");
+        return bytes.size();
+      }
+      take_line(std::move(line.text));
+      if (ready_.size() >= max_ready) return consumed;
     }
-    // +1: a CR before the LF does not count against the line.
-    if (line_.size() >= max_line_length + 1) {
-      fail("too-large", "a line is longer than " + std::to_string(max_line_length) + " bytes");
-      return bytes.size();
-    }
-    line_.push_back(static_cast<char>(byte));
   }
   return bytes.size();
 }
@@ -104,8 +100,7 @@ void RequestAssembler::take_line(std::string line) {
 
 void RequestAssembler::fail(std::string code, std::string sentence) {
   failure_ = FramingFailure{std::move(code), std::move(sentence)};
-  line_.clear();
-  line_.shrink_to_fit();
+  lines_.clear();
   pem_.clear();
   pem_.shrink_to_fit();
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/crypto/bytes.hpp"
+#include "common/otp/line_assembler.hpp"
 
 namespace sc::ttp {
 
@@ -39,7 +40,7 @@ class RequestAssembler {
   std::size_t ready_count() const { return ready_.size(); }
   const std::optional<FramingFailure>& failure() const { return failure_; }
   // Bytes held for an incomplete line or PEM block (bounded by the caps above).
-  std::size_t buffered() const { return line_.size() + pem_.size(); }
+  std::size_t buffered() const { return lines_.buffered() + pem_.size(); }
 
  private:
   void take_line(std::string line);
@@ -47,7 +48,7 @@ class RequestAssembler {
 
   enum class State { ExpectCommand, ExpectPemBegin, InPem };
   State state_ = State::ExpectCommand;
-  std::string line_;
+  otp::LineAssembler lines_{max_line_length};  // the product's one line framer
   std::string command_;
   std::string pem_;
   std::deque<Request> ready_;

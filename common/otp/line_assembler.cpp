@@ -4,8 +4,15 @@ namespace sc::otp {
 
 std::vector<AssembledLine> LineAssembler::feed(ByteView data) {
   std::vector<AssembledLine> lines;
-  for (const std::uint8_t byte : data) {
-    const char c = static_cast<char>(byte);
+  feed_some(data, static_cast<std::size_t>(-1), lines);
+  return lines;
+}
+
+std::size_t LineAssembler::feed_some(ByteView data, std::size_t max_lines,
+                                     std::vector<AssembledLine>& lines) {
+  for (std::size_t at = 0; at < data.size(); ++at) {
+    if (lines.size() >= max_lines) return at;
+    const char c = static_cast<char>(data[at]);
     if (c == '\n') {
       if (discarding_) {
         discarding_ = false;  // the over-long line ends here; it was already reported
@@ -31,7 +38,7 @@ std::vector<AssembledLine> LineAssembler::feed(ByteView data) {
       discarding_ = true;
     }
   }
-  return lines;
+  return data.size();
 }
 
 }  // namespace sc::otp

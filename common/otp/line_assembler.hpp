@@ -24,6 +24,15 @@ class LineAssembler {
       : max_line_bytes_(max_line_bytes) {}
 
   std::vector<AssembledLine> feed(ByteView data);
+  // Like feed(), but stops after the line that makes `lines` hold max_lines: returns how many
+  // bytes of data it consumed (the rest is the caller's to feed later: back-pressure).
+  std::size_t feed_some(ByteView data, std::size_t max_lines, std::vector<AssembledLine>& lines);
+  // Forgets an unfinished line (after the caller gave up on the stream).
+  void clear() {
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+    discarding_ = false;
+  }
 
   // Bytes of an unfinished line held so far.
   std::size_t buffered() const { return buffer_.size(); }
