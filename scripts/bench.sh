@@ -244,8 +244,8 @@ BANK_PORT=$(cat "$WORK/bank.port")
 # Enrolment (and one flow) with the real client; its certificate is then used by bench_otp.
 "$BIN/client" --certs-dir "$CERTS/alice" --connect "localhost:$BANK_PORT" --ttp "127.0.0.1:$TTP_PORT" \
   --ttp-fingerprint "$FINGERPRINT" --token "$(token --role customer --cn alice)" --common-name alice \
-  --country DE --request --account DE44500105175407324931 --amount 250.00 --currency EUR \
-  --payee "ACME Ltd" --confirm --json >"$WORK/client.out" 2>"$WORK/client.err"
+  --country DE transfer --account DE44500105175407324931 --amount 250.00 --currency EUR \
+  --payee "ACME Ltd" --json >"$WORK/client.out" 2>"$WORK/client.err"
 "$TOOLS/bench_otp" --connect "127.0.0.1:$BANK_PORT" --server-name localhost \
   --cert "$CERTS/alice/cert.pem" --key "$CERTS/alice/key.pem" --ca-file "$CERTS/alice/ca.pem" \
   --channels "$OTP_CHANNELS" --seconds "$((SECONDS_PER_RUN * 2))" --flows "$FLOWS" |
@@ -334,9 +334,11 @@ How each figure is taken:
   divided by N (includes the kernel-independent user-space cost of the socket, the stream, the
   engine and its buffers).
 - **OTP** (`tests/bench/bench_otp`, the client's own protocol code): against the real
-  `bank_server` enrolled with a real `ttp`; a round trip is REQUEST, OTP delivered, CONFIRM
-  accepted. A full flow opens a new mutually authenticated channel (including the bank's
-  revocation check), requests, confirms, says QUIT and closes.
+  `bank_server` enrolled with a real `ttp`; each channel is a device of the customer
+  (SUBSCRIBE); a round trip is TRANSFER, the OTP pushed to the channel, CONFIRM accepted (the
+  durable store commits each step with fsync). A full flow opens a new mutually authenticated
+  channel (including the bank's revocation check), subscribes, transfers, confirms, says QUIT
+  and closes.
 EOF
 } >"$WORK/page.md"
 
