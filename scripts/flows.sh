@@ -1,7 +1,7 @@
 # The customer's OTP flow for scripts (e2e.sh, demo.sh, the integration tests): the code goes to
 # the customer's device (`client daemon --json`), the transfer and the confirmation are one-shot
-# commands. Needs a function `customer NAME ARGS...` that runs the client for NAME (the caller
-# knows the bank, the TTP and the tokens), WORK (a scratch folder) and PIDS (scripts/lib.sh).
+
+
 # shellcheck shell=bash
 
 TRANSFER=(--account DE44500105175407324931 --amount 250.00 --currency EUR --payee "ACME Ltd")
@@ -28,15 +28,7 @@ start_device() {
 }
 
 # wait_for_event NAME PATTERN [SECONDS]: polls NAME's device events for PATTERN.
-wait_for_event() {
-  local events=$WORK/device-$1.jsonl pattern=$2 limit=${3:-30} waited=0
-  until grep -q -- "$pattern" "$events" 2>/dev/null; do
-    sleep 0.1
-    waited=$((waited + 1))
-    ((waited > limit * 10)) && return 1
-  done
-  return 0
-}
+wait_for_event() { wait_for_line "$WORK/device-$1.jsonl" "$2" "${3:-30}"; }
 
 # device_code NAME TXN: the code NAME's device showed for transaction TXN (waits up to 30 s).
 device_code() {

@@ -51,3 +51,14 @@ stop_daemons() {
   done
   PIDS=()
 }
+
+# wait_for_line FILE PATTERN [SECONDS]: polls until FILE contains PATTERN (default 60 s).
+wait_for_line() {
+  local file=$1 pattern=$2 limit=${3:-60} waited=0
+  until grep -q -- "$pattern" "$file" 2>/dev/null; do
+    sleep 0.2
+    waited=$((waited + 1))
+    ((waited > limit * 5)) && return 1
+  done
+  return 0
+}

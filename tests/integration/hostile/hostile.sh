@@ -73,16 +73,6 @@ kill_helpers() {
   for pid in "${HELPERS[@]}"; do wait "$pid" 2>/dev/null || true; done
   HELPERS=()
 }
-# wait_for_line FILE PATTERN [SECONDS]: polls until FILE contains PATTERN (default 60 s).
-wait_for_line() {
-  local file=$1 pattern=$2 limit=${3:-60} waited=0
-  until grep -q -- "$pattern" "$file" 2>/dev/null; do
-    sleep 0.2
-    waited=$((waited + 1))
-    ((waited > limit * 5)) && return 1
-  done
-  return 0
-}
 
 CLIENT_HELLO_HEX=$(tr -d '\n' <"$HERE/client_hello.hex")
 # hex_bytes HEX: writes the bytes (e.g. 15030300020228) to stdout.
