@@ -1,7 +1,8 @@
 # The customer's OTP flow for scripts (e2e.sh, demo.sh, the integration tests): the code goes to
 # the customer's device (`client daemon --json`), the transfer and the confirmation are one-shot
-
-
+# commands. Needs a function `customer NAME ARGS...` that runs the client for NAME (the caller
+# knows the bank, the TTP and the tokens), WORK (a scratch folder), and PIDS and wait_for_line
+# from scripts/lib.sh.
 # shellcheck shell=bash
 
 TRANSFER=(--account DE44500105175407324931 --amount 250.00 --currency EUR --payee "ACME Ltd")
