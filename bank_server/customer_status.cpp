@@ -73,9 +73,14 @@ CustomerStatusService::Answer CustomerStatusService::ask_ttp_result(
   try {
     // Never past the response's own nextUpdate.
     if (auto next = pki::ocsp_response_times(der).next_update) {
-      const auto left = *next - std::chrono::system_clock::now();
-      good_for =
-          std::min(good_for, std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+      // Compared before subtracting: a far-off nextUpdate must not overflow the difference.
+      const auto wall_now = std::chrono::system_clock::now();
+      if (*next <= wall_now) {
+        good_for = std::chrono::steady_clock::duration::zero();
+      } else if (*next < wall_now + good_for) {
+        good_for =
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(*next - wall_now);
+      }
     }
   } catch (const std::exception&) {
     // verify_stapled_ocsp_response parsed it already; keep the configured time.

@@ -10,6 +10,7 @@
 #include "common/crypto/openssl_ptr.hpp"
 #include "common/pki/pem_file.hpp"
 #include "common/pki/pki_error.hpp"
+#include "common/pki/x509_encoding.hpp"
 
 namespace sc::ttp {
 
@@ -27,7 +28,7 @@ std::optional<TimePoint> crl_next_update(const std::string& pem) {
     ERR_clear_error();
     return std::nullopt;
   }
-  return Clock::from_time_t(timegm(&parts));
+  return pki::detail::time_from_seconds(timegm(&parts));
 }
 
 CrlPublisher::CrlPublisher(const pki::CertificateAuthority& authority, Registry& registry,
@@ -67,7 +68,7 @@ bool CrlPublisher::refresh_if_needed(TimePoint now) {
     }
     if (!next_update) {
       reason = "the CRL file cannot be read";
-    } else if (*next_update - now < refresh_margin) {
+    } else if (*next_update < now + refresh_margin) {
       reason = "the CRL expires on " + iso8601(*next_update);
     }
   }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -49,7 +50,14 @@ tls::OcspStapleSource OcspStapler::source() {
 // Three quarters into the validity: the TTP re-signs a cached response once half of its
 // validity has passed, so what it hands out then is fresher than ours.
 pki::TimePoint OcspStapler::refresh_point_locked() const {
-  return held_->this_update + (held_->next_update - held_->this_update) * 3 / 4;
+  // In whole seconds: a response may span centuries, beyond what nanoseconds can subtract.
+  using std::chrono::seconds;
+  const auto since_epoch = [](pki::TimePoint t) {
+    return std::chrono::duration_cast<seconds>(t.time_since_epoch());
+  };
+  const seconds span =
+      std::max(seconds(0), since_epoch(held_->next_update) - since_epoch(held_->this_update));
+  return held_->next_update - span / 4;
 }
 
 OcspStapler::Freshness OcspStapler::freshness(pki::TimePoint now) const {

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <openssl/asn1.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <ctime>
 
 #include "common/crypto/error.hpp"
@@ -15,8 +17,21 @@ TimePoint time_from_asn1(const ASN1_TIME* time) {
   if (time == nullptr || ASN1_TIME_to_tm(time, &broken_down) != 1) {
     throw PkiError("a time field of the X.509 object is malformed");
   }
-  const std::time_t seconds = timegm(&broken_down);
-  return std::chrono::system_clock::from_time_t(seconds);
+  return time_from_seconds(timegm(&broken_down));
+}
+
+TimePoint time_from_seconds(std::int64_t seconds_since_epoch) {
+  // GeneralizedTime reaches the year 9999 (RFC 5280 uses 99991231235959Z for "no expiry"),
+  // further than a nanosecond system_clock can count (1677-2262): saturate instead of
+  // overflowing, a year short of each end so that adding a clock skew or a margin stays exact.
+  using Seconds = std::chrono::seconds;
+  constexpr std::int64_t headroom = 366LL * 24 * 3600;
+  constexpr std::int64_t latest =
+      std::chrono::duration_cast<Seconds>(TimePoint::duration::max()).count() - headroom;
+  constexpr std::int64_t earliest =
+      std::chrono::duration_cast<Seconds>(TimePoint::duration::min()).count() + headroom;
+  const std::int64_t clamped = std::clamp<std::int64_t>(seconds_since_epoch, earliest, latest);
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(Seconds(clamped)));
 }
 
 crypto::Asn1TimePtr asn1_time(TimePoint time) {

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to common/pki: conversions between libcrypto's ASN.1/X.509 objects and the
 // product's types (times, text, subjectAltName entries). Not part of the public API.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,8 @@ struct ExtensionStackDeleter {
 using ExtensionStack = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionStackDeleter>;
 
 TimePoint time_from_asn1(const ASN1_TIME* time);  // throws PkiError when malformed
+// Seconds since the epoch as a TimePoint, saturated to the clock's range (years past 2262).
+TimePoint time_from_seconds(std::int64_t seconds_since_epoch);
 // UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 section 4.1.2.5).
 crypto::Asn1TimePtr asn1_time(TimePoint time);
 

@@ -8,6 +8,7 @@
 #include "common/pki/certificate_authority.hpp"
 #include "common/pki/chain_verifier.hpp"
 #include "common/pki/pki_error.hpp"
+#include "common/pki/x509_encoding.hpp"
 #include "tests/unit/pki/pki_fixture.hpp"
 
 using namespace sc::pki;
@@ -106,4 +107,18 @@ TEST_CASE("damaged certificates, CSRs and OCSP messages are refused cleanly", "[
   // Mutations inside the signed part cannot be accepted; only ones the DER decoder ignores
   // or normalises away (e.g. in the unsigned outer length) could be, and those are rare.
   CHECK(accepted_chains < 10);
+}
+
+TEST_CASE("Times beyond the clock's range saturate instead of overflowing", "[pki][hostile]") {
+  // GeneralizedTime reaches 9999 and 0000; a nanosecond system_clock ends in 2262 and begins
+  // in 1677. The fuzzer found an OCSP response dated 6320 that overflowed the conversion.
+  const auto at = [](const char* generalized) {
+    sc::crypto::Asn1TimePtr time(ASN1_TIME_new());
+    REQUIRE(ASN1_TIME_set_string(time.get(), generalized) == 1);
+    return detail::time_from_asn1(time.get());
+  };
+  CHECK(at("99991231235959Z") > at("22000101000000Z"));
+  CHECK(at("63200101000000Z") == at("99991231235959Z"));
+  CHECK(at("00000101000000Z") < at("19700101000000Z"));
+  CHECK(at("20300101000000Z") - at("20290101000000Z") == std::chrono::hours(24 * 365));
 }
