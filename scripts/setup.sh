@@ -12,6 +12,7 @@ PACKAGES=(
   libboost-dev libboost-program-options-dev
   libspdlog-dev libfmt-dev
   libsqlite3-dev
+  libpq-dev postgresql-15          # the PostgreSQL store (libpq) + throwaway clusters for tests
   catch2 nlohmann-json3-dev        # tests only
   tshark                           # interop test: dissects our handshakes
   clang libclang-rt-14-dev         # fuzz targets (libFuzzer)

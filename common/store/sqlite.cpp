@@ -106,6 +106,15 @@ void SqliteStatement::run() {
   }
 }
 
+void SqliteStatement::reset() {
+  sqlite3_reset(statement_);  // returns the last step's error, already reported by step()
+  sqlite3_clear_bindings(statement_);
+}
+
+int SqliteStatement::column_count() const {
+  return sqlite3_column_count(statement_);
+}
+
 bool SqliteStatement::is_null(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }

@@ -72,6 +72,9 @@ class SqliteStatement {
   bool step();
   // Runs a statement that returns no rows (INSERT/UPDATE/DELETE).
   void run();
+  // Back to before the first step, parameters cleared, ready to run again (a cached statement).
+  void reset();
+  int column_count() const;
 
   bool is_null(int column) const;
   std::int64_t integer(int column) const;
