@@ -12,6 +12,7 @@
 #include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
 #include "common/app/ocsp_stapler.hpp"
+#include "common/app/service_manager.hpp"
 #include "common/net/listener.hpp"
 #include "common/otp/audit_log.hpp"
 #include "common/pki/chain_verifier.hpp"
@@ -182,7 +183,10 @@ int serve(BankOptions& options) {
   net::Listener listener(
       io, listener_options, [config] { return tls::ServerEngine::create(config); },
       [service](net::TlsStream& stream) { return service->serve(stream); });
-  net::ShutdownSignals shutdown(io, [&listener, &stapler, &service] {
+  app::ServiceWatchdog watchdog(io);
+  net::ShutdownSignals shutdown(io, [&listener, &stapler, &service, &watchdog] {
+    app::notify_service_manager(app::ServiceState::stopping, "stopping");
+    watchdog.stop();
     listener.stop();
     stapler->stop();
     service->stop();
@@ -192,6 +196,8 @@ int serve(BankOptions& options) {
   listener.start();
   app::write_port_file(options.port_file, listener.port());
   spdlog::info("bank_server ready on {}:{}", host, listener.port());
+  app::notify_service_manager(app::ServiceState::ready, "serving customers on " + host + ":" +
+                                                            std::to_string(listener.port()));
   shutdown.run(options.threads);
   spdlog::info("bank_server stopped");
   return 0;

@@ -32,6 +32,7 @@
 #include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
 #include "common/app/ocsp_stapler.hpp"
+#include "common/app/service_manager.hpp"
 #include "common/crypto/signature.hpp"
 #include "common/net/channel_error.hpp"
 #include "common/pki/chain_verifier.hpp"
@@ -360,10 +361,13 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
       io.get_executor(), [&options, &config]() { return connect_to_bank(options, config); },
       settings, printer);
 
+  app::ServiceWatchdog watchdog(io);
   net::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
   stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
     if (error) return;
     spdlog::info("signal {} received", signal_number);
+    app::notify_service_manager(app::ServiceState::stopping, "stopping");
+    watchdog.stop();
     daemon.stop();
     stapler->stop();
   });
@@ -383,12 +387,14 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
   std::exception_ptr failure;
   net::asio::co_spawn(io, daemon.run(), [&](std::exception_ptr error) {
     failure = error;
+    watchdog.stop();
     stapler->stop();
     stop_signals.cancel();
     child_signals.cancel();
   });
   spdlog::info("device daemon started: keepalive {} s{}", options.keepalive_seconds,
                options.on_otp.empty() ? "" : ", --on-otp set");
+  app::notify_service_manager(app::ServiceState::ready, "device daemon for " + options.connect);
   io.run();
   if (failure) std::rethrow_exception(failure);
   return customer::kDone;

@@ -13,6 +13,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libsqlite3-dev
   libpq-dev postgresql-15          # the PostgreSQL store (libpq) + throwaway clusters for tests
+  libsystemd-dev systemd           # sd_notify for Type=notify units; systemd-analyze verify in tests
   catch2 nlohmann-json3-dev        # tests only
   tshark                           # interop test: dissects our handshakes
   clang libclang-rt-14-dev         # fuzz targets (libFuzzer)

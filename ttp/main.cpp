@@ -57,6 +57,8 @@ struct CommandFailure : std::runtime_error {
 po::options_description common_options() {
   po::options_description options("common options");
   options.add_options()("help,h", "show this help")(
+      "config", po::value<std::string>(),
+      "read options from this file too (key = value lines, same names as the flags)")(
       "certs-dir", po::value<std::string>()->default_value("certs/ttp"),
       "folder holding the root key, root certificate, registry and CRL")(
       "log-level", po::value<std::string>()->default_value("info"),

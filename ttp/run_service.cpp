@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/app/daemon_bootstrap.hpp"
+#include "common/app/service_manager.hpp"
 #include "common/net/listener.hpp"
 
 namespace sc::ttp {
@@ -80,10 +81,17 @@ int run_service(TtpService& service, const ServeSettings& settings) {
   net::Listener listener(
       io, listener_options, [config] { return tls::ServerEngine::create(config); },
       [&service](net::TlsStream& stream) { return serve_requester(service, stream); });
-  net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
+  app::ServiceWatchdog watchdog(io);
+  net::ShutdownSignals shutdown(io, [&listener, &watchdog] {
+    app::notify_service_manager(app::ServiceState::stopping, "stopping");
+    watchdog.stop();
+    listener.stop();
+  });
   listener.start();
   app::write_port_file(option_or<std::string>(options, "port-file", ""), listener.port());
   spdlog::info("TTP ready on {}:{}: ENROLL, CA, STATUS, OCSP, CRL", host, listener.port());
+  app::notify_service_manager(app::ServiceState::ready,
+                              "serving on " + host + ":" + std::to_string(listener.port()));
   shutdown.run(option_or<unsigned>(options, "threads", 2));
   spdlog::info("TTP stopped");
   return 0;
