@@ -6,11 +6,33 @@
 
 #include "common/store/postgres_database.hpp"
 #include "common/store/sqlite_database.hpp"
+#include "common/store/store_metrics.hpp"
 
 namespace sc::store {
 
 const char* backend_name(Backend backend) {
   return backend == Backend::sqlite ? "sqlite" : "postgresql";
+}
+
+metrics::Histogram& store_latency(Backend backend, StoreOperation operation) {
+  // Registered once (a thread-safe static); afterwards only atomics are touched.
+  struct Table {
+    metrics::Histogram* histograms[2][3] = {};
+    Table() {
+      const Backend backends[] = {Backend::sqlite, Backend::postgresql};
+      const char* const operations[] = {"query", "write", "commit"};
+      for (std::size_t b = 0; b < 2; ++b) {
+        for (std::size_t o = 0; o < 3; ++o) {
+          histograms[b][o] = &metrics::global().histogram(
+              "sc_store_operation_seconds", "time a store statement or commit took",
+              metrics::latency_buckets(),
+              {{"backend", backend_name(backends[b])}, {"operation", operations[o]}});
+        }
+      }
+    }
+  };
+  static const Table table;
+  return *table.histograms[backend == Backend::sqlite ? 0 : 1][static_cast<std::size_t>(operation)];
 }
 
 StoreLocation StoreLocation::sqlite(std::filesystem::path path) {

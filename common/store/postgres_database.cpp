@@ -1,5 +1,7 @@
 #include "common/store/postgres_database.hpp"
 
+#include "common/store/store_metrics.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -192,6 +194,7 @@ void PostgresConnection::execute_script(std::string_view sql) {
 
 std::vector<SqlRow> PostgresConnection::query(std::string_view sql,
                                               const SqlParameters& parameters) {
+  const LatencySample sample(store_latency(Backend::postgresql, StoreOperation::query));
   PgResultPtr result = execute(sql, parameters);
   const int row_count = PQntuples(result.get());
   const int column_count = PQnfields(result.get());
@@ -215,6 +218,7 @@ std::vector<SqlRow> PostgresConnection::query(std::string_view sql,
 }
 
 std::int64_t PostgresConnection::run(std::string_view sql, const SqlParameters& parameters) {
+  const LatencySample sample(store_latency(Backend::postgresql, StoreOperation::write));
   PgResultPtr result = execute(sql, parameters);
   const char* affected = PQcmdTuples(result.get());
   return affected != nullptr && *affected != '\0' ? std::stoll(affected) : 0;
@@ -231,6 +235,7 @@ void PostgresConnection::commit() {
     throw StoreError(StoreErrorKind::unavailable,
                      location_.display() + ": the transaction was lost with the connection");
   }
+  const LatencySample sample(store_latency(Backend::postgresql, StoreOperation::commit));
   PgResultPtr result(PQexec(connection_.get(), "COMMIT"));
   in_transaction_ = false;
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;

@@ -1,5 +1,7 @@
 #include "common/store/sqlite_database.hpp"
 
+#include "common/store/store_metrics.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -115,6 +117,7 @@ void SqliteConnection::execute_script(std::string_view sql) {
 }
 
 std::vector<SqlRow> SqliteConnection::query(std::string_view sql, const SqlParameters& parameters) {
+  const LatencySample sample(store_latency(Backend::sqlite, StoreOperation::query));
   return translated("querying", [&] {
     SqliteStatement& statement = prepared(sql, parameters);
     std::vector<SqlRow> rows;
@@ -133,6 +136,7 @@ std::vector<SqlRow> SqliteConnection::query(std::string_view sql, const SqlParam
 }
 
 std::int64_t SqliteConnection::run(std::string_view sql, const SqlParameters& parameters) {
+  const LatencySample sample(store_latency(Backend::sqlite, StoreOperation::write));
   return translated("writing", [&] {
     SqliteStatement& statement = prepared(sql, parameters);
     statement.run();
@@ -150,6 +154,7 @@ void SqliteConnection::begin(TransactionMode mode) {
 }
 
 void SqliteConnection::commit() {
+  const LatencySample sample(store_latency(Backend::sqlite, StoreOperation::commit));
   translated("committing", [&] { database_.execute("COMMIT"); });
 }
 

@@ -7,9 +7,9 @@
 #include <sstream>
 #include <thread>
 
-#include "common/app/metrics.hpp"
+#include "common/metrics/metrics.hpp"
 
-using namespace sc::app::metrics;
+using namespace sc::metrics;
 
 namespace {
 

@@ -1,11 +1,11 @@
-#include "common/app/metrics.hpp"
+#include "common/metrics/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 
-namespace sc::app::metrics {
+namespace sc::metrics {
 namespace {
 
 bool valid_name(const std::string& name) {
@@ -189,4 +189,4 @@ Registry& global() {
   return registry;
 }
 
-}  // namespace sc::app::metrics
+}  // namespace sc::metrics

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-namespace sc::app::metrics {
+namespace sc::metrics {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
@@ -99,4 +99,4 @@ std::string render_labels(const Labels& labels);
 // Latency buckets in seconds, 0.5 ms to 10 s.
 std::vector<double> latency_buckets();
 
-}  // namespace sc::app::metrics
+}  // namespace sc::metrics
