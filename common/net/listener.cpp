@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics/metrics.hpp"
+
 namespace sc::net {
 namespace {
 
@@ -199,6 +201,18 @@ bool Listener::mark_authenticated(std::uint64_t id) {
   return true;
 }
 
+namespace {
+
+void count_handshake(std::string_view suite, std::string_view group, const char* outcome) {
+  metrics::global()
+      .counter("sc_tls_handshakes_total",
+               "TLS 1.3 handshakes served, by cipher suite, key exchange group and outcome",
+               {{"suite", std::string(suite)}, {"group", std::string(group)}, {"outcome", outcome}})
+      .increment();
+}
+
+}  // namespace
+
 void Listener::forget(std::uint64_t id) {
   std::lock_guard lock(sessions_mutex_);
   auto it = sessions_.find(id);
@@ -211,13 +225,20 @@ asio::awaitable<void> Listener::serve(std::shared_ptr<TlsStream> session, std::u
   TlsStream& stream = *session;
   const std::string label = stream.peer_label();
   spdlog::info("{}: connection accepted, waiting for ClientHello", label);
+  static metrics::Gauge& open = metrics::global().gauge(
+      "sc_tls_connections_open", "TLS connections open now (handshaking or established)");
+  open.add(1);
+  bool handshake_done = false;
   try {
     co_await stream.handshake();
+    handshake_done = true;
     if (!mark_authenticated(id)) {
       throw ChannelError(make_error_code(ChannelFailure::evicted),
                          label + " was evicted just as its handshake completed");
     }
     const tls::HandshakeSummary& summary = stream.summary();
+    count_handshake(tls::cipher_suite_info(summary.suite).name,
+                    tls::named_group_name(summary.group), "ok");
     spdlog::info("{}: handshake complete: {}, {}{}", label,
                  tls::cipher_suite_info(summary.suite).name, tls::named_group_name(summary.group),
                  summary.peer_subject.empty() ? "" : ", client " + summary.peer_subject);
@@ -229,8 +250,10 @@ asio::awaitable<void> Listener::serve(std::shared_ptr<TlsStream> session, std::u
   } catch (const std::exception& error) {
     spdlog::error("{}: session failed: {}", label, error.what());
   }
+  if (!handshake_done) count_handshake("none", "none", "failed");
   co_await stream.shutdown();
   forget(id);
+  open.add(-1);
   --active_;
   spdlog::info("{}: connection closed", label);
 }

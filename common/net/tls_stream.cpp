@@ -5,7 +5,9 @@
 #include <charconv>
 #include <cstdio>
 #include <stdexcept>
+
 #include <variant>
+#include "common/metrics/metrics.hpp"
 
 namespace sc::net {
 namespace {
@@ -139,6 +141,11 @@ void TlsStream::process_events() {
                    },
                    [&](tls::AlertReceived& alert) {
                      std::string name = tls::alert_name(alert.description);
+                     metrics::global()
+                         .counter("sc_tls_alerts_received_total",
+                                  "TLS alerts received from peers, by description",
+                                  {{"description", name}})
+                         .increment();
                      if (alert.level == tls::AlertLevel::fatal) {
                        spdlog::warn("{}: peer sent fatal alert {}", peer_label_, name);
                        failure_.emplace(alert.description, AlertOrigin::peer,
@@ -149,6 +156,11 @@ void TlsStream::process_events() {
                    },
                    [&](tls::AlertSent& alert) {
                      std::string name = tls::alert_name(alert.description);
+                     metrics::global()
+                         .counter("sc_tls_alerts_sent_total",
+                                  "TLS alerts sent to peers, by description",
+                                  {{"description", name}})
+                         .increment();
                      spdlog::warn("{}: sent alert {}: {}", peer_label_, name, alert.reason);
                      failure_.emplace(alert.description, AlertOrigin::local, alert.reason);
                    },
