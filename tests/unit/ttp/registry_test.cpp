@@ -16,6 +16,7 @@
 #include "common/crypto/hash.hpp"
 #include "tests/support/test_databases.hpp"
 #include "tests/unit/ttp/ttp_fixture.hpp"
+#include "ttp/crl_publisher.hpp"
 #include "ttp/file_protection.hpp"
 #include "ttp/registry.hpp"
 
@@ -707,4 +708,30 @@ TEST_CASE("CRL numbers taken by two instances at once are distinct and increasin
   CHECK(std::is_sorted(seen.begin(), seen.end()));
   CHECK(std::set<std::int64_t>(seen.begin(), seen.end()).size() == seen.size());
   CHECK(seen.back() == 40);
+}
+
+TEST_CASE("an instance's CRL file is rewritten when another instance published newer revocations",
+          "[ttp][registry][revocation][instances][crl]") {
+  TwoInstances ttp;
+  const auto grant = ttp.first.create_token(pki::Role::Customer, "cy", std::chrono::hours(1));
+  const auto csr = test::in_process_csr("cy");
+  const auto issued =
+      ttp.first.redeem_and_issue(claim_for(grant, pki::Role::Customer, "cy"),
+                                 issuer_for(ttp.authority, csr, pki::Role::Customer));
+  const auto serial = std::get<pki::Certificate>(issued).serial();
+  // Each instance writes its own crl.pem.
+  CrlPublisher one(ttp.authority, ttp.first, ttp.folder / "crl-1.pem");
+  CrlPublisher two(ttp.authority, ttp.second, ttp.folder / "crl-2.pem");
+  one.publish();
+  two.publish();
+  CHECK_FALSE(two.refresh_if_needed());
+  CHECK(crl_revoked_count(test::read_file(ttp.folder / "crl-2.pem")) == 0);
+
+  REQUIRE(ttp.first.revoke(serial, pki::RevocationReason::keyCompromise) == RevokeOutcome::Revoked);
+  one.publish();  // as `ttp revoke` through the first instance does
+  CHECK(crl_revoked_count(test::read_file(ttp.folder / "crl-1.pem")) == 1);
+  CHECK_FALSE(ttp.second.crl_outdated());  // the registry's own bookkeeping says published...
+  CHECK(two.refresh_if_needed());          // ...but the second instance's file lacks it
+  CHECK(crl_revoked_count(two.current_pem()) == 1);
+  CHECK_FALSE(two.refresh_if_needed());
 }
