@@ -31,6 +31,18 @@ std::optional<TimePoint> crl_next_update(const std::string& pem) {
   return pki::detail::time_from_seconds(timegm(&parts));
 }
 
+std::optional<std::int64_t> crl_revoked_count(const std::string& pem) {
+  crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return std::nullopt;
+  crypto::X509CrlPtr crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  if (!crl) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  const STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+  return revoked == nullptr ? 0 : sk_X509_REVOKED_num(revoked);
+}
+
 CrlPublisher::CrlPublisher(const pki::CertificateAuthority& authority, Registry& registry,
                            std::filesystem::path crl_path)
     : authority_(authority), registry_(registry), path_(std::move(crl_path)) {}
@@ -61,15 +73,23 @@ bool CrlPublisher::refresh_if_needed(TimePoint now) {
     reason = "revocations were added since the last CRL";
   } else {
     std::optional<TimePoint> next_update;
+    std::optional<std::int64_t> listed;
     try {
-      next_update = crl_next_update(pki::read_text_file(path_));
+      const std::string pem = pki::read_text_file(path_);
+      next_update = crl_next_update(pem);
+      listed = crl_revoked_count(pem);
     } catch (const pki::PkiError& failure) {
       spdlog::warn("the CRL {} cannot be read: {}", path_.string(), failure.what());
     }
-    if (!next_update) {
+    if (!next_update || !listed) {
       reason = "the CRL file cannot be read";
     } else if (*next_update < now + refresh_margin) {
       reason = "the CRL expires on " + iso8601(*next_update);
+    } else if (const std::int64_t held = registry_.revocation_count(); *listed < held) {
+      // Another instance (or an admin command) published the registry's newest revocations
+      // into its own file; this instance's file still lacks them.
+      reason = "the CRL lists " + std::to_string(*listed) + " revocation(s); the registry holds " +
+               std::to_string(held);
     }
   }
   if (reason.empty()) return false;
@@ -84,10 +104,10 @@ std::string CrlPublisher::current_pem(TimePoint now) {
 }
 
 CrlRefresher::CrlRefresher(const pki::CertificateAuthority& authority,
-                           const std::filesystem::path& registry_path,
+                           const store::StoreLocation& registry_location,
                            std::filesystem::path crl_path, std::chrono::milliseconds period)
     : authority_(authority),
-      registry_path_(registry_path),
+      registry_location_(registry_location),
       crl_path_(std::move(crl_path)),
       period_(period),
       thread_([this] { run(); }) {}
@@ -106,7 +126,7 @@ void CrlRefresher::run() {
   while (!stopping_) {
     lock.unlock();
     try {
-      Registry registry(registry_path_);
+      Registry registry(registry_location_);
       CrlPublisher(authority_, registry, crl_path_).refresh_if_needed();
     } catch (const std::exception& failure) {
       spdlog::error("keeping the CRL {} current failed (retrying in {} s): {}", crl_path_.string(),

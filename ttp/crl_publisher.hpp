@@ -1,9 +1,11 @@
 #pragma once
 // Keeps certs/ttp/crl.pem current: a CRL signed by the root listing every revocation in the
 // registry, valid for 7 days. It is rewritten (atomically) on every revocation, and on demand
-// when the file is missing, damaged, within a day of its nextUpdate, or older than the latest
-// revocation. Publishing runs under the registry's write lock, so the daemon and an admin
-// command never race each other into an older CRL.
+// when the file is missing, damaged, within a day of its nextUpdate, or lists fewer revocations
+// than the registry holds (a revocation made by an admin command or by another TTP instance on
+// the same PostgreSQL registry). Publishing takes its CRL number inside the registry's write
+// transaction, so the daemon, an admin command and other instances never race each other into
+// a repeated or decreasing number.
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -46,7 +48,7 @@ class CrlPublisher {
 class CrlRefresher {
  public:
   CrlRefresher(const pki::CertificateAuthority& authority,
-               const std::filesystem::path& registry_path, std::filesystem::path crl_path,
+               const store::StoreLocation& registry_location, std::filesystem::path crl_path,
                std::chrono::milliseconds period = std::chrono::hours(1));
   CrlRefresher(const CrlRefresher&) = delete;
   CrlRefresher& operator=(const CrlRefresher&) = delete;
@@ -56,7 +58,7 @@ class CrlRefresher {
   void run();
 
   const pki::CertificateAuthority& authority_;
-  std::filesystem::path registry_path_;
+  store::StoreLocation registry_location_;
   std::filesystem::path crl_path_;
   std::chrono::milliseconds period_;
   std::mutex mutex_;
@@ -67,5 +69,7 @@ class CrlRefresher {
 
 // The nextUpdate of a PEM CRL, or nullopt when it cannot be read.
 std::optional<TimePoint> crl_next_update(const std::string& pem);
+// How many certificates a PEM CRL lists as revoked, or nullopt when it cannot be read.
+std::optional<std::int64_t> crl_revoked_count(const std::string& pem);
 
 }  // namespace sc::ttp

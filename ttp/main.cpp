@@ -7,8 +7,10 @@
 //   ttp revoke --serial S --reason R            revoke, and publish a new CRL
 //   ttp crl                                     publish a new CRL, print its path
 //
-// The admin commands open the same registry as a running daemon (SQLite WAL), so they work
-// while it serves; the daemon reads revocations from the registry at every status answer.
+// The admin commands open the same registry as a running daemon (--store: the SQLite file in
+// the certs folder by default, or a PostgreSQL database several `ttp serve` instances share),
+// so they work while it serves; the daemon reads revocations from the registry at every status
+// answer.
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -61,6 +63,10 @@ po::options_description common_options() {
       "read options from this file too (key = value lines, same names as the flags)")(
       "certs-dir", po::value<std::string>()->default_value("certs/ttp"),
       "folder holding the root key, root certificate, registry and CRL")(
+      "store", po::value<std::string>(),
+      "the registry: sqlite:PATH (default: registry.db in --certs-dir) or "
+      "postgresql://[user@]host[:port]/database, shared by several ttp serve instances holding "
+      "the same CA key (password in ~/.pgpass or PGPASSWORD, never in the URI)")(
       "log-level", po::value<std::string>()->default_value("info"),
       "trace, debug, info, warn, error or off");
   return options;
@@ -214,6 +220,24 @@ crypto::HashAlgorithm hash_for_root(const pki::Certificate& root) {
                        OBJ_nid2sn(digest_nid) + "; this CA signs only with SHA-256 or SHA-384");
 }
 
+// Where the registry lives: --store, or the SQLite file in the certs folder.
+store::StoreLocation registry_location(const po::variables_map& vm) {
+  const fs::path certs_dir = vm["certs-dir"].as<std::string>();
+  if (!vm.count("store")) return store::StoreLocation::sqlite(certs_dir / registry_file);
+  try {
+    return store::StoreLocation::parse(vm["store"].as<std::string>());
+  } catch (const std::invalid_argument& failure) {
+    throw UsageError(failure.what());
+  }
+}
+
+// Opens the registry for a command; logs where (never a password).
+std::unique_ptr<Registry> open_registry(const po::variables_map& vm) {
+  const store::StoreLocation location = registry_location(vm);
+  spdlog::info("opening the registry {}", location.display());
+  return std::make_unique<Registry>(location);
+}
+
 // Opens the existing CA for an admin command (never creates one).
 pki::CertificateAuthority open_authority(const fs::path& certs_dir) {
   const fs::path root_file = certs_dir / pki::CertificateAuthority::root_certificate_file;
@@ -298,7 +322,7 @@ PreparedTtp prepare(const po::variables_map& vm) {
                iso8601(authority.root().not_after()), (certs_dir / fingerprint_file).string());
 
   pki::ServiceCredentials credentials = authority.ensure_service_credentials(service_names(listen));
-  auto registry = std::make_unique<Registry>(certs_dir / registry_file);
+  auto registry = open_registry(vm);
   registry->record_service_certificate(credentials.certificate(),
                                        credentials.key.type() == crypto::KeyType::Rsa
                                            ? "RSA " + std::to_string(credentials.key.bits())
@@ -311,8 +335,8 @@ PreparedTtp prepare(const po::variables_map& vm) {
       std::make_unique<CrlPublisher>(authority, *registry, certs_dir / CrlPublisher::file_name);
   crl_publisher->refresh_if_needed();
   spdlog::info("registry {} holds {} certificate(s); policy: bank {} days, customer {} days",
-               registry->path().string(), registry->certificate_count(), policy.bank_validity_days,
-               policy.customer_validity_days);
+               registry->location().display(), registry->certificate_count(),
+               policy.bank_validity_days, policy.customer_validity_days);
   return PreparedTtp{std::move(authority_owner), std::move(credentials), std::move(registry),
                      std::move(crl_publisher), policy};
 }
@@ -340,7 +364,7 @@ ServiceLimits service_limits(const po::variables_map& vm) {
 int serve(const po::variables_map& vm) {
   const ServiceLimits limits = service_limits(vm);
   PreparedTtp ttp = prepare(vm);
-  CrlRefresher refresher(*ttp.authority, ttp.registry->path(), ttp.crl_publisher->path());
+  CrlRefresher refresher(*ttp.authority, ttp.registry->location(), ttp.crl_publisher->path());
   TtpService service(*ttp.authority, *ttp.registry, *ttp.crl_publisher, ttp.policy, limits);
   spdlog::info(
       "limits per source address: STATUS+OCSP {}/s (burst {}), ENROLL {}/s (burst {}); OCSP "
@@ -357,7 +381,6 @@ int init(const po::variables_map& vm) {
 }
 
 int create_token(const po::variables_map& vm) {
-  const fs::path certs_dir = vm["certs-dir"].as<std::string>();
   const std::string role_text = required(vm, "role");
   const auto role = pki::role_from_name(role_text);
   if (!role || *role == pki::Role::TtpService) {
@@ -399,8 +422,7 @@ int create_token(const po::variables_map& vm) {
   request.fixed.organisational_unit =
       fixed_field("unit", &pki::SubjectDetails::organisational_unit);
 
-  Registry registry(certs_dir / registry_file);
-  const TokenGrant grant = registry.create_token(request);
+  const TokenGrant grant = open_registry(vm)->create_token(request);
   pki::SubjectDetails fixed_subject{grant.fixed.country,
                                     grant.fixed.state,
                                     grant.fixed.locality,
@@ -425,7 +447,8 @@ std::string status_text(const CertificateRecord& record, TimePoint now) {
 }
 
 int list(const po::variables_map& vm) {
-  Registry registry(fs::path(vm["certs-dir"].as<std::string>()) / registry_file);
+  const auto registry_owner = open_registry(vm);
+  Registry& registry = *registry_owner;
   const auto records = registry.certificates();
   const TimePoint now = Clock::now();
   std::cout << std::left << std::setw(34) << "SERIAL" << std::setw(12) << "ROLE" << std::setw(22)
@@ -459,7 +482,8 @@ int revoke(const po::variables_map& vm) {
                      "certificateHold, privilegeWithdrawn, aACompromise");
   }
   const auto authority = open_authority(certs_dir);
-  Registry registry(certs_dir / registry_file);
+  const auto registry_owner = open_registry(vm);
+  Registry& registry = *registry_owner;
   switch (registry.revoke(*serial, *reason)) {
     case RevokeOutcome::UnknownSerial:
       throw CommandFailure("no certificate with serial " + serial->hex() +
@@ -480,8 +504,8 @@ int revoke(const po::variables_map& vm) {
 int crl(const po::variables_map& vm) {
   const fs::path certs_dir = vm["certs-dir"].as<std::string>();
   const auto authority = open_authority(certs_dir);
-  Registry registry(certs_dir / registry_file);
-  CrlPublisher publisher(authority, registry, certs_dir / CrlPublisher::file_name);
+  const auto registry_owner = open_registry(vm);
+  CrlPublisher publisher(authority, *registry_owner, certs_dir / CrlPublisher::file_name);
   publisher.publish();
   std::cout << publisher.path().string() << std::endl;
   return 0;

@@ -6,9 +6,9 @@
 
 namespace sc::ttp {
 
-RefusalJournal::RefusalJournal(const std::filesystem::path& registry_path,
+RefusalJournal::RefusalJournal(const store::StoreLocation& registry_location,
                                RefusalJournalOptions options)
-    : options_(options), registry_(registry_path, {}, CommitDurability::Relaxed) {
+    : options_(options), registry_(registry_location, {}, CommitDurability::Relaxed) {
   commits_at_open_ = registry_.committed_transactions();
   queue_.reserve(std::min<std::size_t>(options_.capacity, 64));
   if (options_.flush_interval > std::chrono::milliseconds::zero()) {

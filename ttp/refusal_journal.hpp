@@ -2,8 +2,9 @@
 // Refused enrollments are recorded in the registry's request table, but not one fsync'd
 // transaction per refusal (a requester could make the TTP write hundreds per second): the
 // journal queues them in memory and writes them in batches, each batch one transaction, on its
-// own registry connection with synchronous=OFF (WAL). Successful enrollments do not pass here:
-// they stay one synchronous=FULL transaction with their certificate.
+// own registry connection (SQLite: synchronous=OFF, WAL; PostgreSQL: a second connection).
+// Successful enrollments do not pass here: they stay one synchronous=FULL transaction with
+// their certificate. While the database is unreachable, a failed batch is logged and dropped.
 //
 // Bounded: at most `capacity` refusals wait between two batches; the ones beyond are counted
 // and the count is logged at the next batch. A crash loses at most the last batch of refusal
@@ -30,8 +31,8 @@ struct RefusalJournalOptions {
 
 class RefusalJournal {
  public:
-  // Opens its own connection to the registry file (created by the daemon's Registry first).
-  explicit RefusalJournal(const std::filesystem::path& registry_path,
+  // Opens its own connection to the registry (created by the daemon's Registry first).
+  explicit RefusalJournal(const store::StoreLocation& registry_location,
                           RefusalJournalOptions options = {});
   RefusalJournal(const RefusalJournal&) = delete;
   RefusalJournal& operator=(const RefusalJournal&) = delete;

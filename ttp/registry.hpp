@@ -1,21 +1,34 @@
 #pragma once
 // The TTP's durable registry: enrollment tokens (stored as SHA-256 hashes), every enrollment
-// attempt, every issued certificate and every revocation, in one SQLite file (WAL mode,
-// synchronous=FULL). The daemon and the admin commands open the same file at the same time;
-// writers take the lock with BEGIN IMMEDIATE and wait on busy_timeout. The file and its -wal
-// and -shm companions are mode 0600 (created so before SQLite opens it, tightened when found
-// wider).
+// attempt, every issued certificate and every revocation, behind the storage seam
+// (common/store/database.hpp):
 //
-// Schema version 2 adds the subject fields a token fixes (C, ST, L, O, OU); a version-1 file
-// is migrated when opened (ALTER TABLE ... ADD COLUMN, then PRAGMA user_version = 2).
+// - SQLite (the default, `sqlite:PATH`): one file, WAL mode, synchronous=FULL. The daemon and
+//   the admin commands open the same file at the same time; writers take the lock with BEGIN
+//   IMMEDIATE and wait on the busy timeout. The file and its -wal and -shm companions are mode
+//   0600 (created so before SQLite opens it, tightened when found wider).
+// - PostgreSQL (`postgresql://...`): several `ttp serve` instances sharing the CA key share one
+//   database. Every write is correct under concurrency between instances: a token is locked
+//   (SELECT ... FOR UPDATE) and marked used by a conditional UPDATE (single use), a serial is
+//   inserted with ON CONFLICT DO NOTHING and drawn again when taken (never a caught constraint
+//   error: that would abort the transaction), CRL numbers grow by UPDATE ... SET n = n + 1
+//   RETURNING n in the publishing transaction, and a revocation made on one instance is in the
+//   next status answer and CRL of every instance.
+//
+// The schema is the store::MigrationPlan "ttp-registry": version 1 the original tables, version
+// 2 the subject fields a token fixes (C, ST, L, O, OU). A version-1 SQLite file, which kept its
+// number only in the schema_version table, is adopted (PRAGMA user_version = 1) and migrated
+// when opened.
 //
 // A certificate is inserted, its token marked used and the request recorded in ONE
 // transaction, committed before the certificate is handed back: after a kill -9 either all of
-// it is on disk or none of it is (and then nobody ever saw that certificate).
+// it is stored or none of it is (and then nobody ever saw that certificate).
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +40,7 @@
 #include "common/pki/revocation.hpp"
 #include "common/pki/serial_number.hpp"
 #include "common/pki/subject.hpp"
+#include "common/store/database.hpp"
 #include "common/store/sqlite.hpp"
 
 namespace sc::ttp {
@@ -157,11 +171,11 @@ struct TimedRefusal {
 
 enum class RevokeOutcome { Revoked, AlreadyRevoked, UnknownSerial };
 
-// How a registry connection commits. Full: synchronous=FULL, every commit is on disk when it
-// returns (tokens, certificates, revocations). Relaxed: synchronous=OFF, for the refusal
-// journal's batches only (a crash may lose the last batch of refusal records, never a
-// certificate); such a connection never checkpoints the WAL (that is left to the FULL ones,
-// whose checkpoints fsync).
+// How a registry connection commits (SQLite; a PostgreSQL server keeps its own durability
+// settings). Full: synchronous=FULL, every commit is on disk when it returns (tokens,
+// certificates, revocations). Relaxed: synchronous=OFF, for the refusal journal's batches only
+// (a crash may lose the last batch of refusal records, never a certificate); such a connection
+// never checkpoints the WAL (that is left to the FULL ones, whose checkpoints fsync).
 enum class CommitDurability { Full, Relaxed };
 
 class Registry {
@@ -172,12 +186,20 @@ class Registry {
   // called inside the issuing transaction.
   using Issuer = std::function<pki::Certificate(const pki::SerialNumber&, const TokenRecord&)>;
 
-  // Opens or creates the registry file. An existing file is reused; a file written by a newer
-  // schema is refused with a clear message. serial_source defaults to SerialNumber::random.
+  // Opens the registry at `location` (`ttp --store`), creating or migrating its schema. A
+  // database written by a newer schema is refused with a clear message (StoreError schema); an
+  // unreachable PostgreSQL server throws StoreError unavailable. serial_source defaults to
+  // SerialNumber::random.
+  explicit Registry(const store::StoreLocation& location, SerialSource serial_source = {},
+                    CommitDurability durability = CommitDurability::Full);
+  // The SQLite file at `path` (the default store: certs folder / registry.db).
   explicit Registry(const std::filesystem::path& path, SerialSource serial_source = {},
                     CommitDurability durability = CommitDurability::Full);
 
-  const std::filesystem::path& path() const { return path_; }
+  // Where the registry lives; log location().display(), never the conninfo (it may hold a
+  // password).
+  const store::StoreLocation& location() const;
+  store::Backend backend() const;
 
   TokenGrant create_token(pki::Role role, const std::string& common_name, std::chrono::seconds ttl,
                           const std::string& host_name = "", TimePoint now = Clock::now());
@@ -207,6 +229,7 @@ class Registry {
   RevokeOutcome revoke(const pki::SerialNumber& serial, pki::RevocationReason reason,
                        TimePoint now = Clock::now());
   std::vector<RevocationRecord> revocations();
+  std::int64_t revocation_count();
 
   // CRL bookkeeping: the CRL number (RFC 5280 section 5.2.3, monotonically increasing) and
   // how many revocations the last published CRL held.
@@ -214,8 +237,10 @@ class Registry {
     std::int64_t crl_number = 0;
     std::vector<RevocationRecord> revocations;
   };
-  // Under the write lock: hands the next CRL number and the revocations to publish, which
-  // must write the CRL durably (throwing on failure), then records that it was published.
+  // In one write transaction: takes the next CRL number (UPDATE ... SET crl_number =
+  // crl_number + 1 RETURNING, so two instances publishing at once get two numbers, in order),
+  // hands it and the revocations to publish, which must write the CRL durably (throwing on
+  // failure: the number is then not used), then records how many revocations it held.
   void publish_crl(const std::function<void(const CrlDraft&)>& publish);
   // True when revocations were added since the last publish_crl (or none ever ran).
   bool crl_outdated();
@@ -224,21 +249,24 @@ class Registry {
   void record_service_certificate(const pki::Certificate& certificate, const std::string& key_type,
                                   TimePoint now = Clock::now());
 
-  // PRAGMA integrity_check == "ok".
+  // SQLite: PRAGMA integrity_check == "ok". PostgreSQL: the server answers SELECT 1 (the
+  // server checks its own pages; this only says the registry is reachable).
   bool integrity_ok();
   // Transactions this connection committed (tests check that a batch is one transaction).
-  std::int64_t committed_transactions() const { return database_.commits(); }
+  std::int64_t committed_transactions() const;
 
  private:
-  std::variant<TokenRecord, TokenDenial> check_token_locked(const EnrollmentClaim& claim,
-                                                            TimePoint now);
+  enum class RowLock { none, for_update };
+  std::variant<TokenRecord, TokenDenial> check_token_unlocked(const EnrollmentClaim& claim,
+                                                              TimePoint now, RowLock lock);
   void record_request(const RefusalRecord& record, const char* outcome,
                       const std::optional<std::string>& serial, TimePoint now);
-  void create_schema();
-  void migrate_from_version_1();
+  std::vector<RevocationRecord> revocations_unlocked();
+  void prepare_schema();
 
-  std::filesystem::path path_;
-  SqliteDatabase database_;
+  // The Database connection is not thread-safe: every public member takes this mutex.
+  mutable std::mutex mutex_;
+  std::unique_ptr<store::Database> database_;
   SerialSource serial_source_;
 };
 

@@ -89,7 +89,7 @@ TtpService::TtpService(const pki::CertificateAuthority& authority, Registry& reg
       status_limiter_(limits.status_rate, limits.max_tracked_addresses, limits.clock),
       enroll_limiter_(limits.enroll_rate, limits.max_tracked_addresses, limits.clock),
       ocsp_cache_(limits.ocsp),
-      refusals_(registry.path(), limits.refusal_journal) {}
+      refusals_(registry.location(), limits.refusal_journal) {}
 
 std::string TtpService::error_response(std::string_view code, std::string_view sentence) {
   std::string line = "ERROR " + std::string(code) + " ";
@@ -113,6 +113,18 @@ std::string TtpService::handle(const Request& request, const RequestSource& sour
   std::lock_guard lock(mutex_);
   try {
     return dispatch(command, words.size(), arguments, request, source);
+  } catch (const store::StoreError& failure) {
+    if (!failure.is_unavailable()) {
+      spdlog::error("{}: {} failed: {}", source.peer, command.substr(0, 32), failure.what());
+      return error_response("internal", "the TTP could not complete the request; its log says why");
+    }
+    // The database is away (PostgreSQL restarting, network cut): refuse this request clearly;
+    // the connection reconnects by itself on a later request.
+    spdlog::warn("{}: {} refused, the registry is unreachable: {}", source.peer,
+                 command.substr(0, 32), failure.what());
+    return error_response("unavailable",
+                          "the TTP's registry database is unreachable at the moment; nothing was "
+                          "issued or changed; try again shortly");
   } catch (const std::exception& failure) {
     spdlog::error("{}: {} failed: {}", source.peer, command.substr(0, 32), failure.what());
     return error_response("internal", "the TTP could not complete the request; its log says why");

@@ -8,6 +8,7 @@
 
 #include "common/crypto/base64.hpp"
 #include "common/pki/revocation.hpp"
+#include "tests/support/test_databases.hpp"
 #include "tests/unit/ttp/ttp_fixture.hpp"
 #include "ttp/crl_publisher.hpp"
 #include "ttp/ocsp_response_cache.hpp"
@@ -63,7 +64,7 @@ ServiceLimits generous_limits(ManualClock& clock) {
 struct BoundedTtp {
   explicit BoundedTtp(ServiceLimits limits)
       : authority(test::test_authority(folder / "ca")),
-        registry(folder / "ca" / "registry.db"),
+        registry(test::fresh_store_location(folder / "ca", "registry")),
         crl(authority, registry, folder / "ca" / "crl.pem"),
         service(authority, registry, crl, {}, std::move(limits)) {}
 
@@ -239,7 +240,7 @@ TEST_CASE("a revocation in the registry makes the next answer revoked, signed an
   const auto signed_before = ttp.service.signature_count();
 
   // The admin command's own connection to the registry file, as `ttp revoke` does.
-  Registry admin(ttp.folder / "ca" / "registry.db");
+  Registry admin(ttp.registry.location());
   REQUIRE(admin.revoke(leaf.serial(), pki::RevocationReason::keyCompromise) ==
           RevokeOutcome::Revoked);
 
@@ -361,7 +362,7 @@ TEST_CASE("over the ENROLL limit: rate-limited, nothing recorded, the token stil
 TEST_CASE("refusals are queued in memory and written in one transaction by flush",
           "[ttp][journal]") {
   test::TempFolder folder;
-  const auto path = folder / "registry.db";
+  const auto path = test::fresh_store_location(folder.path(), "registry");
   Registry registry(path);
   RefusalJournal journal(path, RefusalJournalOptions{1000, 0ms});
   for (int i = 0; i < 250; ++i) {
@@ -383,7 +384,7 @@ TEST_CASE("refusals are queued in memory and written in one transaction by flush
 
 TEST_CASE("the journal holds at most its capacity and counts what it dropped", "[ttp][journal]") {
   test::TempFolder folder;
-  const auto path = folder / "registry.db";
+  const auto path = test::fresh_store_location(folder.path(), "registry");
   Registry registry(path);
   {
     RefusalJournal journal(path, RefusalJournalOptions{10, 0ms});
@@ -400,7 +401,7 @@ TEST_CASE("the journal holds at most its capacity and counts what it dropped", "
 
 TEST_CASE("the journal's own thread writes the batch within its interval", "[ttp][journal]") {
   test::TempFolder folder;
-  const auto path = folder / "registry.db";
+  const auto path = test::fresh_store_location(folder.path(), "registry");
   Registry registry(path);
   RefusalJournal journal(path, RefusalJournalOptions{1000, 50ms});
   for (int i = 0; i < 3; ++i) {

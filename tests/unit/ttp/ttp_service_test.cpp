@@ -6,6 +6,7 @@
 
 #include "common/crypto/base64.hpp"
 #include "common/pki/revocation.hpp"
+#include "tests/support/test_databases.hpp"
 #include "tests/unit/ttp/ttp_fixture.hpp"
 #include "ttp/crl_publisher.hpp"
 #include "ttp/registry.hpp"
@@ -58,7 +59,7 @@ std::string converse(TtpConnection& connection, const std::string& bytes) {
 struct TtpUnderTest {
   explicit TtpUnderTest(bool rsa_root = false, ServiceLimits limits = {})
       : authority(test::test_authority(folder / "ca", rsa_root)),
-        registry(folder / "ca" / "registry.db"),
+        registry(test::fresh_store_location(folder / "ca", "registry")),
         crl(authority, registry, folder / "ca" / "crl.pem"),
         service(authority, registry, crl, {}, std::move(limits)) {}
 
@@ -308,7 +309,7 @@ TEST_CASE("STATUS is good, then revoked after an admin revocation; OCSP verifies
   CHECK(pki::verify_ocsp_response(good_der, leaf, ttp.authority.root()).is_good());
 
   // The admin command opens its own connection to the registry file.
-  Registry admin(ttp.folder / "ca" / "registry.db");
+  Registry admin(ttp.registry.location());
   REQUIRE(admin.revoke(leaf.serial(), pki::RevocationReason::keyCompromise) ==
           RevokeOutcome::Revoked);
 
@@ -413,7 +414,7 @@ TEST_CASE("a running TTP writes a missing CRL without being asked", "[ttp][crl]"
   TtpUnderTest ttp;
   REQUIRE_FALSE(std::filesystem::exists(ttp.crl.path()));
   {
-    CrlRefresher refresher(ttp.authority, ttp.registry.path(), ttp.crl.path(),
+    CrlRefresher refresher(ttp.authority, ttp.registry.location(), ttp.crl.path(),
                            std::chrono::milliseconds(20));
     // Wait (bounded) for the refresher's first round; no assertion on how long it took.
     for (int i = 0; i < 1000 && !std::filesystem::exists(ttp.crl.path()); ++i) {
