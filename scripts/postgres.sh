@@ -70,6 +70,11 @@ cmd_start() {
   password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   (umask 077 && printf '%s\n' "$password" >"$dir/password.tmp")
   if [[ $(id -u) -eq 0 ]]; then
+    runuser -u postgres -- test -x "$dir" 2>/dev/null || {
+      echo "postgres.sh: the postgres user cannot reach $dir (a parent folder is private);" \
+        "choose a folder under /tmp" >&2
+      exit 1
+    }
     id postgres >/dev/null 2>&1 || {
       echo "postgres.sh: no postgres user; run scripts/setup.sh (postgresql-15)" >&2
       exit 1

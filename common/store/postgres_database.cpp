@@ -226,7 +226,16 @@ std::int64_t PostgresConnection::run(std::string_view sql, const SqlParameters& 
 
 void PostgresConnection::begin(TransactionMode mode) {
   if (in_transaction_) throw std::logic_error("a PostgreSQL transaction is already open");
-  execute_script(mode == TransactionMode::write ? "BEGIN" : "BEGIN READ ONLY");
+  const char* begin = mode == TransactionMode::write ? "BEGIN" : "BEGIN READ ONLY";
+  const bool was_connected = connection_ && PQstatus(connection_.get()) == CONNECTION_OK;
+  try {
+    execute_script(begin);
+  } catch (const StoreError& error) {
+    // An idle connection whose server restarted looks fine until used: BEGIN is the first to
+    // find out. Nothing has run yet, so connecting again once and beginning anew is safe.
+    if (!error.is_unavailable() || !was_connected) throw;
+    execute_script(begin);
+  }
   in_transaction_ = true;
 }
 

@@ -74,6 +74,10 @@ SqliteConnection::SqliteConnection(StoreLocation location, const DatabaseOptions
     } else {
       database_.execute("PRAGMA synchronous=OFF");
       database_.execute("PRAGMA wal_autocheckpoint=0");
+      // Not on close either: that checkpoint would copy the WAL without an fsync.
+      const int rc =
+          sqlite3_db_config(database_.native(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+      if (rc != SQLITE_OK) database_.fail("turning off the checkpoint on close", rc);
     }
   });
 }
