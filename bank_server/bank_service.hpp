@@ -26,6 +26,7 @@ struct BankServiceOptions {
   unsigned revocation_recheck_seconds = 60;  // open channels' certificates re-checked this often
   std::string audit_log;                     // default FOLDER/audit.log
   std::string store_file;                    // default FOLDER/bank.db
+  std::string push_key_file;                 // push sealing keys, default FOLDER/push.key
 };
 
 // A customer whose channel passed admission: certificate chain verified in the handshake

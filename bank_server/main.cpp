@@ -75,6 +75,9 @@ po::options_description describe_options(BankOptions& options) {
       "how long a blocked customer cannot confirm")(
       "store", po::value(&options.service.store_file),
       "the durable transaction store, SQLite (default: CERTS_DIR/bank.db)")(
+      "push-key", po::value(&options.service.push_key_file),
+      "the push sealing keys every bank instance on one store shares: pending OTPs wait in the "
+      "store's database sealed under them (default: CERTS_DIR/push.key, created when absent)")(
       "audit-log", po::value(&options.service.audit_log),
       "append-only, MAC-chained audit log (default: CERTS_DIR/audit.log; key beside it)");
 
@@ -146,6 +149,10 @@ int serve(BankOptions& options) {
   options.service.folder = options.certs_dir;
   if (options.service.audit_log.empty()) {
     options.service.audit_log = (std::filesystem::path(options.certs_dir) / "audit.log").string();
+  }
+  if (options.service.push_key_file.empty()) {
+    options.service.push_key_file =
+        (std::filesystem::path(options.certs_dir) / "push.key").string();
   }
   if (options.service.store_file.empty()) {
     options.service.store_file = (std::filesystem::path(options.certs_dir) / "bank.db").string();
