@@ -130,7 +130,7 @@ struct BankService::State {
 
   explicit State(const BankServiceOptions& options)
       : audit(std::make_unique<otp::AuditLog>(options.audit_log)),
-        store(options.store_file, otp::load_or_create_store_key(options.folder / "store.key"),
+        store(options.store_location, otp::load_or_create_store_key(options.folder / "store.key"),
               rules_from(options), nullptr, audit.get()) {}
 };
 
@@ -182,8 +182,8 @@ BankService::BankService(const BankServiceOptions& options, CustomerAdmission ad
       "OTPs: {} digits, valid {} s; {} wrong codes lock a transaction, {} consecutive wrong codes "
       "block a customer for {} s; store {}, audit log {}",
       rules.digits, rules.lifetime.count(), rules.max_wrong_codes_per_transaction,
-      rules.max_consecutive_failures, rules.block_duration.count(), state_->store.path().string(),
-      state_->audit->path().string());
+      rules.max_consecutive_failures, rules.block_duration.count(),
+      state_->store.location().display(), state_->audit->path().string());
 }
 
 BankService::~BankService() = default;
