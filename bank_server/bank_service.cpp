@@ -136,10 +136,10 @@ struct BankService::State {
 
   explicit State(const BankServiceOptions& options)
       : audit(std::make_unique<otp::AuditLog>(options.audit_log)),
-        store(options.store_file, otp::load_or_create_store_key(options.folder / "store.key"),
+        store(options.store_location, otp::load_or_create_store_key(options.folder / "store.key"),
               rules_from(options), nullptr, audit.get()),
         bus(std::make_shared<PushBus>(
-            PushBusOptions{store::StoreLocation::parse(options.store_file),
+            PushBusOptions{options.store_location,
                            options.push_key_file.empty()
                                ? options.folder / "push.key"
                                : std::filesystem::path(options.push_key_file)},
@@ -194,8 +194,8 @@ BankService::BankService(const BankServiceOptions& options, CustomerAdmission ad
       "OTPs: {} digits, valid {} s; {} wrong codes lock a transaction, {} consecutive wrong codes "
       "block a customer for {} s; store {}, audit log {}",
       rules.digits, rules.lifetime.count(), rules.max_wrong_codes_per_transaction,
-      rules.max_consecutive_failures, rules.block_duration.count(), state_->store.path().string(),
-      state_->audit->path().string());
+      rules.max_consecutive_failures, rules.block_duration.count(),
+      state_->store.location().display(), state_->audit->path().string());
 }
 
 BankService::~BankService() = default;

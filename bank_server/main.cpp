@@ -27,6 +27,7 @@ struct BankOptions {
   std::string port_file;
   std::string config_file;
   std::string log_level = "info";
+  std::string store;  // --store, parsed into service.store_location
   std::vector<std::string> host_names;
   unsigned threads = 2;
   app::ListenerLimits limits;  // --max-connections, --max-unauthenticated[-per-source]
@@ -73,8 +74,10 @@ po::options_description describe_options(BankOptions& options) {
       "customer is blocked (at most 5, PSD2 RTS art. 4(3)(b))")(
       "block-seconds", po::value(&options.service.block_seconds)->default_value(15 * 60),
       "how long a blocked customer cannot confirm")(
-      "store", po::value(&options.service.store_file),
-      "the durable transaction store, SQLite (default: CERTS_DIR/bank.db)")(
+      "store", po::value(&options.store),
+      "the durable transaction store: sqlite:PATH or a path (default: CERTS_DIR/bank.db), or "
+      "postgresql://[user@]host[:port]/database shared by several bank instances (password in "
+      "~/.pgpass or PGPASSWORD, not in the URI)")(
       "push-key", po::value(&options.service.push_key_file),
       "the push sealing keys every bank instance on one store shares: pending OTPs wait in the "
       "store's database sealed under them (default: CERTS_DIR/push.key, created when absent)")(
@@ -154,9 +157,10 @@ int serve(BankOptions& options) {
     options.service.push_key_file =
         (std::filesystem::path(options.certs_dir) / "push.key").string();
   }
-  if (options.service.store_file.empty()) {
-    options.service.store_file = (std::filesystem::path(options.certs_dir) / "bank.db").string();
-  }
+  options.service.store_location =
+      options.store.empty()
+          ? store::StoreLocation::sqlite(std::filesystem::path(options.certs_dir) / "bank.db")
+          : store::StoreLocation::parse(options.store);
   app::prompt_for_missing_subject(options.enrollment.subject);
   app::Identity identity = app::ensure_enrolled(options.enrollment, options.channel);
 

@@ -11,7 +11,9 @@
 
 #include "bank_server/device_directory.hpp"
 #include "bank_server/push_bus.hpp"
+#include "common/otp/key_file.hpp"
 #include "common/otp/seal_key.hpp"
+#include "common/otp/transaction_store.hpp"
 #include "tests/support/test_databases.hpp"
 #include "tests/unit/bank/bank_folder.hpp"
 
@@ -260,4 +262,30 @@ TEST_CASE("A bus whose notification channel was cut re-delivers from the outbox"
   a.run();
   CHECK(lines_within(*phone, 1) == std::vector<std::string>{line});
   CHECK(eventually([&] { return a.bus->listening(); }));
+}
+
+TEST_CASE("The outbox shares the transaction store's database, before and after a restart",
+          "[bus]") {
+  test::BankFolder folder;
+  const auto location = test::fresh_store_location(folder.path, "bank");
+  const SecretBytes store_key(otp::kSecretKeyBytes, 7);
+  std::string transaction;
+  {
+    otp::TransactionStore store(location, store_key);
+    Instance bank(location, folder.path / "push.key");
+    const otp::StartedTransfer started = store.start(
+        otp::TransactionDetails{"DE44500105175407324931", 25000, "EUR", "ACME Ltd"}, kAlice);
+    transaction = started.transaction_id;
+    bank.bus->publish_otp(kAlice, transaction, otp_line(transaction, started.code),
+                          started.expires_at);
+  }
+  // Both schemas are found as they were left: neither takes the other's tables for a foreign
+  // program's.
+  otp::TransactionStore store(location, store_key);
+  Instance bank(location, folder.path / "push.key");
+  CHECK(store.pending_for(kAlice).size() == 1);
+  auto phone = bank.device();
+  auto registration = bank.devices.subscribe(kAlice, phone);
+  CHECK(bank.bus->deliver_pending(kAlice) == 1);
+  CHECK(phone->take_lines().size() == 1);
 }

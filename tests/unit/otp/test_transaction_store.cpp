@@ -331,7 +331,7 @@ TEST_CASE("the store file is mode 0600, versioned, and refuses what it cannot tr
     sqlite3_close(database);
     REQUIRE(::chmod(other.c_str(), 0600) == 0);
     CHECK_THROWS_WITH(TransactionStore(other, folder.key()),
-                      Catch::Contains("not a transaction store"));
+                      Catch::Contains("belongs to another program"));
   }
   SECTION("a store others can read is refused") {
     REQUIRE(::chmod(folder.database().c_str(), 0644) == 0);
