@@ -245,11 +245,11 @@ SealingKeyring load_or_create_sealing_keys(const std::filesystem::path& file) {
   return SealingKeyring(std::move(keys));
 }
 
-SealingKeyring add_sealing_key(const std::filesystem::path& file) {
-  std::vector<SealingKey> keys = load_sealing_keys(file).keys();
-  keys.push_back(generate_sealing_key());
-  SealingKeyring keyring(std::move(keys));
-  std::string text = key_file_text(keyring.keys());
+namespace {
+
+// Replaces the file's content with keys (temporary file, then rename).
+void replace_key_file(const std::filesystem::path& file, const SealingKeyring& keys) {
+  std::string text = key_file_text(keys.keys());
   const std::string temporary = write_temporary(file, text);
   crypto::cleanse(text.data(), text.size());
   if (::rename(temporary.c_str(), file.c_str()) != 0) {
@@ -259,8 +259,35 @@ SealingKeyring add_sealing_key(const std::filesystem::path& file) {
     throw_errno("cannot replace the " + describe(file));
   }
   sync_folder(folder_of(file));
+}
+
+}  // namespace
+
+SealingKeyring add_sealing_key(const std::filesystem::path& file) {
+  std::vector<SealingKey> keys = load_sealing_keys(file).keys();
+  keys.push_back(generate_sealing_key());
+  SealingKeyring keyring(std::move(keys));
+  replace_key_file(file, keyring);
   spdlog::info("added the push sealing key {} to {}; it seals from now on", keyring.newest().id,
                file.string());
+  return keyring;
+}
+
+SealingKeyring remove_sealing_key(const std::filesystem::path& file, std::string_view id) {
+  std::vector<SealingKey> keys = load_sealing_keys(file).keys();
+  if (!keys.empty() && keys.back().id == id) {
+    throw std::invalid_argument("the push sealing key " + std::string(id) +
+                                " is the newest, the one that seals; add a key before retiring it");
+  }
+  const auto found =
+      std::find_if(keys.begin(), keys.end(), [id](const SealingKey& key) { return key.id == id; });
+  if (found == keys.end()) {
+    throw std::invalid_argument("the " + describe(file) + " holds no key " + std::string(id));
+  }
+  keys.erase(found);
+  SealingKeyring keyring(std::move(keys));
+  replace_key_file(file, keyring);
+  spdlog::info("retired the push sealing key {} from {}", id, file.string());
   return keyring;
 }
 

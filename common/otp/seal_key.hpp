@@ -60,6 +60,10 @@ SealingKeyring load_or_create_sealing_keys(const std::filesystem::path& file);
 // Rotation: appends a fresh key to the file (temporary file, then rename) and returns the new
 // keyring, whose newest() is that key.
 SealingKeyring add_sealing_key(const std::filesystem::path& file);
+// Retirement, once the pushes it sealed have expired: removes key `id` from the file (temporary
+// file, then rename). Throws std::invalid_argument when the file has no such key or when it is
+// the newest one (the key that seals).
+SealingKeyring remove_sealing_key(const std::filesystem::path& file, std::string_view id);
 
 // A push line sealed for the outbox: which key, and base64(nonce || ciphertext || tag).
 struct SealedPush {

@@ -116,6 +116,15 @@ TEST_CASE("The push key file is created private, read back, and rotated", "[seal
   const SealedPush new_sealed = seal_push(rotated, kTransaction, kCustomer, kLine);
   CHECK(new_sealed.key_id == rotated.newest().id);
   CHECK_THROWS_AS(open_push(created, new_sealed, kTransaction, kCustomer), PushUnsealError);
+  // Retiring the older key: what it sealed no longer opens; the newest cannot be retired.
+  CHECK_THROWS_AS(remove_sealing_key(file, rotated.newest().id), std::invalid_argument);
+  CHECK_THROWS_AS(remove_sealing_key(file, generate_sealing_key().id), std::invalid_argument);
+  const SealingKeyring retired = remove_sealing_key(file, created.newest().id);
+  CHECK(mode_of(file) == 0600);
+  REQUIRE(retired.keys().size() == 1);
+  CHECK(load_sealing_keys(file).newest().id == rotated.newest().id);
+  CHECK(open_push(retired, new_sealed, kTransaction, kCustomer) == kLine);
+  CHECK_THROWS_AS(open_push(retired, old_sealed, kTransaction, kCustomer), PushUnsealError);
   // No temporary file is left beside it.
   int files = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder.path)) {
