@@ -50,6 +50,35 @@ std::vector<std::string> split_words(const std::string& text, std::size_t most) 
   return words;
 }
 
+// Runs work on the outbox connection; when the server had closed that connection (a restart, a
+// failover) the first statement notices and the connection reconnects on the next call, so the
+// work runs once more. Only idempotent work goes through here (an INSERT ... ON CONFLICT DO
+// NOTHING whose COMMIT may have been lost, a notification sent twice, reads, deletes).
+template <typename Work>
+auto on_live_connection(Work&& work) -> decltype(work()) {
+  try {
+    return work();
+  } catch (const store::StoreError& error) {
+    if (!error.is_unavailable()) throw;
+  }
+  return work();
+}
+
+// An error sentence on one log line (libpq's messages span several).
+std::string one_line(const std::exception& error) {
+  std::string text = error.what();
+  std::string line;
+  bool blank = false;
+  for (char c : text) {
+    const bool space = c == '\n' || c == '\t' || c == '\r' || c == ' ';
+    if (space && blank) continue;
+    line.push_back(space ? ' ' : c);
+    blank = space;
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
 bool printable_line(const std::string& line) {
   return !line.empty() &&
          std::all_of(line.begin(), line.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
@@ -168,7 +197,7 @@ void PushBus::refresh_keys_locked() {
     spdlog::info("push bus: reloaded {}: {} key(s), sealing with {}",
                  options_.sealing_key_file.string(), keys_.keys().size(), keys_.newest().id);
   } catch (const std::exception& error) {
-    spdlog::error("push bus: keeping the keys loaded before: {}", error.what());
+    spdlog::error("push bus: keeping the keys loaded before: {}", one_line(error));
   }
 }
 
@@ -183,19 +212,21 @@ std::size_t PushBus::publish_otp(const std::string& customer, const std::string&
     refresh_keys_locked();
     const otp::SealedPush sealed = otp::seal_push(keys_, transaction_id, customer, line);
     const std::string payload = "otp " + instance_id_ + " " + transaction_id + " " + customer;
-    store::with_write_transaction(*database_, [&] {
-      database_->run(
-          "INSERT INTO pending_pushes (transaction_id, customer, expires_at_ms, key_id, sealed) "
-          "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (transaction_id) DO NOTHING",
-          {transaction_id, customer, unix_milliseconds(expires), sealed.key_id, sealed.sealed});
-      // Delivered to the listeners when this transaction commits, never before the row exists.
-      if (backend() == store::Backend::postgresql) notify_locked(payload);
+    on_live_connection([&] {
+      store::with_write_transaction(*database_, [&] {
+        database_->run(
+            "INSERT INTO pending_pushes (transaction_id, customer, expires_at_ms, key_id, sealed) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (transaction_id) DO NOTHING",
+            {transaction_id, customer, unix_milliseconds(expires), sealed.key_id, sealed.sealed});
+        // Delivered to the listeners when this transaction commits, never before the row exists.
+        if (backend() == store::Backend::postgresql) notify_locked(payload);
+      });
     });
   } catch (const std::exception& error) {
     spdlog::error(
         "push bus: the OTP of transaction {} could not be written to the outbox ({}); only this "
         "instance's devices get it",
-        transaction_id, error.what());
+        transaction_id, one_line(error));
   }
   return devices_.push_otp(customer, transaction_id, line, expires);
 }
@@ -204,10 +235,11 @@ std::size_t PushBus::publish(const std::string& customer, const std::string& lin
   if (backend() == store::Backend::postgresql) {
     try {
       std::lock_guard lock(mutex_);
-      notify_locked("push " + instance_id_ + " " + customer + " " + line);
+      const std::string payload = "push " + instance_id_ + " " + customer + " " + line;
+      on_live_connection([&] { notify_locked(payload); });
     } catch (const std::exception& error) {
       spdlog::warn("push bus: could not tell the other instances about a push to {}...: {}",
-                   short_id(customer), error.what());
+                   short_id(customer), one_line(error));
     }
   }
   return devices_.push(customer, line);
@@ -217,17 +249,19 @@ std::size_t PushBus::deliver_pending(const std::string& customer) {
   std::vector<OutboxRow> rows;
   try {
     std::lock_guard lock(mutex_);
-    const std::vector<store::SqlRow> found = database_->query(
-        "SELECT transaction_id, expires_at_ms, key_id, sealed FROM pending_pushes "
-        "WHERE customer = ?1 AND expires_at_ms > ?2 ORDER BY expires_at_ms",
-        {customer, unix_milliseconds(std::chrono::system_clock::now())});
+    const std::vector<store::SqlRow> found = on_live_connection([&] {
+      return database_->query(
+          "SELECT transaction_id, expires_at_ms, key_id, sealed FROM pending_pushes "
+          "WHERE customer = ?1 AND expires_at_ms > ?2 ORDER BY expires_at_ms",
+          {customer, unix_milliseconds(std::chrono::system_clock::now())});
+    });
     for (const store::SqlRow& row : found) {
       rows.push_back(OutboxRow{row.text(0), customer, from_unix_milliseconds(row.integer(1)),
                                otp::SealedPush{row.text(2), row.text(3)}});
     }
   } catch (const std::exception& error) {
     spdlog::warn("push bus: cannot read the pending OTPs of {}... now ({}); retrying later",
-                 short_id(customer), error.what());
+                 short_id(customer), one_line(error));
     redelivery_due_ = true;
     return 0;
   }
@@ -259,7 +293,7 @@ std::optional<std::string> PushBus::open_row(const OutboxRow& row) {
         refresh_keys_locked();
         continue;
       }
-      spdlog::error("push bus: {}", error.what());
+      spdlog::error("push bus: {}", one_line(error));
     }
   }
   return std::nullopt;
@@ -268,19 +302,23 @@ std::optional<std::string> PushBus::open_row(const OutboxRow& row) {
 void PushBus::finish(const std::string& transaction_id) {
   try {
     std::lock_guard lock(mutex_);
-    database_->run("DELETE FROM pending_pushes WHERE transaction_id = ?1", {transaction_id});
+    on_live_connection([&] {
+      return database_->run("DELETE FROM pending_pushes WHERE transaction_id = ?1",
+                            {transaction_id});
+    });
   } catch (const std::exception& error) {
     spdlog::warn("push bus: the OTP of transaction {} stays in the outbox until it expires: {}",
-                 transaction_id, error.what());
+                 transaction_id, one_line(error));
   }
 }
 
 std::size_t PushBus::purge_expired() {
   if (redelivery_due_.exchange(false)) redeliver_everything();
   std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(
-      database_->run("DELETE FROM pending_pushes WHERE expires_at_ms <= ?1",
-                     {unix_milliseconds(std::chrono::system_clock::now())}));
+  return static_cast<std::size_t>(on_live_connection([&] {
+    return database_->run("DELETE FROM pending_pushes WHERE expires_at_ms <= ?1",
+                          {unix_milliseconds(std::chrono::system_clock::now())});
+  }));
 }
 
 void PushBus::redeliver_everything() {
@@ -297,16 +335,18 @@ void PushBus::handle(const store::PostgresNotification& notification) {
     std::vector<OutboxRow> rows;
     try {
       std::lock_guard lock(mutex_);
-      const auto row = database_->query_one(
-          "SELECT expires_at_ms, key_id, sealed FROM pending_pushes "
-          "WHERE transaction_id = ?1 AND customer = ?2 AND expires_at_ms > ?3",
-          {transaction_id, customer, unix_milliseconds(std::chrono::system_clock::now())});
+      const auto row = on_live_connection([&] {
+        return database_->query_one(
+            "SELECT expires_at_ms, key_id, sealed FROM pending_pushes "
+            "WHERE transaction_id = ?1 AND customer = ?2 AND expires_at_ms > ?3",
+            {transaction_id, customer, unix_milliseconds(std::chrono::system_clock::now())});
+      });
       if (!row) return;  // confirmed or expired meanwhile
       rows.push_back(OutboxRow{transaction_id, customer, from_unix_milliseconds(row->integer(0)),
                                otp::SealedPush{row->text(1), row->text(2)}});
     } catch (const std::exception& error) {
       spdlog::warn("push bus: cannot read the OTP of transaction {} now ({}); retrying later",
-                   transaction_id, error.what());
+                   transaction_id, one_line(error));
       redelivery_due_ = true;
       return;
     }
@@ -323,7 +363,7 @@ bool PushBus::connect_listener() {
   try {
     listener_->reconnect();
   } catch (const std::exception& error) {
-    spdlog::warn("push bus: cannot listen for the other instances yet: {}", error.what());
+    spdlog::warn("push bus: cannot listen for the other instances yet: {}", one_line(error));
     return false;
   }
   listening_ = true;
@@ -368,7 +408,7 @@ net::asio::awaitable<void> PushBus::listen(std::shared_ptr<Waits> waits) {
     try {
       notifications = listener_->receive();
     } catch (const std::exception& error) {
-      spdlog::warn("push bus: {}; reconnecting", error.what());
+      spdlog::warn("push bus: {}; reconnecting", one_line(error));
       listening_ = false;
       continue;
     }
@@ -376,7 +416,7 @@ net::asio::awaitable<void> PushBus::listen(std::shared_ptr<Waits> waits) {
       try {
         handle(notification);
       } catch (const std::exception& error) {
-        spdlog::error("push bus: a notification could not be handled: {}", error.what());
+        spdlog::error("push bus: a notification could not be handled: {}", one_line(error));
       }
     }
     const int socket = listener_->socket();

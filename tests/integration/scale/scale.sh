@@ -12,6 +12,8 @@
 #                      and the right code refused as blocked
 #   failover           A is killed with SIGKILL while a transfer is pending; the device comes back
 #                      on B and gets the code from the outbox; B accepts it
+#   database-restart   PostgreSQL stops and starts again under both instances: their notification
+#                      channels reconnect with backoff, and a push crosses instances again
 # Each run starts its own throwaway PostgreSQL (scripts/postgres.sh) and stops it in a trap.
 # Prints PASS/FAIL lines and "N passed, M failed"; exits non-zero when a check fails. No timing
 # assertions: every wait has an upper bound and polls for the event.
@@ -285,11 +287,41 @@ scenario_failover() {
   check "the flow keeps working on b alone" honest_flow_works dave
 }
 
+scenario_database_restart() {
+  start_instances
+  on a
+  start_device erin || abort "erin's device did not subscribe on instance a"
+  scripts/postgres.sh pause "$PGDIR" || abort "PostgreSQL did not stop"
+  check "instance a notices that its notification channel is gone" \
+    wait_for_line "$WORK/bank-a.log" "push bus: lost the notification channel" 30
+  check "...and so does b" \
+    wait_for_line "$WORK/bank-b.log" "push bus: lost the notification channel" 30
+  on b
+  local out status=0
+  out=$(customer erin transfer "${TRANSFER[@]}" --json) || status=$?
+  check "while the database is away a transfer is refused (exit $status)" test $status -ne 0
+  scripts/postgres.sh resume "$PGDIR" || abort "PostgreSQL did not start again"
+  check "instance a listens again once the database is back" \
+    wait_for_line "$WORK/bank-a.log" "push bus: listening again" 60
+  check "...and so does b" wait_for_line "$WORK/bank-b.log" "push bus: listening again" 60
+  local txn= code tries=0
+  on b
+  # The store's own connection comes back on its next attempt (backoff up to 5 s).
+  until [[ -n $txn ]] || ((tries >= 30)); do
+    txn=$(start_transfer erin) || { txn=; sleep 1; }
+    tries=$((tries + 1))
+  done
+  code=$(device_code erin "$txn")
+  check "a transfer on b reaches the device on a again" test -n "$code"
+  check "...and is accepted on b" confirm erin "$txn" "$code"
+}
+
 case $SCENARIO in
   cross-instance) scenario_cross_instance ;;
   concurrent-confirm) scenario_concurrent_confirm ;;
   alternating-wrong) scenario_alternating_wrong ;;
   failover) scenario_failover ;;
+  database-restart) scenario_database_restart ;;
   *)
     echo "unknown scenario $SCENARIO" >&2
     exit 2
