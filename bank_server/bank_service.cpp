@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "bank_server/device_directory.hpp"
+#include "bank_server/push_bus.hpp"
 #include "common/crypto/hash.hpp"
 #include "common/otp/audit_log.hpp"
 #include "common/otp/bank_session.hpp"
@@ -36,34 +37,38 @@ otp::TransactionRules rules_from(const BankServiceOptions& options) {
   return rules;
 }
 
-// One channel's view of the bank's devices: the directory, and this channel's outbox once it
-// subscribed.
+// One channel's view of the bank's devices: this instance's directory, the push bus to the
+// other instances and the outbox, and this channel's outbox once it subscribed.
 class ChannelDevices final : public otp::DeviceLink {
  public:
-  ChannelDevices(DeviceDirectory& directory, std::string customer,
+  ChannelDevices(DeviceDirectory& directory, PushBus& bus, std::string customer,
                  std::shared_ptr<DeviceOutbox> outbox)
-      : directory_(directory), customer_(std::move(customer)), outbox_(std::move(outbox)) {}
+      : directory_(directory),
+        bus_(bus),
+        customer_(std::move(customer)),
+        outbox_(std::move(outbox)) {}
 
   otp::SubscribeOutcome subscribe_this_channel() override {
     std::size_t queued = 0;
     if (!registration_) {
-      auto [registration, pending] = directory_.subscribe(customer_, outbox_);
-      registration_.emplace(std::move(registration));
-      queued = pending;
+      registration_.emplace(directory_.subscribe(customer_, outbox_));
+      queued = bus_.deliver_pending(customer_);
     }
     return {directory_.devices(customer_), queued};
   }
+  // The count is of this instance's devices; the other instances' are reached through the bus.
   std::size_t push_otp(const std::string& customer, const std::string& transaction_id,
                        const std::string& line, otp::TimePoint expires) override {
-    return directory_.push_otp(customer, transaction_id, line, expires);
+    return bus_.publish_otp(customer, transaction_id, line, expires);
   }
   std::size_t push(const std::string& customer, const std::string& line) override {
-    return directory_.push(customer, line);
+    return bus_.publish(customer, line);
   }
-  void forget(const std::string& transaction_id) override { directory_.forget(transaction_id); }
+  void forget(const std::string& transaction_id) override { bus_.finish(transaction_id); }
 
  private:
   DeviceDirectory& directory_;
+  PushBus& bus_;
   std::string customer_;
   std::shared_ptr<DeviceOutbox> outbox_;
   std::optional<DeviceDirectory::Registration> registration_;
@@ -124,14 +129,21 @@ struct BankService::State {
   std::unique_ptr<otp::AuditLog> audit;
   otp::TransactionStore store;
   DeviceDirectory devices;
+  std::shared_ptr<PushBus> bus;  // after store: on SQLite it shares the store's file
   // In the housekeeping coroutine's frame, owned by the io_context (which the service outlives).
   std::weak_ptr<net::asio::steady_timer> housekeeping_timer;
   std::atomic<bool> stopping{false};
 
   explicit State(const BankServiceOptions& options)
       : audit(std::make_unique<otp::AuditLog>(options.audit_log)),
-        store(options.store_file, otp::load_or_create_store_key(options.folder / "store.key"),
-              rules_from(options), nullptr, audit.get()) {}
+        store(options.store_location, otp::load_or_create_store_key(options.folder / "store.key"),
+              rules_from(options), nullptr, audit.get()),
+        bus(std::make_shared<PushBus>(
+            PushBusOptions{options.store_location,
+                           options.push_key_file.empty()
+                               ? options.folder / "push.key"
+                               : std::filesystem::path(options.push_key_file)},
+            devices)) {}
 };
 
 net::asio::awaitable<std::optional<AdmittedCustomer>> CustomerAdmission::admit(
@@ -182,8 +194,8 @@ BankService::BankService(const BankServiceOptions& options, CustomerAdmission ad
       "OTPs: {} digits, valid {} s; {} wrong codes lock a transaction, {} consecutive wrong codes "
       "block a customer for {} s; store {}, audit log {}",
       rules.digits, rules.lifetime.count(), rules.max_wrong_codes_per_transaction,
-      rules.max_consecutive_failures, rules.block_duration.count(), state_->store.path().string(),
-      state_->audit->path().string());
+      rules.max_consecutive_failures, rules.block_duration.count(),
+      state_->store.location().display(), state_->audit->path().string());
 }
 
 BankService::~BankService() = default;
@@ -209,7 +221,7 @@ net::asio::awaitable<void> BankService::serve_admitted(net::TlsStream& stream,
                       watch_revocation(self, watch, admission_.statuses(), admitted.leaf(),
                                        admitted.issuer(), revocation_recheck_),
                       net::asio::detached);
-  ChannelDevices devices(state_->devices, customer.fingerprint, outbox);
+  ChannelDevices devices(state_->devices, *state_->bus, customer.fingerprint, outbox);
   otp::BankSession session(state_->store, devices, customer);
   bool pushing = false;
   std::exception_ptr failure;
@@ -238,10 +250,12 @@ void BankService::start_housekeeping(net::asio::io_context& io) {
   auto timer = std::make_shared<net::asio::steady_timer>(strand);
   state_->housekeeping_timer = timer;
   net::asio::co_spawn(strand, housekeeping(std::move(timer)), net::asio::detached);
+  state_->bus->start(io);
 }
 
 void BankService::stop() {
   state_->stopping = true;
+  state_->bus->stop();
   if (auto timer = state_->housekeeping_timer.lock()) {
     net::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
   }
@@ -255,6 +269,11 @@ net::asio::awaitable<void> BankService::housekeeping(
       state_->store.purge_expired();
     } catch (const std::exception& error) {
       spdlog::error("expiring pending transfers failed: {}", error.what());
+    }
+    try {
+      state_->bus->purge_expired();
+    } catch (const std::exception& error) {
+      spdlog::error("purging expired pushes from the outbox failed: {}", error.what());
     }
     timer->expires_after(kHousekeepingPeriod);
     boost::system::error_code ignored;

@@ -13,6 +13,7 @@
 #include "common/net/tls_stream.hpp"
 #include "common/otp/bank_session.hpp"
 #include "common/pki/certificate.hpp"
+#include "common/store/database.hpp"
 
 namespace sc::bank {
 
@@ -25,7 +26,10 @@ struct BankServiceOptions {
   unsigned block_seconds = 15 * 60;          // how long a block lasts
   unsigned revocation_recheck_seconds = 60;  // open channels' certificates re-checked this often
   std::string audit_log;                     // default FOLDER/audit.log
-  std::string store_file;                    // default FOLDER/bank.db
+  // --store: sqlite:PATH or a bare path (default FOLDER/bank.db), or postgresql://... shared by
+  // several bank instances. Log store_location.display(), never the connection string.
+  store::StoreLocation store_location;
+  std::string push_key_file;  // push sealing keys, default FOLDER/push.key
 };
 
 // A customer whose channel passed admission: certificate chain verified in the handshake

@@ -52,6 +52,14 @@ net::asio::awaitable<std::vector<std::string>> DeviceOutbox::next_lines() {
   }
 }
 
+std::vector<std::string> DeviceOutbox::take_lines() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> lines(std::make_move_iterator(lines_.begin()),
+                                 std::make_move_iterator(lines_.end()));
+  lines_.clear();
+  return lines;
+}
+
 DeviceDirectory::Registration::Registration(Registration&& other) noexcept
     : directory_(other.directory_), customer_(std::move(other.customer_)), id_(other.id_) {
   other.directory_ = nullptr;
@@ -61,44 +69,45 @@ DeviceDirectory::Registration::~Registration() {
   if (directory_ != nullptr) directory_->remove(customer_, id_);
 }
 
-std::pair<DeviceDirectory::Registration, std::size_t> DeviceDirectory::subscribe(
-    const std::string& customer, std::shared_ptr<DeviceOutbox> outbox) {
+DeviceDirectory::Registration DeviceDirectory::subscribe(const std::string& customer,
+                                                         std::shared_ptr<DeviceOutbox> outbox) {
   std::lock_guard lock(mutex_);
-  drop_expired_locked(std::chrono::system_clock::now());
   const std::uint64_t id = next_id_++;
-  std::size_t delivered = 0;
-  for (const auto& [transaction, pending] : pending_) {
-    if (pending.customer != customer) continue;
-    outbox->deliver(pending.line);
-    ++delivered;
-  }
-  devices_[customer].emplace(id, std::move(outbox));
-  return {Registration(*this, customer, id), delivered};
+  devices_[customer].emplace(id, Device{std::move(outbox), {}});
+  return Registration(*this, customer, id);
 }
 
 std::size_t DeviceDirectory::push_otp(const std::string& customer,
                                       const std::string& transaction_id, const std::string& line,
                                       std::chrono::system_clock::time_point expires) {
+  const auto now = std::chrono::system_clock::now();
   std::lock_guard lock(mutex_);
-  drop_expired_locked(std::chrono::system_clock::now());
-  pending_[transaction_id] = PendingCode{customer, line, expires};
   auto found = devices_.find(customer);
   if (found == devices_.end()) return 0;
-  for (auto& [id, outbox] : found->second) outbox->deliver(line);
-  return found->second.size();
+  std::size_t delivered = 0;
+  for (auto& [id, device] : found->second) {
+    std::erase_if(device.otps_seen, [now](const auto& seen) { return seen.second <= now; });
+    if (!device.otps_seen.emplace(transaction_id, expires).second) continue;
+    device.outbox->deliver(line);
+    ++delivered;
+  }
+  return delivered;
 }
 
 std::size_t DeviceDirectory::push(const std::string& customer, const std::string& line) {
   std::lock_guard lock(mutex_);
   auto found = devices_.find(customer);
   if (found == devices_.end()) return 0;
-  for (auto& [id, outbox] : found->second) outbox->deliver(line);
+  for (auto& [id, device] : found->second) device.outbox->deliver(line);
   return found->second.size();
 }
 
-void DeviceDirectory::forget(const std::string& transaction_id) {
+std::vector<std::string> DeviceDirectory::customers() const {
   std::lock_guard lock(mutex_);
-  pending_.erase(transaction_id);
+  std::vector<std::string> customers;
+  customers.reserve(devices_.size());
+  for (const auto& [customer, devices] : devices_) customers.push_back(customer);
+  return customers;
 }
 
 std::size_t DeviceDirectory::devices(const std::string& customer) const {
@@ -113,12 +122,6 @@ void DeviceDirectory::remove(const std::string& customer, std::uint64_t id) {
   if (found == devices_.end()) return;
   found->second.erase(id);
   if (found->second.empty()) devices_.erase(found);
-}
-
-void DeviceDirectory::drop_expired_locked(std::chrono::system_clock::time_point now) {
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    it = it->second.expires <= now ? pending_.erase(it) : std::next(it);
-  }
 }
 
 }  // namespace sc::bank

@@ -1,9 +1,9 @@
 #pragma once
-// The customers' devices: channels that sent SUBSCRIBE, by customer certificate. A new OTP is
-// pushed to every device of its customer; a device that subscribes while an OTP is still
-// pending gets it then. The clear code lives only here, in the bank's memory, until the
-// transaction is finished or expires (the store keeps a keyed hash only), so a bank restart
-// cannot deliver a code again: the devices that had it keep showing it.
+// The customers' devices on this bank instance: channels that sent SUBSCRIBE, by customer
+// certificate. A new OTP is pushed to every local device of its customer; the pending OTPs
+// themselves wait, sealed, in the push outbox (push_bus.hpp), which hands them to a device that
+// subscribes later, on this instance or another one. Each device gets an OTP line at most once,
+// however many paths bring it (its own instance, the bus, the outbox after a reconnection).
 //
 // Thread-safe: channels live on their own strands; pushing to a device queues the line in its
 // outbox and wakes the coroutine that writes it (bounded: a device that does not read loses
@@ -34,6 +34,8 @@ class DeviceOutbox {
   void deliver(std::string line);
   // The writer: waits until lines are queued or close() was called; empty result = closed.
   net::asio::awaitable<std::vector<std::string>> next_lines();
+  // The lines queued now, without waiting (tests).
+  std::vector<std::string> take_lines();
   void close();  // any thread
 
  private:
@@ -65,35 +67,32 @@ class DeviceDirectory {
     std::uint64_t id_;
   };
 
-  // Registers outbox as a device of customer (certificate fingerprint) and pushes to it the
-  // customer's OTPs still pending. Returns the registration and the number of pending lines.
-  std::pair<Registration, std::size_t> subscribe(const std::string& customer,
-                                                 std::shared_ptr<DeviceOutbox> outbox);
+  // Registers outbox as a device of customer (certificate fingerprint). The customer's pending
+  // OTPs are the outbox's to deliver (PushBus::deliver_pending).
+  Registration subscribe(const std::string& customer, std::shared_ptr<DeviceOutbox> outbox);
 
-  // Pushes an OTP line to every device of customer and remembers it for late subscribers
-  // until forget() or expires. Returns the number of devices it went to.
+  // Pushes an OTP line to every device of customer that has not had this transaction's line
+  // yet (remembered until expires). Returns the number of devices it went to now.
   std::size_t push_otp(const std::string& customer, const std::string& transaction_id,
                        const std::string& line, std::chrono::system_clock::time_point expires);
-  // Any other push (WARNING, BLOCKED): to every device now, not remembered.
+  // Any other push (WARNING, BLOCKED): to every device now.
   std::size_t push(const std::string& customer, const std::string& line);
-  // The transaction is finished (confirmed, locked): its code is dropped from memory.
-  void forget(const std::string& transaction_id);
 
   std::size_t devices(const std::string& customer) const;
+  // The customers with at least one device here (re-delivery after the bus reconnects).
+  std::vector<std::string> customers() const;
 
  private:
-  struct PendingCode {
-    std::string customer;
-    std::string line;  // holds the code: memory only, never logged
-    std::chrono::system_clock::time_point expires;
+  struct Device {
+    std::shared_ptr<DeviceOutbox> outbox;
+    // Transactions whose OTP line this device got, with their expiry.
+    std::map<std::string, std::chrono::system_clock::time_point> otps_seen;
   };
   void remove(const std::string& customer, std::uint64_t id);
-  void drop_expired_locked(std::chrono::system_clock::time_point now);
 
   mutable std::mutex mutex_;
   std::uint64_t next_id_ = 1;
-  std::map<std::string, std::map<std::uint64_t, std::shared_ptr<DeviceOutbox>>> devices_;
-  std::map<std::string, PendingCode> pending_;  // by transaction id
+  std::map<std::string, std::map<std::uint64_t, Device>> devices_;
 };
 
 }  // namespace sc::bank

@@ -15,6 +15,7 @@
 #include "common/app/service_manager.hpp"
 #include "common/net/listener.hpp"
 #include "common/otp/audit_log.hpp"
+#include "common/otp/seal_key.hpp"
 #include "common/pki/chain_verifier.hpp"
 
 namespace po = boost::program_options;
@@ -28,6 +29,7 @@ struct BankOptions {
   std::string port_file;
   std::string config_file;
   std::string log_level = "info";
+  std::string store;  // --store, parsed into service.store_location
   std::vector<std::string> host_names;
   unsigned threads = 2;
   app::ListenerLimits limits;  // --max-connections, --max-unauthenticated[-per-source]
@@ -74,8 +76,13 @@ po::options_description describe_options(BankOptions& options) {
       "customer is blocked (at most 5, PSD2 RTS art. 4(3)(b))")(
       "block-seconds", po::value(&options.service.block_seconds)->default_value(15 * 60),
       "how long a blocked customer cannot confirm")(
-      "store", po::value(&options.service.store_file),
-      "the durable transaction store, SQLite (default: CERTS_DIR/bank.db)")(
+      "store", po::value(&options.store),
+      "the durable transaction store: sqlite:PATH or a path (default: CERTS_DIR/bank.db), or "
+      "postgresql://[user@]host[:port]/database shared by several bank instances (password in "
+      "~/.pgpass or PGPASSWORD, not in the URI)")(
+      "push-key", po::value(&options.service.push_key_file),
+      "the push sealing keys every bank instance on one store shares: pending OTPs wait in the "
+      "store's database sealed under them (default: CERTS_DIR/push.key, created when absent)")(
       "audit-log", po::value(&options.service.audit_log),
       "append-only, MAC-chained audit log (default: CERTS_DIR/audit.log; key beside it)");
 
@@ -148,9 +155,14 @@ int serve(BankOptions& options) {
   if (options.service.audit_log.empty()) {
     options.service.audit_log = (std::filesystem::path(options.certs_dir) / "audit.log").string();
   }
-  if (options.service.store_file.empty()) {
-    options.service.store_file = (std::filesystem::path(options.certs_dir) / "bank.db").string();
+  if (options.service.push_key_file.empty()) {
+    options.service.push_key_file =
+        (std::filesystem::path(options.certs_dir) / "push.key").string();
   }
+  options.service.store_location =
+      options.store.empty()
+          ? store::StoreLocation::sqlite(std::filesystem::path(options.certs_dir) / "bank.db")
+          : store::StoreLocation::parse(options.store);
   app::prompt_for_missing_subject(options.enrollment.subject);
   app::Identity identity = app::ensure_enrolled(options.enrollment, options.channel);
 
@@ -230,9 +242,61 @@ int audit_command(const std::vector<std::string>& args) {
   return bank::verify_audit_command(log, otp::default_audit_key_path(log));
 }
 
+// bank_server push-key list|rotate|retire [--certs-dir DIR] [--push-key FILE] [--id ID]
+int push_key_command(const std::vector<std::string>& args) {
+  std::string certs_dir = "certs/bank";
+  std::string key_file;
+  std::string retired;
+  po::options_description description(
+      "bank_server push-key list|rotate|retire: the push sealing keys every bank instance on one "
+      "store shares (docs/OTP_PROTOCOL.md, \"Several bank instances\"). rotate adds a key that "
+      "seals from now on; retire --id ID removes an older key once its pushes have expired. "
+      "Copy the file to every instance afterwards");
+  description.add_options()("help,h", "show this help")(
+      "certs-dir", po::value(&certs_dir)->default_value(certs_dir), "the bank's folder")(
+      "push-key", po::value(&key_file), "the key file (default: CERTS_DIR/push.key)")(
+      "id", po::value(&retired), "retire: the id of the key to remove");
+  const std::string action = args.size() >= 2 ? args[1] : "";
+  if (action != "list" && action != "rotate" && action != "retire") {
+    std::cerr << "bank_server: the push-key commands are \"bank_server push-key list\", "
+                 "\"... rotate\" and \"... retire --id ID\"\n";
+    return 2;
+  }
+  const app::CommandLine command_line =
+      app::parse_command_line("bank_server", std::vector<std::string>(args.begin() + 2, args.end()),
+                              description, std::cout);
+  if (command_line.decision == app::StartDecision::help_shown) return 0;
+  if (command_line.decision == app::StartDecision::usage_error) return 2;
+  const std::filesystem::path file = key_file.empty()
+                                         ? std::filesystem::path(certs_dir) / "push.key"
+                                         : std::filesystem::path(key_file);
+  try {
+    if (action == "retire" && retired.empty()) {
+      std::cerr << "bank_server push-key retire: say which key with --id ID\n";
+      return 2;
+    }
+    const otp::SealingKeyring keys = action == "rotate"   ? otp::add_sealing_key(file)
+                                     : action == "retire" ? otp::remove_sealing_key(file, retired)
+                                                          : otp::load_sealing_keys(file);
+    std::cout << "push keys in " << file.string() << " (oldest first):\n";
+    for (const otp::SealingKey& key : keys.keys()) {
+      std::cout << "  " << key.id << (&key == &keys.newest() ? "  seals and opens" : "  opens")
+                << "\n";
+    }
+    if (action != "list") {
+      std::cout << "copy " << file.string() << " to every bank instance on this store\n";
+    }
+    return 0;
+  } catch (const std::exception& error) {
+    std::cerr << "bank_server push-key " << action << ": " << error.what() << "\n";
+    return 1;
+  }
+}
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args = app::arguments(argc, argv);
   if (!args.empty() && args.front() == "audit") return audit_command(args);
+  if (!args.empty() && args.front() == "push-key") return push_key_command(args);
   BankOptions options;
   po::options_description description = describe_options(options);
   const app::CommandLine command_line =

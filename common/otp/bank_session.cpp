@@ -103,6 +103,17 @@ std::string BankSession::handle_line(std::string_view line) {
   } catch (const TransferRefused& refused) {
     spdlog::info("customer {}: transfer refused: {}", customer_.subject, refused.what());
     return format_error(refused.what());
+  } catch (const store::StoreError& failure) {
+    if (!failure.is_unavailable()) {
+      spdlog::error("customer {}: request failed: {}", customer_.subject, failure.what());
+      return format_error("the bank could not complete this request; try again later");
+    }
+    // The database is away (PostgreSQL down, connection lost): this request is refused, the
+    // channel stays open, and the store reconnects by itself on a later request.
+    spdlog::warn("customer {}: the transaction store is unavailable: {}", customer_.subject,
+                 failure.what());
+    return format_error(
+        "the bank cannot reach its transaction store at the moment; try again in a few seconds");
   } catch (const std::exception& failure) {
     // The store or the audit log failed (a full disk, the DRBG): refuse this step, keep serving.
     spdlog::error("customer {}: request failed: {}", customer_.subject, failure.what());

@@ -1,7 +1,9 @@
 #pragma once
 // The bank's durable transaction store: pending transfers, their codes and every customer's count
-// of wrong codes, in one SQLite file (WAL, synchronous=FULL, mode 0600), so that a restart of the
-// bank neither voids a pending transfer nor forgets a replay, a lock or a block.
+// of wrong codes, in a database (store::Database): one SQLite file by default (WAL,
+// synchronous=FULL, mode 0600), or a PostgreSQL database that several bank instances share, so
+// that neither a restart nor another instance voids a pending transfer or forgets a replay, a
+// lock or a block. The same rules code runs on both.
 //
 // The rules (PSD2 RTS (EU) 2018/389 art. 4 and 5; RFC 4226 section 7):
 // - a code is drawn uniformly from the CSPRNG (6 to 8 digits), so that no code can be derived
@@ -12,17 +14,31 @@
 // - a code is accepted only once (art. 4(1)), and only until it expires; the lifetime is capped
 //   at the 5 minutes art. 4(3)(d) allows a payer to stay inactive after authenticating;
 // - 3 wrong codes lock a transaction; 5 consecutive wrong codes of one customer, across all
-//   transactions, sessions and restarts, block the customer for a while (art. 4(3)(b): no more
-//   than 5 failed attempts in a row; art. 4(4): a temporary block; RFC 4226 section 7.3:
-//   throttling), with a warning before the last attempt; a success resets the count;
+//   transactions, sessions, restarts and bank instances, block the customer for a while
+//   (art. 4(3)(b): no more than 5 failed attempts in a row; art. 4(4): a temporary block;
+//   RFC 4226 section 7.3: throttling), with a warning before the last attempt; a success resets
+//   the count;
 // - a failure never says which bound element was wrong (art. 4(3)(a)), and another customer's
 //   transaction answers exactly like an unknown one.
-// Each confirm is one write transaction (BEGIN IMMEDIATE): state, attempts, owner, expiry and the
-// customer's count are read and updated together, so several threads, processes or bank instances
-// on one file never race. Thread-safe.
+//
+// Concurrency: each start() and confirm() is one write transaction that locks the customer's row
+// first (created when absent), then the transaction's row, and reads and updates state, attempts,
+// owner, expiry and the customer's count together: never read-then-write. On SQLite the write
+// transaction (BEGIN IMMEDIATE) holds the file's single write lock; on PostgreSQL the rows are
+// locked (SELECT ... FOR UPDATE), so bank instances on one database serialize per customer, and a
+// transaction PostgreSQL aborts for a deadlock is run again (store::with_write_transaction).
+// Audit events are recorded at the end of the attempt that commits, before its COMMIT: an event
+// the audit log cannot record never takes effect, and a retried attempt records nothing twice.
+// purge_expired() runs short transactions that each lock one table's rows, so it never deadlocks
+// with a confirm. Thread-safe (one connection per store, behind a mutex).
+//
+// When the database cannot be reached (PostgreSQL down, connection lost), every call throws
+// store::StoreError with kind unavailable and a sentence; the connection comes back by itself
+// (with backoff) on a later call once the server is back.
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -32,7 +48,7 @@
 #include "common/crypto/bytes.hpp"
 #include "common/otp/audit_log.hpp"
 #include "common/otp/transaction_details.hpp"
-#include "common/store/sqlite.hpp"
+#include "common/store/database.hpp"
 
 namespace sc::otp {
 
@@ -111,7 +127,8 @@ class CustomerBlocked : public TransferRefused {
   TimePoint blocked_until;
 };
 
-// The store file cannot be used: a newer schema, another store key, not a store at all.
+// The store cannot be used: a newer schema, another store key, not a store at all, a file others
+// can read.
 class TransactionStoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -121,20 +138,29 @@ class TransactionStore {
  public:
   static constexpr int kSchemaVersion = 1;
 
-  // Opens (creating with mode 0600) the store file. `key` is the store key (kSecretKeyBytes; see
-  // load_or_create_store_key); a store written under another key is refused rather than turning
-  // every pending code into a wrong one. `clock` defaults to the system clock; `audit` may be
-  // null and, when given, must outlive the store. Throws TransactionStoreError,
-  // store::SqliteError, std::invalid_argument (bad rules or key) with a sentence.
+  // Opens the store at `location` (StoreLocation::parse of --store: sqlite:PATH, a bare path, or
+  // postgresql://...), creating its schema when the place is empty (a SQLite file with mode
+  // 0600). `key` is the store key (kSecretKeyBytes; see load_or_create_store_key); a store
+  // written under another key is refused rather than turning every pending code into a wrong
+  // one. `clock` defaults to the system clock; `audit` may be null and, when given, must outlive
+  // the store. Throws TransactionStoreError (newer schema, foreign tables, another key, unsafe
+  // file), store::StoreError (unavailable: the database cannot be reached),
+  // std::invalid_argument (bad rules or key), each with a sentence.
+  TransactionStore(const store::StoreLocation& location, SecretBytes key,
+                   TransactionRules rules = {}, Clock clock = nullptr, AuditLog* audit = nullptr);
+  // A SQLite file (StoreLocation::sqlite(file)).
   TransactionStore(const std::filesystem::path& file, SecretBytes key, TransactionRules rules = {},
                    Clock clock = nullptr, AuditLog* audit = nullptr);
   ~TransactionStore();
   TransactionStore(const TransactionStore&) = delete;
   TransactionStore& operator=(const TransactionStore&) = delete;
 
-  // Registers a transfer and draws its code. Throws CustomerBlocked or TooManyPendingTransfers.
+  // Registers a transfer and draws its code. Throws CustomerBlocked or TooManyPendingTransfers;
+  // store::StoreError (unavailable) when the database cannot be reached.
   StartedTransfer start(const TransactionDetails& details, const std::string& customer_fingerprint);
 
+  // Throws store::StoreError (unavailable) when the database cannot be reached; if that happens
+  // while committing, the outcome is unknown (a retry answers already-used if it was accepted).
   ConfirmResult confirm(const std::string& transaction_id, const std::string& code,
                         const std::string& customer_fingerprint);
 
@@ -144,40 +170,49 @@ class TransactionStore {
 
   // Marks pending transfers past their expiry as expired (audited), forgets finished ones older
   // than the retention (a replay then answers unknown-transaction) and customers with nothing to
-  // remember. A server runs it from a timer so that expiries are audited promptly.
+  // remember. A server runs it from a timer so that expiries are audited promptly; several
+  // instances may run it at once (each expiry is audited by the instance that marked it).
   void purge_expired();
 
   const TransactionRules& rules() const { return rules_; }
-  const std::filesystem::path& path() const { return path_; }
+  // Where the store lives; log location().display(), which never shows a password.
+  const store::StoreLocation& location() const { return location_; }
 
  private:
   struct Row;
   struct Customer;
+  struct StartOutcome;
+  class PendingAudit;
 
   void open_schema();
   void check_key();
   TimePoint now() const;
-  Customer load_customer(const std::string& fingerprint, TimePoint now) const;
+  template <typename Work>
+  auto in_write_transaction(Work&& work) -> decltype(work());
+  template <typename Read>
+  auto reading(Read&& read) const -> decltype(read());
+  Customer lock_customer(const std::string& fingerprint, TimePoint now);
+  Customer read_customer(const std::string& fingerprint, TimePoint now) const;
   void save_customer(const std::string& fingerprint, const Customer& customer);
-  std::optional<Row> load_row(const std::string& transaction_id);
+  std::optional<Row> lock_row(const std::string& transaction_id);
   std::size_t pending_count(const std::string& fingerprint, TimePoint now) const;
   Bytes code_mac(const std::string& transaction_id, const std::string& fingerprint,
                  const TransactionDetails& details, const std::string& code) const;
   std::string draw_code() const;
   void set_state(const std::string& transaction_id, const char* state);
-  void audit(AuditEventKind kind, const std::string& transaction_id, const std::string& fingerprint,
-             const TransactionDetails& details, const std::string& reason, TimePoint at);
-  ConfirmResult refuse_blocked(const std::string& transaction_id, const std::string& fingerprint,
-                               TimePoint until, TimePoint at);
-  ConfirmResult wrong_code(Row& row, Customer& customer, TimePoint at);
+  StartOutcome start_in_transaction(const TransactionDetails& details,
+                                    const std::string& fingerprint, PendingAudit& audit);
+  ConfirmResult confirm_in_transaction(const std::string& transaction_id, const std::string& code,
+                                       const std::string& fingerprint, PendingAudit& audit);
+  ConfirmResult wrong_code(Row& row, Customer& customer, TimePoint at, PendingAudit& audit);
 
-  std::filesystem::path path_;
+  store::StoreLocation location_;
   SecretBytes key_;
   TransactionRules rules_;
   Clock clock_;
   AuditLog* audit_;
   mutable std::mutex mutex_;
-  mutable store::SqliteDatabase database_;
+  std::unique_ptr<store::Database> database_;
 };
 
 }  // namespace sc::otp

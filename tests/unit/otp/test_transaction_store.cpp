@@ -1,8 +1,9 @@
 // The durable transaction store: the rules of PSD2 RTS art. 4/5 and RFC 4226 section 7 with an
 // injected clock, durability across a close and reopen, the file's guards, and the key files.
+// Runs on SQLite (test_transaction_store) and on PostgreSQL (test_transaction_store_postgresql);
+// the concurrency tests are in test_transaction_store_instances.cpp.
 #include <catch2/catch.hpp>
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "common/crypto/hash.hpp"
 #include "common/otp/audit_log.hpp"
 #include "common/otp/key_file.hpp"
 #include "common/otp/transaction_store.hpp"
@@ -300,48 +302,88 @@ TEST_CASE("a store written under another key is refused, so its codes never pass
   CHECK(bank.right(pending).accepted());
 }
 
-TEST_CASE("the store file is mode 0600, versioned, and refuses what it cannot trust", "[txn]") {
+TEST_CASE("the store is versioned and refuses what it cannot trust", "[txn]") {
+  StoreFolder folder;
+  { TransactionStore store(folder.database(), folder.key()); }
+  SECTION("a newer schema is refused with a sentence") {
+    auto database = store::open_database(folder.database());
+    if (database->backend() == store::Backend::sqlite) {
+      database->execute_script("PRAGMA user_version=2");
+    } else {
+      database->run("UPDATE sc_schema_versions SET version = 2 WHERE component = 'bank-store'");
+    }
+    database.reset();
+    CHECK_THROWS_AS(TransactionStore(folder.database(), folder.key()), TransactionStoreError);
+    CHECK_THROWS_WITH(TransactionStore(folder.database(), folder.key()),
+                      Catch::Contains("schema version 2, newer than the 1"));
+  }
+  SECTION("another program's tables are refused") {
+    const store::StoreLocation other = folder.fresh_location("other");
+    store::open_database(other)->execute_script("CREATE TABLE transactions (id BIGINT)");
+    CHECK_THROWS_AS(TransactionStore(other, folder.key()), TransactionStoreError);
+    CHECK_THROWS_WITH(TransactionStore(other, folder.key()),
+                      Catch::Contains("belongs to another program"));
+  }
+  SECTION("reopening an existing store creates nothing and keeps its version") {
+    TransactionStore again(folder.database(), folder.key());
+    CHECK(again.location().display() == folder.database().display());
+    CHECK_NOTHROW(again.start(sample_transaction(), kAlice));
+  }
+}
+
+TEST_CASE("the SQLite store file is mode 0600 and never a link", "[txn][sqlite]") {
+  if (on_postgres()) return;  // about files; the PostgreSQL server guards its own
   StoreFolder folder;
   {
     TransactionStore store(folder.database(), folder.key());
     // SQLite gives the write-ahead log the mode of the database.
     CHECK(file_mode(folder.path / "bank.db-wal") == 0600);
   }
-  CHECK(file_mode(folder.database()) == 0600);
+  CHECK(file_mode(folder.database().sqlite_path) == 0600);
   CHECK(file_mode(folder.key_file()) == 0600);
-
-  auto set_user_version = [&](int version) {
-    sqlite3* database = nullptr;
-    REQUIRE(sqlite3_open(folder.database().c_str(), &database) == SQLITE_OK);
-    const std::string sql = "PRAGMA user_version=" + std::to_string(version);
-    CHECK(sqlite3_exec(database, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(database);
-  };
-  SECTION("a newer schema is refused with a sentence") {
-    set_user_version(2);
-    CHECK_THROWS_WITH(TransactionStore(folder.database(), folder.key()),
-                      Catch::Contains("schema version 2, newer than the 1"));
-  }
-  SECTION("another program's database is refused") {
-    const auto other = folder.path / "other.db";
-    sqlite3* database = nullptr;
-    REQUIRE(sqlite3_open(other.c_str(), &database) == SQLITE_OK);
-    CHECK(sqlite3_exec(database, "CREATE TABLE tokens (id INTEGER)", nullptr, nullptr, nullptr) ==
-          SQLITE_OK);
-    sqlite3_close(database);
-    REQUIRE(::chmod(other.c_str(), 0600) == 0);
-    CHECK_THROWS_WITH(TransactionStore(other, folder.key()),
-                      Catch::Contains("not a transaction store"));
-  }
   SECTION("a store others can read is refused") {
-    REQUIRE(::chmod(folder.database().c_str(), 0644) == 0);
+    REQUIRE(::chmod(folder.database().sqlite_path.c_str(), 0644) == 0);
+    CHECK_THROWS_AS(TransactionStore(folder.database(), folder.key()), TransactionStoreError);
     CHECK_THROWS_WITH(TransactionStore(folder.database(), folder.key()), Catch::Contains("0600"));
   }
   SECTION("a symbolic link is refused") {
     const auto link = folder.path / "link.db";
-    REQUIRE(::symlink(folder.database().c_str(), link.c_str()) == 0);
+    REQUIRE(::symlink(folder.database().sqlite_path.c_str(), link.c_str()) == 0);
     CHECK_THROWS_WITH(TransactionStore(link, folder.key()), Catch::Contains("symbolic link"));
   }
+}
+
+TEST_CASE("a bank.db written before the storage seam (schema 1) keeps working", "[txn][sqlite]") {
+  if (on_postgres()) return;  // an upgrade of existing SQLite files
+  StoreFolder folder;
+  FakeClock time;
+  {
+    // The schema and key check exactly as the SQLite-only store wrote them.
+    auto old = store::open_database(folder.database());
+    old->execute_script(R"sql(
+CREATE TABLE transactions (
+  id TEXT PRIMARY KEY NOT NULL, customer_fingerprint TEXT NOT NULL, account TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, payee TEXT NOT NULL,
+  code_mac TEXT NOT NULL, issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  wrong_attempts INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'used', 'locked', 'expired')));
+CREATE INDEX transactions_by_customer ON transactions (customer_fingerprint, state);
+CREATE INDEX transactions_by_expiry ON transactions (state, expires_at);
+CREATE TABLE customers (fingerprint TEXT PRIMARY KEY NOT NULL,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0, blocked_until INTEGER);
+CREATE TABLE store_key (id INTEGER PRIMARY KEY CHECK (id = 1), key_check TEXT NOT NULL);
+PRAGMA user_version=1;
+)sql");
+    old->run("INSERT INTO store_key (id, key_check) VALUES (1, ?1)",
+             {to_hex(crypto::hmac(crypto::HashAlgorithm::Sha256, folder.key(),
+                                  as_bytes("sc-transaction-store key check v1")))});
+    old->run("INSERT INTO customers (fingerprint, consecutive_failures) VALUES (?1, 2)", {kBob});
+  }
+  TransactionStore store(folder.database(), folder.key(), {}, time.clock());
+  CHECK(store.standing(kBob).consecutive_failures == 2);
+  const StartedTransfer started = store.start(sample_transaction(), kAlice);
+  CHECK(store.confirm(started.transaction_id, started.code, kAlice).accepted());
+  CHECK(store::open_database(folder.database())->query_one("PRAGMA user_version")->integer(0) == 1);
 }
 
 TEST_CASE("rules outside PSD2's bounds are refused", "[txn]") {
@@ -421,7 +463,7 @@ TEST_CASE("the audit trail of the store chains, names blocks and never holds a c
   }
 }
 
-TEST_CASE("two stores on one file (two bank instances) accept a code exactly once", "[txn]") {
+TEST_CASE("two stores on one database (two bank instances) accept a code exactly once", "[txn]") {
   StoreFolder folder;
   FakeClock time;
   TransactionStore first(folder.database(), folder.key(), {}, time.clock());
