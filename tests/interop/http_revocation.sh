@@ -18,6 +18,7 @@ export LC_ALL=C # byte lengths in http_request
 #    verified; `openssl verify -crl_download` refuses it; the bank is still good.
 # 5. A body that is no OCSP request gets an OCSPResponse malformedRequest (HTTP 200); an unknown
 #    path 404, a wrong method 405 with Allow, a body over 16 KiB 413.
+# 6. Restarted with --public-url: a new certificate names that URL; the revocation holds.
 # The raw HTTP requests go through bash's /dev/tcp (no curl needed); every one is bounded.
 # shellcheck source=tests/interop/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -230,4 +231,31 @@ ocsp_post ocsp_after bank
 expect "$WORK/ocsp_after.out" 'bank\.pem: good$' "the TTP still answers"
 stop_process "$TTP_PID"
 expect_not "$WORK/ttp.err" '\] (error|critical) ' "the TTP's log"
+
+# ---------------------------------------------------------------- 6. --public-url
+# Restarted with --public-url: new certificates name that URL, not the listener's address.
+rm -f "$WORK/ttp.port" "$WORK/http.port"
+start ttp_public "$TTP" serve --certs-dir "$TTP_DIR" --listen 127.0.0.1:0 \
+  --port-file "$WORK/ttp.port" --http-listen 127.0.0.1:0 --http-port-file "$WORK/http.port" \
+  --public-url http://pki.example:8080/ttp/ --log-level info
+TTP_PID=$LAST_PID
+wait_for "$WORK/http.port" '^[0-9]+$' "ttp serve writes its HTTP port again" "$TTP_PID"
+wait_for "$WORK/ttp.port" '^[0-9]+$' "ttp serve writes its port again" "$TTP_PID"
+TTP_PORT=$(head -n1 "$WORK/ttp.port")
+HTTP_PORT=$(head -n1 "$WORK/http.port")
+carol_token=$("$TTP" token create --certs-dir "$TTP_DIR" --role customer --cn carol \
+  2>>"$WORK/token.err") || fail "ttp token create (carol) failed"
+enroll carol customer "$carol_token" P-256 "/C=DE/CN=carol"
+"$OPENSSL" x509 -in "$PKI/carol.pem" -noout -ext authorityInfoAccess,crlDistributionPoints \
+  >"$WORK/carol-ext.out" 2>&1 || fail "openssl x509 cannot read carol's extensions"
+expect "$WORK/carol-ext.out" 'OCSP - URI:http://pki\.example:8080/ttp/ocsp$' "--public-url (OCSP)"
+expect "$WORK/carol-ext.out" 'CA Issuers - URI:http://pki\.example:8080/ttp/ca\.crt$' \
+  "--public-url (caIssuers)"
+expect "$WORK/carol-ext.out" 'URI:http://pki\.example:8080/ttp/ca\.crl$' "--public-url (CRL)"
+# The revocation outlives the restart; the new port answers.
+OCSP_URL=http://127.0.0.1:$HTTP_PORT/ocsp
+ocsp_post ocsp_after_restart customer
+expect "$WORK/ocsp_after_restart.out" 'customer\.pem: revoked$' "revoked after the restart"
+stop_process "$TTP_PID"
+expect_not "$WORK/ttp_public.err" '\] (error|critical) ' "the restarted TTP's log"
 log "PASS: $root"
