@@ -108,9 +108,9 @@ net::HttpResponse RevocationEndpoints::answer(const net::HttpRequest& request) {
   }
   if (path.size() > ocsp.size() + 1 && path.substr(0, ocsp.size() + 1) == std::string(ocsp) + "/") {
     if (request.method != "GET") return not_allowed(request, "GET");
-    // The path, not request.path(): base64 never holds '?', but the whole target is the request.
-    const std::string_view target(request.target);
-    return ocsp_get(request, target.substr(ocsp.size() + 1));
+    // The path only: base64 never holds '?', so a query (a client's cache buster) is no part of
+    // the request.
+    return ocsp_get(request, path.substr(ocsp.size() + 1));
   }
   if (path == PublicationUrls::crl_path) {
     if (!is_get_or_head(request)) return not_allowed(request, "GET, HEAD");

@@ -18,10 +18,18 @@ struct HttpRequest {
   std::string peer;            // "127.0.0.1:40112", for logs
   std::string source_address;  // "127.0.0.1", for per-source limits
 
-  // The target without its query ("?...") part.
+  // The target's path: without its query ("?...") part, and without the scheme and authority
+  // of the absolute form ("http://host:port/ocsp" -> "/ocsp", RFC 9112 section 3.2.2).
   std::string_view path() const {
-    const std::string_view whole(target);
-    return whole.substr(0, whole.find('?'));
+    std::string_view whole(target);
+    whole = whole.substr(0, whole.find('?'));
+    for (const std::string_view scheme : {"http://", "https://"}) {
+      if (whole.substr(0, scheme.size()) == scheme) {
+        const auto slash = whole.find('/', scheme.size());
+        return slash == std::string_view::npos ? std::string_view("/") : whole.substr(slash);
+      }
+    }
+    return whole;
   }
 };
 

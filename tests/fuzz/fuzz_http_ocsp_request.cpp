@@ -6,7 +6,7 @@
 //
 // Input: byte 0 picks the request, the rest is its variable part:
 //   0  POST /ocsp           body = rest
-//   1  GET  /ocsp/<rest>    (the encoded request in the path)
+//   1  GET  /ocsp/<rest>    (the encoded request in the path; a query is dropped)
 //   2  GET  <rest>          (any target: the routing)
 //   3  another method on /ocsp/<rest>
 // Checked besides the sanitizers: every answer on an OCSP route is HTTP 200 with a DER

@@ -178,12 +178,17 @@ TEST_CASE("HttpListener answers requests and keeps the connection alive", "[net]
   CHECK(server.listener.counters().requests == 2);
 }
 
-TEST_CASE("HttpRequest::path drops the query", "[net][http]") {
+TEST_CASE("HttpRequest::path drops the query and the absolute form's scheme and authority",
+          "[net][http]") {
   net::HttpRequest request;
   request.target = "/ocsp/AB%2F?cache=no";
   CHECK(request.path() == "/ocsp/AB%2F");
   request.target = "/ca.crl";
   CHECK(request.path() == "/ca.crl");
+  request.target = "http://127.0.0.1:8080/ca.crl?x";  // absolute form, as through a proxy
+  CHECK(request.path() == "/ca.crl");
+  request.target = "http://127.0.0.1:8080";
+  CHECK(request.path() == "/");
 }
 
 TEST_CASE("HttpListener refuses a body over the limit with 413 before reading it", "[net][http]") {

@@ -155,6 +155,10 @@ TEST_CASE("OCSP by POST and by GET share the cache with OCSP over the channel",
   CHECK(pki::verify_ocsp_response(bytes_of(fetched.body), leaf, ttp.authority.root(), request)
             .is_good());
   CHECK(fetched.body == posted.body);  // the cached response
+  // The absolute form (through a proxy) and a query (a cache buster) change nothing.
+  const net::HttpResponse proxied = ttp.http(
+      "GET", "http://127.0.0.1:8080/ocsp/" + url_encoded(crypto::base64_encode(request)) + "?n=1");
+  CHECK(proxied.body == posted.body);
   CHECK(ttp.service.signature_count() == signatures);
 
   // A nonce makes the answer unique: signed fresh, nonce echoed.
