@@ -34,6 +34,7 @@
 #include "ttp/crl_publisher.hpp"
 #include "ttp/file_protection.hpp"
 #include "ttp/registry.hpp"
+#include "ttp/revocation_http_server.hpp"
 #include "ttp/run_service.hpp"
 #include "ttp/ttp_service.hpp"
 
@@ -361,11 +362,26 @@ ServiceLimits service_limits(const po::variables_map& vm) {
   return limits;
 }
 
+// --http-listen and --public-url (ttp/revocation_http_server.hpp): binds the HTTP side and sets
+// the URLs issued certificates carry; the options' refusals are usage errors.
+std::unique_ptr<RevocationHttpServer> bind_http(const po::variables_map& vm,
+                                                IssuancePolicy& policy) {
+  try {
+    auto http = RevocationHttpServer::bind_if_asked(vm);
+    policy.publication = publication_urls(vm, http.get());
+    return http;
+  } catch (const std::invalid_argument& failure) {
+    throw UsageError(failure.what());
+  }
+}
+
 int serve(const po::variables_map& vm) {
   const ServiceLimits limits = service_limits(vm);
   PreparedTtp ttp = prepare(vm);
+  const auto http = bind_http(vm, ttp.policy);
   CrlRefresher refresher(*ttp.authority, ttp.registry->location(), ttp.crl_publisher->path());
   TtpService service(*ttp.authority, *ttp.registry, *ttp.crl_publisher, ttp.policy, limits);
+  const auto http_running = RevocationHttpServer::serve(http.get(), service, ttp.authority->root());
   spdlog::info(
       "limits per source address: STATUS+OCSP {}/s (burst {}), ENROLL {}/s (burst {}); OCSP "
       "responses valid {} s, reused until {} s old",
@@ -523,6 +539,7 @@ void print_usage(std::ostream& out) {
          "       ttp crl\n\n"
       << common_options() << '\n'
       << serve_options() << '\n'
+      << http_revocation_options() << '\n'
       << token_options() << '\n'
       << revoke_options() << '\n';
 }
@@ -550,6 +567,7 @@ int main(int argc, char** argv) {
   po::options_description options = common_options();
   if (command == "serve" || command == "init") {
     options.add(serve_options());
+    options.add(http_revocation_options());
   } else if (command == "token create") {
     options.add(token_options());
   } else if (command == "revoke") {

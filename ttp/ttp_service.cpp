@@ -68,6 +68,17 @@ std::string format_rate(double value) {
 
 }  // namespace
 
+Bytes unsigned_ocsp_response(OcspFailure failure) {
+  crypto::OcspResponsePtr response(OCSP_response_create(static_cast<int>(failure), nullptr));
+  crypto::check(response != nullptr, "OCSP_response_create");
+  const int length = i2d_OCSP_RESPONSE(response.get(), nullptr);
+  crypto::check(length > 0, "i2d_OCSP_RESPONSE");
+  Bytes der(static_cast<std::size_t>(length));
+  unsigned char* cursor = der.data();
+  crypto::check(i2d_OCSP_RESPONSE(response.get(), &cursor) == length, "i2d_OCSP_RESPONSE");
+  return der;
+}
+
 RequestSource RequestSource::from_peer_label(std::string label) {
   std::string address = label;
   if (!address.empty() && address.front() == '[') {
@@ -227,6 +238,7 @@ std::string TtpService::enroll(const std::string& arguments, const std::string& 
   const auto issue = [&](const pki::SerialNumber& serial, const TokenRecord& token) {
     pki::IssuanceProfile profile;
     profile.role = *role;
+    profile.publication = policy_.publication;
     profile.validity_days =
         *role == pki::Role::Bank ? policy_.bank_validity_days : policy_.customer_validity_days;
     if (*role == pki::Role::Bank && !token.host_name.empty()) {
@@ -333,15 +345,39 @@ std::string TtpService::ocsp(const std::string& arguments, const std::string& pe
   }
   const auto request = crypto::base64_decode(words[0]);
   if (!request) return error_response("malformed", "the OCSP request is not valid base64");
-  // Without a nonce and about one of our certificates: answered from the cache when it can be.
-  // With a nonce, the response is unique to the request and signed fresh (rate limited).
-  const auto question = cacheable_ocsp_question(*request, authority_.root());
-  const Bytes response =
-      question ? cached_or_signed(*question, *request, lookup(question->serial), peer)
-               : sign_ocsp_response(
-                     *request, [this](const pki::SerialNumber& asked) { return lookup(asked); });
+  const Bytes response = answer_ocsp(*request, peer);
   spdlog::info("{}: answered an OCSP request ({} bytes)", peer, request->size());
   return "OK OCSP\n" + crypto::base64_encode(response) + "\nEND\n";
+}
+
+Bytes TtpService::answer_ocsp(ByteView request_der, const std::string& peer) {
+  // Without a nonce and about one of our certificates: answered from the cache when it can be.
+  // With a nonce, the response is unique to the request and signed fresh (rate limited).
+  const auto question = cacheable_ocsp_question(request_der, authority_.root());
+  return question ? cached_or_signed(*question, request_der, lookup(question->serial), peer)
+                  : sign_ocsp_response(request_der, [this](const pki::SerialNumber& asked) {
+                      return lookup(asked);
+                    });
+}
+
+Bytes TtpService::answer_ocsp_request(ByteView request_der, const RequestSource& source) {
+  // Before the lock, as for OCSP over the channel: a refused request costs no signature.
+  if (rate_limited("OCSP", source)) return unsigned_ocsp_response(OcspFailure::TryLater);
+  std::lock_guard lock(mutex_);
+  try {
+    Bytes response = answer_ocsp(request_der, source.peer);
+    spdlog::info("{}: answered an OCSP request over HTTP ({} bytes)", source.peer,
+                 request_der.size());
+    return response;
+  } catch (const std::exception& failure) {
+    spdlog::error("{}: OCSP over HTTP failed: {}", source.peer, failure.what());
+    return unsigned_ocsp_response(OcspFailure::InternalError);
+  }
+}
+
+std::string TtpService::current_crl_pem() {
+  std::lock_guard lock(mutex_);
+  return crl_publisher_.current_pem();
 }
 
 std::string TtpService::crl() {

@@ -34,7 +34,15 @@ namespace sc::ttp {
 struct IssuancePolicy {
   unsigned bank_validity_days = 365;
   unsigned customer_validity_days = 90;
+  // authorityInfoAccess and cRLDistributionPoints in every certificate issued (`ttp serve
+  // --public-url`, or the --http-listen address); nullopt: neither extension.
+  std::optional<pki::PublicationUrls> publication = std::nullopt;
 };
+
+// The OCSPResponse statuses that carry no response body (RFC 6960 section 4.2.1).
+enum class OcspFailure { MalformedRequest = 1, InternalError = 2, TryLater = 3 };
+// A DER OCSPResponse with that status and no responseBytes (unsigned, as RFC 6960 says).
+Bytes unsigned_ocsp_response(OcspFailure failure);
 
 // What bounds the work one source can cause (options of `ttp serve`, defaults in docs/TTP.md).
 struct ServiceLimits {
@@ -68,6 +76,15 @@ class TtpService {
   // The same with the source address taken from the peer label.
   std::string handle(const Request& request, const std::string& peer);
 
+  // A DER OCSPRequest that came over HTTP (RFC 6960 appendix A), answered as OCSP over the
+  // channel is: the same per-source rate limit, response cache and signing. The answer is always
+  // a DER OCSPResponse: malformedRequest for bytes that are no OCSPRequest, tryLater (RFC 6960
+  // section 2.3) when the source is over its rate limit, internalError when the registry fails.
+  // Thread-safe.
+  Bytes answer_ocsp_request(ByteView request_der, const RequestSource& source);
+  // The current CRL, PEM (refreshed first when needed, as for CRL over the channel). Thread-safe.
+  std::string current_crl_pem();
+
   // "ERROR <code> <sentence>\nEND\n" (the sentence is kept on one line).
   static std::string error_response(std::string_view code, std::string_view sentence);
 
@@ -88,6 +105,8 @@ class TtpService {
   std::string ca_certificate() const;
   std::string status(const std::string& arguments, const std::string& peer);
   std::string ocsp(const std::string& arguments, const std::string& peer);
+  // The OCSP answer for a DER request, from the cache when it can be (the caller holds mutex_).
+  Bytes answer_ocsp(ByteView request_der, const std::string& peer);
   std::string crl();
   pki::RevocationStatus lookup(const pki::SerialNumber& serial);
   // The cached response for the question when still valid for `current`, else a new one.

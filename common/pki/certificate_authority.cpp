@@ -2,6 +2,7 @@
 
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 #include <limits>
@@ -60,6 +61,79 @@ std::string eku_config(Role role) {
     text += extended_key_usage_name(usage);
   }
   return text;
+}
+
+using AuthorityInfoAccessPtr =
+    std::unique_ptr<AUTHORITY_INFO_ACCESS, crypto::OpensslDeleter<AUTHORITY_INFO_ACCESS_free>>;
+using AccessDescriptionPtr =
+    std::unique_ptr<ACCESS_DESCRIPTION, crypto::OpensslDeleter<ACCESS_DESCRIPTION_free>>;
+using CrlDistPointsPtr =
+    std::unique_ptr<CRL_DIST_POINTS, crypto::OpensslDeleter<CRL_DIST_POINTS_free>>;
+using DistPointPtr = std::unique_ptr<DIST_POINT, crypto::OpensslDeleter<DIST_POINT_free>>;
+using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, crypto::OpensslDeleter<GENERAL_NAME_free>>;
+
+// A uniformResourceIdentifier GeneralName (RFC 5280 section 4.2.1.6: an IA5String). Built as a
+// value, never through OpenSSL's configuration syntax, so that no character of the operator's
+// URL is interpreted.
+GeneralNamePtr uri_name(const std::string& uri) {
+  GeneralNamePtr name(GENERAL_NAME_new());
+  crypto::check(name != nullptr, "GENERAL_NAME_new");
+  ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+  crypto::check(text != nullptr, "ASN1_IA5STRING_new");
+  if (ASN1_STRING_set(text, uri.data(), static_cast<int>(uri.size())) != 1) {
+    ASN1_IA5STRING_free(text);
+    crypto::check(false, "ASN1_STRING_set");
+  }
+  GENERAL_NAME_set0_value(name.get(), GEN_URI, text);
+  return name;
+}
+
+void add_access_description(AUTHORITY_INFO_ACCESS* access, int method, const std::string& uri) {
+  AccessDescriptionPtr description(ACCESS_DESCRIPTION_new());
+  crypto::check(description != nullptr, "ACCESS_DESCRIPTION_new");
+  ASN1_OBJECT_free(description->method);
+  description->method = OBJ_nid2obj(method);
+  GENERAL_NAME_free(description->location);
+  description->location = uri_name(uri).release();
+  crypto::check(sk_ACCESS_DESCRIPTION_push(access, description.get()) > 0,
+                "sk_ACCESS_DESCRIPTION_push");
+  description.release();  // now owned by the stack
+}
+
+// authorityInfoAccess (RFC 5280 section 4.2.2.1, "conforming CAs MUST mark this extension as
+// non-critical"): where the OCSP responder (id-ad-ocsp, RFC 6960 section 3.1) and the issuer's
+// certificate (id-ad-caIssuers, a DER certificate over HTTP) are.
+void add_authority_info_access(X509* certificate, const PublicationUrls& urls) {
+  AuthorityInfoAccessPtr access(AUTHORITY_INFO_ACCESS_new());
+  crypto::check(access != nullptr, "AUTHORITY_INFO_ACCESS_new");
+  add_access_description(access.get(), NID_ad_OCSP, urls.ocsp);
+  add_access_description(access.get(), NID_ad_ca_issuers, urls.ca_issuers);
+  crypto::check(X509_add1_ext_i2d(certificate, NID_info_access, access.get(), 0, 0) == 1,
+                "adding authorityInfoAccess");
+}
+
+// cRLDistributionPoints (RFC 5280 section 4.2.1.13, "SHOULD be non-critical"): one
+// DistributionPoint with a fullName URI, no reasons (the CRL covers all of them) and no
+// cRLIssuer (the CA signs its own CRL).
+void add_crl_distribution_point(X509* certificate, const std::string& uri) {
+  CrlDistPointsPtr points(sk_DIST_POINT_new_null());
+  crypto::check(points != nullptr, "sk_DIST_POINT_new_null");
+  DistPointPtr point(DIST_POINT_new());
+  crypto::check(point != nullptr, "DIST_POINT_new");
+  point->distpoint = DIST_POINT_NAME_new();
+  crypto::check(point->distpoint != nullptr, "DIST_POINT_NAME_new");
+  point->distpoint->type = 0;  // fullName
+  point->distpoint->name.fullname = GENERAL_NAMES_new();
+  crypto::check(point->distpoint->name.fullname != nullptr, "GENERAL_NAMES_new");
+  GeneralNamePtr name = uri_name(uri);
+  crypto::check(sk_GENERAL_NAME_push(point->distpoint->name.fullname, name.get()) > 0,
+                "sk_GENERAL_NAME_push");
+  name.release();
+  crypto::check(sk_DIST_POINT_push(points.get(), point.get()) > 0, "sk_DIST_POINT_push");
+  point.release();
+  crypto::check(
+      X509_add1_ext_i2d(certificate, NID_crl_distribution_points, points.get(), 0, 0) == 1,
+      "adding cRLDistributionPoints");
 }
 
 Certificate build_root(const crypto::PrivateKey& key, const CaOptions& options) {
@@ -250,6 +324,11 @@ Certificate CertificateAuthority::issue(const CertificateSigningRequest& csr,
     throw PkiError("certificate validity must be between 1 and " +
                    std::to_string(kMaxValidityDays) + " days");
   }
+  if (profile.publication) {
+    if (auto problem = profile.publication->problem()) {
+      throw PkiError("the publication URLs cannot go into a certificate: " + *problem);
+    }
+  }
   if (serial == root_.serial()) {
     throw PkiError("serial " + serial.hex() + " is the root certificate's own serial");
   }
@@ -293,6 +372,10 @@ Certificate CertificateAuthority::issue(const CertificateSigningRequest& csr,
     detail::GeneralNamesPtr names = detail::subject_alt_names(profile.dns_names);
     crypto::check(X509_add1_ext_i2d(x, NID_subject_alt_name, names.get(), 0, 0) == 1,
                   "adding subjectAltName");
+  }
+  if (profile.publication) {
+    add_authority_info_access(x, *profile.publication);
+    add_crl_distribution_point(x, profile.publication->crl);
   }
   crypto::check(X509_sign(x, key_.native(), signing_digest(hash_)) > 0, "signing the certificate");
 

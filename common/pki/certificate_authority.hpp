@@ -65,11 +65,14 @@ class CertificateAuthority {
   // Issues a v3 end-entity certificate: subject from the CSR, issuer = root, validity
   // not_before (default now-5min) .. +validity_days, keyUsage digitalSignature (critical),
   // EKU per role, certificatePolicies with the role's policy OID (non-critical; see
-  // role.hpp), subjectAltName from profile.dns_names, basicConstraints CA:FALSE, SKI, AKI.
+  // role.hpp), subjectAltName from profile.dns_names, basicConstraints CA:FALSE, SKI, AKI,
+  // and, when profile.publication is set, authorityInfoAccess (OCSP and caIssuers URLs) and
+  // cRLDistributionPoints (the CRL's URL), both non-critical.
   // Nothing but the public key and the subject is taken from the CSR: extensions it
   // requests (a role policy among them) are ignored.
   // Refuses (PkiError) a CSR whose self-signature fails, whose key is below the minimums,
-  // whose subject fails SubjectDetails::validate(), or a serial the root itself uses.
+  // whose subject fails SubjectDetails::validate(), a serial the root itself uses, or
+  // publication URLs PublicationUrls::problem() refuses.
   Certificate issue(const CertificateSigningRequest& csr, const IssuanceProfile& profile,
                     const SerialNumber& serial) const;
 
