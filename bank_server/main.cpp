@@ -11,12 +11,15 @@
 #include "common/app/channel_options.hpp"
 #include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
+#include "common/app/health_endpoint.hpp"
 #include "common/app/ocsp_stapler.hpp"
+#include "common/app/run_blocking.hpp"
 #include "common/app/service_manager.hpp"
 #include "common/net/listener.hpp"
 #include "common/otp/audit_log.hpp"
 #include "common/otp/seal_key.hpp"
 #include "common/pki/chain_verifier.hpp"
+#include "common/pki/pem_file.hpp"
 
 namespace po = boost::program_options;
 using namespace sc;
@@ -40,6 +43,7 @@ struct BankOptions {
   bank::BankServiceOptions service;
   app::ChannelOptions channel;
   app::EnrollmentOptions enrollment;
+  app::HealthSettings health;  // --metrics-listen
 };
 
 po::options_description describe_options(BankOptions& options) {
@@ -63,6 +67,7 @@ po::options_description describe_options(BankOptions& options) {
 
       "log-level", po::value(&options.log_level)->default_value("info"),
       "trace, debug, info, warn, error or off");
+  app::add_health_options(general, options.health);
 
   po::options_description otp("One-time passwords");
   otp.add_options()("otp-digits", po::value(&options.service.digits)->default_value(6),
@@ -203,6 +208,22 @@ int serve(BankOptions& options) {
     stapler->stop();
     service->stop();
   });
+  const std::filesystem::path certificate_file =
+      std::filesystem::path(options.certs_dir) / "cert.pem";
+  std::vector<app::ReadinessCheck> checks{
+      app::certificate_check("bank_server",
+                             [certificate_file]() -> std::optional<pki::Certificate> {
+                               return pki::read_certificate_file(certificate_file);
+                             }),
+      app::cached_check(app::store_check(options.service.store_location), std::chrono::seconds(2)),
+      app::cached_check({"ttp",
+                         [ttp]() -> std::optional<std::string> {
+                           const app::TtpReply reply = app::run_blocking(ttp.exchange("CA"));
+                           if (reply.ok()) return std::nullopt;
+                           return "the TTP answered " + reply.error_code();
+                         }},
+                        std::chrono::seconds(2))};
+  const auto health = app::HealthEndpoint::start_if_asked(options.health, "bank_server", checks);
   stapler->start(io);
   service->start_housekeeping(io);
   listener.start();

@@ -3,6 +3,7 @@
 // that the bank can push the OTP of every transfer the customer starts, wherever it starts it.
 // PING when nothing came for the keepalive period, reconnect when no PONG comes in time or the
 // channel fails, with exponential backoff and jitter, and subscribe again after reconnecting.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -45,6 +46,30 @@ class DeviceEvents {
   virtual void pushed(const otp::BankAnswer& push) = 0;  // OtpPush, WarningPush or BlockedPush
   virtual void disconnected(const std::string& reason) = 0;
   virtual void reconnecting(unsigned attempt, std::chrono::milliseconds delay) = 0;
+};
+
+// Passes every event on and remembers whether the device is subscribed now (/readyz).
+class SubscriptionTracker : public DeviceEvents {
+ public:
+  explicit SubscriptionTracker(DeviceEvents& inner) : inner_(inner) {}
+  void connected(const net::TlsStream& stream) override { inner_.connected(stream); }
+  void subscribed(const otp::SubscribedAnswer& answer) override {
+    subscribed_ = true;
+    inner_.subscribed(answer);
+  }
+  void pushed(const otp::BankAnswer& push) override { inner_.pushed(push); }
+  void disconnected(const std::string& reason) override {
+    subscribed_ = false;
+    inner_.disconnected(reason);
+  }
+  void reconnecting(unsigned attempt, std::chrono::milliseconds delay) override {
+    inner_.reconnecting(attempt, delay);
+  }
+  bool is_subscribed() const { return subscribed_.load(); }
+
+ private:
+  DeviceEvents& inner_;
+  std::atomic<bool> subscribed_{false};
 };
 
 // Opens a new authenticated channel to the bank (net::connect with the customer's identity).

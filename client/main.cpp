@@ -31,11 +31,13 @@
 #include "common/app/channel_options.hpp"
 #include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
+#include "common/app/health_endpoint.hpp"
 #include "common/app/ocsp_stapler.hpp"
 #include "common/app/service_manager.hpp"
 #include "common/crypto/signature.hpp"
 #include "common/net/channel_error.hpp"
 #include "common/pki/chain_verifier.hpp"
+#include "common/pki/pem_file.hpp"
 
 namespace po = boost::program_options;
 using namespace sc;
@@ -51,6 +53,7 @@ struct ClientOptions {
   std::string connect = "127.0.0.1:9443";
   std::string server_name;
   std::string config_file;
+  app::HealthSettings health;  // daemon: --metrics-listen
   std::string log_level = "info";
   bool json = false;
   // daemon
@@ -99,6 +102,7 @@ po::options_description describe_options(ClientOptions& options) {
       "output");
 
   po::options_description daemon("daemon");
+  app::add_health_options(daemon, options.health);
   daemon.add_options()(
       "keepalive", po::value(&options.keepalive_seconds)->default_value(30),
       "PING the bank after this many seconds without a line from it; no PONG within 10 s "
@@ -357,9 +361,22 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
       hook ? &*hook : nullptr);
   customer::DaemonSettings settings;
   settings.keepalive = std::chrono::seconds(options.keepalive_seconds);
+  customer::SubscriptionTracker tracker(printer);
   customer::DeviceDaemon daemon(
       io.get_executor(), [&options, &config]() { return connect_to_bank(options, config); },
-      settings, printer);
+      settings, tracker);
+  const std::filesystem::path certificate_file =
+      std::filesystem::path(options.certs_dir) / "cert.pem";
+  const auto health = app::HealthEndpoint::start_if_asked(
+      options.health, "client",
+      {app::certificate_check("client",
+                              [certificate_file]() -> std::optional<pki::Certificate> {
+                                return pki::read_certificate_file(certificate_file);
+                              }),
+       {"bank", [&tracker]() -> std::optional<std::string> {
+          if (tracker.is_subscribed()) return std::nullopt;
+          return "not subscribed to the bank (connecting or reconnecting)";
+        }}});
 
   app::ServiceWatchdog watchdog(io);
   net::asio::signal_set stop_signals(io, SIGINT, SIGTERM);

@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "common/app/daemon_bootstrap.hpp"
+#include "common/app/health_endpoint.hpp"
+#include "common/metrics/metrics.hpp"
 #include "common/pki/certificate_authority.hpp"
 #include "common/pki/pem_file.hpp"
 #include "common/pki/pki_error.hpp"
@@ -75,6 +77,7 @@ po::options_description common_options() {
 
 po::options_description serve_options() {
   po::options_description options("ttp serve");
+  app::add_health_options(options);
   options.add_options()("listen", po::value<std::string>()->default_value("127.0.0.1:8443"),
                         "address and port to serve enrollment, status and CRL requests on")(
       "root-key-type", po::value<std::string>()->default_value("rsa"),
@@ -382,6 +385,22 @@ int serve(const po::variables_map& vm) {
   CrlRefresher refresher(*ttp.authority, ttp.registry->location(), ttp.crl_publisher->path());
   TtpService service(*ttp.authority, *ttp.registry, *ttp.crl_publisher, ttp.policy, limits);
   const auto http_running = RevocationHttpServer::serve(http.get(), service, ttp.authority->root());
+  const fs::path certs_dir = vm["certs-dir"].as<std::string>();
+  // Revocations and certificates come from admin commands and other instances too: read them
+  // from the registry when scraped.
+  Registry* registry = ttp.registry.get();
+  metrics::global().gauge_callback("sc_ttp_revocations", "certificates revoked (registry)", {},
+                                   [registry] { return double(registry->revocation_count()); });
+  metrics::global().gauge_callback("sc_ttp_certificates", "certificates issued (registry)", {},
+                                   [registry] { return double(registry->certificate_count()); });
+  const auto health = app::HealthEndpoint::start_if_asked(
+      app::health_settings(vm), "ttp",
+      {app::certificate_check("ttp",
+                              [certs_dir]() -> std::optional<pki::Certificate> {
+                                return pki::read_certificate_file(
+                                    certs_dir / pki::CertificateAuthority::root_certificate_file);
+                              }),
+       app::cached_check(app::store_check(ttp.registry->location()), std::chrono::seconds(2))});
   spdlog::info(
       "limits per source address: STATUS+OCSP {}/s (burst {}), ENROLL {}/s (burst {}); OCSP "
       "responses valid {} s, reused until {} s old",

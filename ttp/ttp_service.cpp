@@ -11,6 +11,7 @@
 #include "common/crypto/base64.hpp"
 #include "common/crypto/error.hpp"
 #include "common/crypto/openssl_ptr.hpp"
+#include "common/metrics/metrics.hpp"
 #include "common/pki/pki_error.hpp"
 #include "common/pki/revocation.hpp"
 
@@ -188,7 +189,28 @@ std::optional<std::string> TtpService::rate_limited(const std::string& command,
   return error_response("rate-limited", sentence);
 }
 
+namespace {
+
+void count_enrollment(const std::string& outcome) {
+  metrics::global()
+      .counter("sc_ttp_enrollments_total",
+               "enrollment requests by outcome (issued, or the refusal code)",
+               {{"outcome", outcome}})
+      .increment();
+}
+
+void count_ocsp_answer(const char* how) {
+  metrics::global()
+      .counter("sc_ttp_ocsp_answers_total",
+               "OCSP answers (channel and HTTP): signed now, reused from the cache, or refused",
+               {{"answer", how}})
+      .increment();
+}
+
+}  // namespace
+
 std::string TtpService::refuse_enrollment(const RefusalRecord& refusal) {
+  count_enrollment(refusal.code);
   spdlog::warn("enrollment from {} refused ({}): {}", refusal.peer, refusal.code, refusal.reason);
   refusals_.record(refusal);  // written in the journal's next batch, not fsync'd one by one
   return error_response(refusal.code, refusal.reason);
@@ -266,6 +288,7 @@ std::string TtpService::enroll(const std::string& arguments, const std::string& 
     return refuse(token_refusal_code(denial->refusal), denial->sentence);
   }
   const pki::Certificate& certificate = std::get<pki::Certificate>(outcome);
+  count_enrollment("issued");
   spdlog::info("{}: issued and recorded {} certificate serial {} for \"{}\", valid until {}", peer,
                pki::role_name(*role), certificate.serial_hex(), certificate.subject_line(),
                iso8601(certificate.not_after()));
@@ -318,6 +341,7 @@ Bytes TtpService::cached_or_signed(const CacheableOcspQuestion& question, ByteVi
   const SteadyTime now = clock_();
   if (auto cached = ocsp_cache_.find(question, current, now)) {
     ++cache_hits_;
+    count_ocsp_answer("cached");
     spdlog::debug("{}: OCSP response for serial {} taken from the cache", peer,
                   question.serial.hex());
     return std::move(*cached);
@@ -327,7 +351,10 @@ Bytes TtpService::cached_or_signed(const CacheableOcspQuestion& question, ByteVi
   Bytes response = sign_ocsp_response(request_der, [&](const pki::SerialNumber& asked) {
     return asked == question.serial ? current : lookup(asked);
   });
-  if (is_signed_response(response)) ocsp_cache_.store(question, response, current, now);
+  if (is_signed_response(response)) {
+    count_ocsp_answer("signed");
+    ocsp_cache_.store(question, response, current, now);
+  }
   return response;
 }
 
@@ -362,7 +389,10 @@ Bytes TtpService::answer_ocsp(ByteView request_der, const std::string& peer) {
 
 Bytes TtpService::answer_ocsp_request(ByteView request_der, const RequestSource& source) {
   // Before the lock, as for OCSP over the channel: a refused request costs no signature.
-  if (rate_limited("OCSP", source)) return unsigned_ocsp_response(OcspFailure::TryLater);
+  if (rate_limited("OCSP", source)) {
+    count_ocsp_answer("try-later");
+    return unsigned_ocsp_response(OcspFailure::TryLater);
+  }
   std::lock_guard lock(mutex_);
   try {
     Bytes response = answer_ocsp(request_der, source.peer);

@@ -7,6 +7,7 @@
 
 #include "common/crypto/hash.hpp"
 #include "common/crypto/random.hpp"
+#include "common/metrics/metrics.hpp"
 #include "common/otp/key_file.hpp"
 
 namespace sc::otp {
@@ -488,6 +489,38 @@ TransactionStore::StartOutcome TransactionStore::start_in_transaction(
   return outcome;
 }
 
+namespace {
+
+// /metrics: what happened to transfers and codes (committed outcomes only).
+void count_transfer(const char* outcome) {
+  metrics::global()
+      .counter("sc_otp_transfers_total",
+               "transfers asked for, by outcome (issued = an OTP went out)", {{"outcome", outcome}})
+      .increment();
+}
+
+void count_confirmation(const ConfirmResult& result) {
+  metrics::global()
+      .counter("sc_otp_confirmations_total",
+               "OTP confirmations by outcome (accepted, or the reason of the rejection)",
+               {{"outcome", confirm_outcome_name(result.outcome)}})
+      .increment();
+  if (result.outcome == ConfirmOutcome::WrongCode && result.transaction_attempts_left == 0) {
+    metrics::global()
+        .counter("sc_otp_transactions_locked_total",
+                 "transactions locked after too many wrong codes")
+        .increment();
+  }
+  if (result.outcome == ConfirmOutcome::WrongCode && result.blocked_until) {
+    metrics::global()
+        .counter("sc_otp_customers_blocked_total",
+                 "customers blocked after too many consecutive wrong codes (PSD2 RTS art. 4(3)(b))")
+        .increment();
+  }
+}
+
+}  // namespace
+
 StartedTransfer TransactionStore::start(const TransactionDetails& details,
                                         const std::string& customer_fingerprint) {
   std::lock_guard lock(mutex_);
@@ -497,6 +530,9 @@ StartedTransfer TransactionStore::start(const TransactionDetails& details,
     audit.record();
     return attempt;
   });
+  count_transfer(outcome.kind == StartOutcome::Kind::started   ? "issued"
+                 : outcome.kind == StartOutcome::Kind::blocked ? "refused-blocked"
+                                                               : "refused-too-many-pending");
   switch (outcome.kind) {
     case StartOutcome::Kind::blocked:
       throw CustomerBlocked(
@@ -635,6 +671,7 @@ ConfirmResult TransactionStore::confirm(const std::string& transaction_id, const
     audit.record();
     return attempt;
   });
+  count_confirmation(result);
   const std::string shown_id = transaction_id.substr(0, 64);
   const std::string shown_customer = customer_fingerprint.substr(0, 16);
   switch (result.outcome) {
