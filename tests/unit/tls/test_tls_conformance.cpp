@@ -362,6 +362,22 @@ TEST_CASE("server: key_share entries (4.2.8)", "[tls][conformance]") {
     set(hello, ExtensionType::key_share, encode_client_key_shares({{kX448, Bytes(56, 9)}}));
     CHECK(probe(hello).alert() == AlertDescription::handshake_failure);
   }
+  SECTION("an empty key_exchange: illegal_parameter, whatever the group") {
+    // key_exchange<1..2^16-1>: an empty one is an invalid public value, not a decoding matter.
+    const std::uint16_t group = GENERATE(kX25519, kSecp256r1, kX448);
+    CAPTURE(group);
+    set(hello, ExtensionType::supported_groups,
+        encode_code_point_list({kX448, kX25519, kSecp256r1}));
+    set(hello, ExtensionType::key_share, encode_client_key_shares({{group, {}}}));
+    ServerProbe result = probe(hello);
+    CHECK(result.alert() == AlertDescription::illegal_parameter);
+    CHECK(result.observed.alert_sent()->reason.find("empty key_exchange") != std::string::npos);
+  }
+  SECTION("an empty key_exchange after a valid share: illegal_parameter") {
+    set(hello, ExtensionType::key_share,
+        encode_client_key_shares({{kX25519, x25519_public()}, {kSecp256r1, {}}}));
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
   SECTION("supported_groups without key_share: missing_extension (9.2)") {
     erase(hello, ExtensionType::key_share);
     CHECK(probe(hello).alert() == AlertDescription::missing_extension);
@@ -716,10 +732,30 @@ TEST_CASE("server: ClientHello 2 may change only what 4.1.2 allows", "[tls][conf
     CHECK_FALSE(send_second(retry).has_value());
     CHECK(retry.server->state_name() == "ExpectClientFinished");
   }
-  SECTION("padding resized and extensions in another order are fine") {
-    set(retry.second, kPaddingExtension, Bytes(100, 0));
-    std::reverse(retry.second.extensions.begin(), retry.second.extensions.end());
+  SECTION("padding resized and moved is fine") {
+    std::erase_if(retry.second.extensions,
+                  [](const Extension& e) { return e.type == kPaddingExtension; });
+    retry.second.extensions.insert(retry.second.extensions.begin(),
+                                   {kPaddingExtension, Bytes(100, 0)});
     CHECK_FALSE(send_second(retry).has_value());
+  }
+  SECTION("the same extensions in reverse order: illegal_parameter") {
+    std::reverse(retry.second.extensions.begin(), retry.second.extensions.end());
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("two extensions swapped, same contents: illegal_parameter") {
+    // server_name and supported_groups trade places; every extension is byte-identical.
+    std::swap(retry.second.extensions[0], retry.second.extensions[1]);
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("key_share moved: illegal_parameter (it is replaced in place)") {
+    auto share = std::find_if(
+        retry.second.extensions.begin(), retry.second.extensions.end(), [](const Extension& e) {
+          return e.type == static_cast<std::uint16_t>(ExtensionType::key_share);
+        });
+    REQUIRE(share != retry.second.extensions.end());
+    std::rotate(retry.second.extensions.begin(), share, share + 1);
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
   }
   SECTION("padding removed is fine") {
     std::erase_if(retry.second.extensions,
@@ -1571,6 +1607,26 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   SECTION("a Finished of the wrong length: decode_error (4.4.4)") {
     AwaitingClientFlight flight = awaiting_client_flight();
     CHECK(flight.alert_after(Bytes{20, 0, 0, 2, 0, 0}) == AlertDescription::decode_error);
+  }
+  SECTION("a Finished announcing more than the handshake size cap: decode_error (4.4.4)") {
+    // The header alone is refused: 2^24-1 bytes are never buffered.
+    AwaitingClientFlight flight = awaiting_client_flight();
+    CHECK(flight.alert_after(Bytes{20, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0}) ==
+          AlertDescription::decode_error);
+  }
+  SECTION("a whole Finished just over a lowered cap: decode_error, not illegal_parameter") {
+    ServerConfig config = default_server();
+    config.limits.max_handshake_message = 4096;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    Bytes finished = frame_handshake(HandshakeType::finished, Bytes(4097, 0));
+    CHECK(flight.alert_after(finished) == AlertDescription::decode_error);
+  }
+  SECTION("a Certificate over the cap stays illegal_parameter") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    config.limits.max_handshake_message = 4096;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    CHECK(flight.alert_after(Bytes{11, 0, 0x10, 0x01, 0}) == AlertDescription::illegal_parameter);
   }
   SECTION("a Certificate we did not ask for: unexpected_message (4.4.2)") {
     AwaitingClientFlight flight = awaiting_client_flight();
