@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -97,6 +98,17 @@ CipherSuite cipher_suite_for(crypto::AeadAlgorithm aead, crypto::HashAlgorithm h
   }
   // The table covers every AEAD x hash pair, so this only happens on a corrupted enum value.
   throw std::invalid_argument("no cipher suite for that AEAD and hash");
+}
+
+std::uint64_t record_limit(CipherSuite suite) {
+  switch (cipher_suite_info(suite).aead) {
+    case AeadAlgorithm::Aes128Gcm:
+    case AeadAlgorithm::Aes256Gcm:
+      return kAesGcmRecordLimit;
+    case AeadAlgorithm::ChaCha20Poly1305:
+      break;
+  }
+  return std::numeric_limits<std::uint64_t>::max();
 }
 
 std::span<const CipherSuiteInfo> all_cipher_suites() {

@@ -40,6 +40,12 @@ std::optional<CipherSuite> cipher_suite_from_name(std::string_view name);
 // The suite with that AEAD and hash (standard or private).
 CipherSuite cipher_suite_for(crypto::AeadAlgorithm aead, crypto::HashAlgorithm hash);
 
+// RFC 8446 section 5.5: the records one traffic key of this suite may protect. AES-GCM: 2^24.5
+// full-size records (23726566); ChaCha20-Poly1305 has no practical limit, so it is the 64-bit
+// sequence number space (2^64 - 1) and the number never wraps (5.3).
+std::uint64_t record_limit(CipherSuite suite);
+constexpr std::uint64_t kAesGcmRecordLimit = 23726566;  // floor(2^24.5)
+
 std::span<const CipherSuiteInfo> all_cipher_suites();
 std::vector<CipherSuite> standard_cipher_suites();  // 0x1301, 0x1302, 0x1303 in that order
 

@@ -51,7 +51,8 @@ struct PeerOptions {
   std::string key_file;
   std::string ca_file;
   std::string log_level = "info";
-  std::string ocsp_staple_file;  // DER OCSP response stapled to our certificate when asked
+  std::string ocsp_staple_file;       // DER OCSP response stapled to our certificate when asked
+  std::uint64_t records_per_key = 0;  // Limits::records_per_traffic_key; 0: the suite's limit
   app::ChannelOptions channel;
 };
 
@@ -82,7 +83,10 @@ void add_peer_options(po::options_description& options, PeerOptions& peer) {
       "trace, debug, info, warn, error, off (the protocol log on stderr)")(
       "ocsp-staple", po::value(&peer.ocsp_staple_file),
       "DER OCSP response to staple to our certificate when the peer asks (status_request, "
-      "RFC 8446 section 4.4.2.1); read again at each handshake");
+      "RFC 8446 section 4.4.2.1); read again at each handshake")(
+      "records-per-key", po::value(&peer.records_per_key)->default_value(0),
+      "records one traffic key protects before KeyUpdate (RFC 8446 section 5.5); 0: the "
+      "suite's limit (2^24.5 for AES-GCM); tests lower it to see automatic KeyUpdates");
   app::add_channel_options(options, peer.channel);
 }
 
@@ -225,6 +229,7 @@ tls::ClientConfig client_config(const ClientOptions& options, const std::string&
       options.request_status ? tls::StatusRequest::ocsp : tls::StatusRequest::none;
   config.ocsp_staple = load_ocsp_staple(options.ocsp_staple_file);
   config.key_log = app::open_key_log(options.channel.key_log_file);
+  config.limits.records_per_traffic_key = options.records_per_key;
   return config;
 }
 
@@ -357,6 +362,7 @@ tls::ServerConfig server_config(const ServerOptions& options) {
   }
   config.ocsp_staple = load_ocsp_staple(options.ocsp_staple_file);
   config.key_log = app::open_key_log(options.channel.key_log_file);
+  config.limits.records_per_traffic_key = options.records_per_key;
   return config;
 }
 
