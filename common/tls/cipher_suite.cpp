@@ -124,6 +124,8 @@ std::optional<NamedGroup> named_group_from_code(std::uint16_t code) {
   switch (code) {
     case static_cast<std::uint16_t>(NamedGroup::secp256r1):
       return NamedGroup::secp256r1;
+    case static_cast<std::uint16_t>(NamedGroup::secp384r1):
+      return NamedGroup::secp384r1;
     case static_cast<std::uint16_t>(NamedGroup::x25519):
       return NamedGroup::x25519;
     default:
@@ -131,10 +133,16 @@ std::optional<NamedGroup> named_group_from_code(std::uint16_t code) {
   }
 }
 
+std::vector<NamedGroup> default_groups() {
+  return {NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::secp384r1};
+}
+
 crypto::KeyExchangeGroup key_exchange_group(NamedGroup group) {
   switch (group) {
     case NamedGroup::secp256r1:
       return crypto::KeyExchangeGroup::Secp256r1;
+    case NamedGroup::secp384r1:
+      return crypto::KeyExchangeGroup::Secp384r1;
     case NamedGroup::x25519:
       return crypto::KeyExchangeGroup::X25519;
   }
@@ -145,6 +153,8 @@ const char* named_group_name(NamedGroup group) {
   switch (group) {
     case NamedGroup::secp256r1:
       return "secp256r1";
+    case NamedGroup::secp384r1:
+      return "secp384r1";
     case NamedGroup::x25519:
       return "x25519";
   }

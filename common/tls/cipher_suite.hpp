@@ -49,9 +49,13 @@ constexpr std::uint64_t kAesGcmRecordLimit = 23726566;  // floor(2^24.5)
 std::span<const CipherSuiteInfo> all_cipher_suites();
 std::vector<CipherSuite> standard_cipher_suites();  // 0x1301, 0x1302, 0x1303 in that order
 
-enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, x25519 = 0x001d };
+// RFC 8446 section 4.2.7.
+enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, secp384r1 = 0x0018, x25519 = 0x001d };
 std::optional<NamedGroup> named_group_from_code(std::uint16_t code);
 crypto::KeyExchangeGroup key_exchange_group(NamedGroup group);
 const char* named_group_name(NamedGroup group);
+// What the engines offer and accept by default, in preference order: x25519, secp256r1,
+// secp384r1.
+std::vector<NamedGroup> default_groups();
 
 }  // namespace sc::tls

@@ -118,7 +118,7 @@ std::vector<crypto::SignatureScheme> default_signature_schemes();  // all four, 
 
 struct ClientConfig {
   std::vector<CipherSuite> cipher_suites = standard_cipher_suites();  // our preference order
-  std::vector<NamedGroup> groups = {NamedGroup::x25519, NamedGroup::secp256r1};
+  std::vector<NamedGroup> groups = default_groups();
   // Groups for which the first ClientHello carries a key share (a subset of groups);
   // HelloRetryRequest covers the others.
   std::vector<NamedGroup> key_share_groups = {NamedGroup::x25519};
@@ -137,7 +137,7 @@ struct ClientConfig {
 
 struct ServerConfig {
   std::vector<CipherSuite> cipher_suites = standard_cipher_suites();  // our preference order
-  std::vector<NamedGroup> groups = {NamedGroup::x25519, NamedGroup::secp256r1};
+  std::vector<NamedGroup> groups = default_groups();
   std::vector<crypto::SignatureScheme> signature_schemes = default_signature_schemes();
   bool prefer_own_order = true;  // choose by our preference (else the client's)
   Credentials credentials;       // required

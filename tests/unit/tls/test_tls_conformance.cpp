@@ -27,6 +27,7 @@ namespace {
 
 constexpr std::uint16_t kX25519 = 0x001d;
 constexpr std::uint16_t kSecp256r1 = 0x0017;
+constexpr std::uint16_t kSecp384r1 = 0x0018;
 constexpr std::uint16_t kX448 = 0x001e;
 
 // Every key share of the crafted ClientHellos comes from this scalar, so that our client (with
@@ -417,6 +418,30 @@ TEST_CASE("server: invalid public values are illegal_parameter (4.2.8.1, 4.2.8.2
     group = kSecp256r1;
     share = p256_public();
     share.pop_back();
+  }
+  SECTION("P-384 point not on the curve") {
+    group = kSecp384r1;
+    share = crypto::KeyShare::generate(crypto::KeyExchangeGroup::Secp384r1).public_key();
+    share.back() ^= 0x01;
+  }
+  SECTION("P-384 point in compressed form") {
+    group = kSecp384r1;
+    share = crypto::KeyShare::generate(crypto::KeyExchangeGroup::Secp384r1).public_key();
+    share.resize(49);
+    share[0] = 0x03;
+  }
+  SECTION("P-384 point at infinity") {
+    group = kSecp384r1;
+    share = Bytes{0x00};
+  }
+  SECTION("a P-256 point as a P-384 share") {
+    group = kSecp384r1;
+    share = p256_public();
+  }
+  SECTION("P-384 point with coordinates past the field prime") {
+    group = kSecp384r1;
+    share = Bytes(97, 0xFF);
+    share[0] = 0x04;
   }
   CAPTURE(group);
   set(hello, ExtensionType::supported_groups, encode_code_point_list({group}));
