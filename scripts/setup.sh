@@ -14,6 +14,7 @@ PACKAGES=(
   libsqlite3-dev
   catch2 nlohmann-json3-dev        # tests only
   tshark                           # interop test: dissects our handshakes
+  gnutls-bin                       # interop tests: gnutls-cli/gnutls-serv, a second TLS stack
   clang libclang-rt-14-dev         # fuzz targets (libFuzzer)
   procps iproute2 xxd              # ps/ss and hex used by the scripts
   valgrind                         # a hostile-peer test runs the whole flow under memcheck
