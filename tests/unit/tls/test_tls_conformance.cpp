@@ -33,7 +33,8 @@ constexpr std::uint16_t kX448 = 0x001e;
 // Every key share of the crafted ClientHellos comes from this scalar, so that our client (with
 // its ClientHello test hook) can finish handshakes it did not compose.
 crypto::KeyShare fixed_share(crypto::KeyExchangeGroup group) {
-  return crypto::KeyShare::from_private_key(group, Bytes(32, 0x42));
+  const std::size_t length = group == crypto::KeyExchangeGroup::Secp384r1 ? 48 : 32;
+  return crypto::KeyShare::from_private_key(group, Bytes(length, 0x42));
 }
 Bytes x25519_public() {
   return fixed_share(crypto::KeyExchangeGroup::X25519).public_key();
