@@ -25,6 +25,7 @@ make_pki ec ec
 
 case $scenario in
   client)
+    # shellcheck disable=SC2119 # no extra s_server options
     start_s_server
     send_args=()
     for line in "${lines[@]}"; do send_args+=(--send "$line"); done
@@ -55,6 +56,7 @@ case $scenario in
     ;;
   server)
     start_tls_peer_server --records-per-key "$limit"
+    # shellcheck disable=SC2119 # no extra s_client options
     start_s_client
     server_out=$WORK/tls_peer_server.out
     client_out=$WORK/s_client.out

@@ -54,6 +54,7 @@ case $scenario in
     ;;
   echo)
     start_tls_peer_server --echo
+    # shellcheck disable=SC2119 # no extra s_client options
     start_s_client
     wait_for "$server_out" '^handshake: ' "our server completes the handshake" "$SERVER_PID"
     lines=("a" "a somewhat longer line" "$(printf 'x%.0s' {1..300})" "tab	and spaces  " "end")
