@@ -288,7 +288,8 @@ std::uint64_t Connection::record_limit_of(CipherSuite suite) const {
 // the next key. The peer is asked to update as well when its key is half worn.
 void Connection::update_keys_before_limit() {
   if (!handshake_complete_ || write_.protection == nullptr) return;
-  if (write_.protection->sequence_number() + 1 < record_limit_of(write_.suite)) return;
+  // (The limit is at least 2; the sequence number never passes limit - 1 on this path.)
+  if (write_.protection->sequence_number() < record_limit_of(write_.suite) - 1) return;
   const bool request = peer_key_worn();
   write_records(ContentType::handshake, encode_key_update(KeyUpdate{request}));
   update_sending_keys();
