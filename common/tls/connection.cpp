@@ -312,9 +312,12 @@ void Connection::request_peer_update_if_worn() {
 }
 
 // A peer that goes on past the limit, even after our request, is cut off with an alert before
-// its key is used once more: its sequence number never wraps (5.3), whatever the limit.
+// its key is used once more: its sequence number never wraps (5.3), whatever the limit. A
+// lowered limit (Limits::records_per_traffic_key) counts application traffic keys only: the
+// handshake keys protect one flight, which some stacks send one message per record.
 void Connection::refuse_records_past_limit() const {
-  const std::uint64_t limit = record_limit_of(read_.suite);
+  const std::uint64_t limit =
+      handshake_complete_ ? record_limit_of(read_.suite) : record_limit(read_.suite);
   if (read_.protection->sequence_number() < limit) return;
   throw ProtocolError(AlertDescription::unexpected_message,
                       "the peer sent more than " + std::to_string(limit) +

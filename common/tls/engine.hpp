@@ -90,6 +90,7 @@ struct Limits {
   // a peer that sends more than this under one key is refused with a fatal alert, so that a
   // 64-bit sequence number never wraps (5.3). 0: the suite's limit, record_limit(suite)
   // (2^24.5 records for AES-GCM, 2^64 - 1 for ChaCha20-Poly1305). Tests lower it; at least 2.
+  // It counts the application traffic keys; handshake keys keep the suite's limit.
   std::uint64_t records_per_traffic_key = 0;
 };
 

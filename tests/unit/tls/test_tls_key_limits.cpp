@@ -227,3 +227,59 @@ TEST_CASE("sequence numbers never wrap (5.3)", "[tls][key-limits]") {
   }
   CHECK(receiver.sequence_number() == last);
 }
+
+TEST_CASE("a lowered limit counts application keys only: a flight of many records passes",
+          "[tls][key-limits]") {
+  // GnuTLS sends each handshake message of its flight in a record of its own: a client with a
+  // limit of 2 records per key must still take EncryptedExtensions, Certificate,
+  // CertificateVerify and Finished in four records under the server's handshake key.
+  auto log = std::make_shared<std::vector<std::string>>();
+  ClientConfig client_cfg = client_config();
+  client_cfg.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
+  client_cfg.limits.records_per_traffic_key = 2;
+  ServerConfig server_cfg = server_config(TestPki::get().server_ecdsa);
+  server_cfg.key_log = [log](const std::string& line) { log->push_back(line); };
+  auto client = ClientEngine::create(client_cfg);
+  auto server = ServerEngine::create(server_cfg);
+  server->receive(client->take_output());
+  const Bytes flight = server->take_output();
+
+  // Open the server's protected records and seal each handshake message in a record of its own.
+  const auto aead = crypto::AeadAlgorithm::Aes128Gcm;
+  const TrafficKeys keys =
+      derive_traffic_keys(aead, crypto::HashAlgorithm::Sha256,
+                          secret_from_log(*log, "SERVER_HANDSHAKE_TRAFFIC_SECRET"));
+  RecordProtection opener(aead, keys);
+  RecordProtection sealer(aead, keys);
+  Bytes reframed;
+  Bytes messages;
+  for (std::size_t at = 0; at + 5 <= flight.size();) {
+    const std::size_t length = (std::size_t{flight[at + 3]} << 8) | flight[at + 4];
+    const ByteView record = ByteView(flight).subspan(at, 5 + length);
+    if (record[0] == static_cast<std::uint8_t>(ContentType::application_data)) {
+      const OpenedRecord opened = opener.open(record.first(5), record.subspan(5));
+      REQUIRE(opened.type == ContentType::handshake);
+      messages.insert(messages.end(), opened.content.begin(), opened.content.end());
+    } else {
+      reframed.insert(reframed.end(), record.begin(), record.end());  // ServerHello, CCS
+    }
+    at += 5 + length;
+  }
+  std::size_t records = 0;
+  for (std::size_t at = 0; at + 4 <= messages.size(); ++records) {
+    const std::size_t length = (std::size_t{messages[at + 1]} << 16) |
+                               (std::size_t{messages[at + 2]} << 8) | messages[at + 3];
+    const Bytes record =
+        sealer.seal(ContentType::handshake, ByteView(messages).subspan(at, 4 + length));
+    reframed.insert(reframed.end(), record.begin(), record.end());
+    at += 4 + length;
+  }
+  REQUIRE(records == 4);  // more than the limit of 2
+
+  client->receive(reframed);
+  Observed observed{client->take_events()};
+  CHECK_FALSE(observed.alert_sent().has_value());
+  CHECK(client->handshake_complete());
+  server->receive(client->take_output());
+  CHECK(server->handshake_complete());
+}
