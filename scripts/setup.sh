@@ -16,6 +16,7 @@ PACKAGES=(
   libsystemd-dev systemd           # sd_notify for Type=notify units; systemd-analyze verify in tests
   catch2 nlohmann-json3-dev        # tests only
   tshark                           # interop test: dissects our handshakes
+  gnutls-bin                       # interop tests: gnutls-cli/gnutls-serv, a second TLS stack
   clang libclang-rt-14-dev         # fuzz targets (libFuzzer)
   procps iproute2 xxd              # ps/ss and hex used by the scripts
   valgrind                         # a hostile-peer test runs the whole flow under memcheck

@@ -73,7 +73,7 @@ void add_channel_options(po::options_description& options, ChannelOptions& chann
       "shorthand with --hash: AES, AES128, AES256 or CHACHA20 (selects one suite)")(
       "hash", po::value(&channel.hash), "shorthand with --cipher: SHA256 or SHA384")(
       "groups", po::value(&channel.groups)->multitoken(),
-      "key exchange groups in preference order: x25519 secp256r1 (default both)")(
+      "key exchange groups in preference order: x25519 secp256r1 secp384r1 (default all three)")(
       "keylog-file", po::value(&channel.key_log_file),
       "append the traffic secrets in SSLKEYLOGFILE format (mode 0600) so Wireshark can decrypt "
       "a capture; for debugging only")(
@@ -126,7 +126,7 @@ std::vector<tls::CipherSuite> resolve_cipher_suites(const ChannelOptions& channe
 }
 
 std::vector<tls::NamedGroup> resolve_groups(const ChannelOptions& channel) {
-  if (channel.groups.empty()) return {tls::NamedGroup::x25519, tls::NamedGroup::secp256r1};
+  if (channel.groups.empty()) return tls::default_groups();
   std::vector<tls::NamedGroup> groups;
   for (const std::string& name : channel.groups) {
     std::string group = upper(name);
@@ -136,8 +136,11 @@ std::vector<tls::NamedGroup> resolve_groups(const ChannelOptions& channel) {
     } else if (group == "SECP256R1" || group == "P-256" || group == "P256" ||
                group == "PRIME256V1") {
       chosen = tls::NamedGroup::secp256r1;
+    } else if (group == "SECP384R1" || group == "P-384" || group == "P384") {
+      chosen = tls::NamedGroup::secp384r1;
     } else {
-      throw std::invalid_argument("unknown group \"" + name + "\" (expected x25519 or secp256r1)");
+      throw std::invalid_argument("unknown group \"" + name +
+                                  "\" (expected x25519, secp256r1 or secp384r1)");
     }
     if (std::find(groups.begin(), groups.end(), chosen) == groups.end()) groups.push_back(chosen);
   }

@@ -25,8 +25,9 @@ struct ChannelOptions {
   std::vector<std::string> suites;  // full names
   std::string cipher;               // shorthand
   std::string hash;                 // shorthand
-  std::vector<std::string> groups;  // "x25519", "secp256r1" (aliases: X25519, P-256, prime256v1)
-  std::string key_log_file;         // SSLKEYLOGFILE format, mode 0600
+  std::vector<std::string>
+      groups;                // "x25519", "secp256r1", "secp384r1" (aliases: P-256, P-384, ...)
+  std::string key_log_file;  // SSLKEYLOGFILE format, mode 0600
   unsigned handshake_timeout_seconds = 10;  // absolute: from connect/accept to handshake done
   unsigned write_timeout_seconds = 10;      // each write must be read by the peer within it
   unsigned idle_timeout_seconds = 300;

@@ -7,14 +7,32 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
+#include <string>
+
 #include "common/crypto/error.hpp"
 
 namespace sc::crypto {
 namespace {
 
 constexpr std::size_t kX25519Length = 32;
-constexpr std::size_t kP256PointLength = 65;  // 0x04 || X || Y
-constexpr std::size_t kP256ScalarLength = 32;
+
+// The NIST curves: their OpenSSL names and sizes (SEC 1 section 2.3.3: an uncompressed point is
+// 0x04 || X || Y, each coordinate as long as the field).
+struct NistCurve {
+  const char* name;           // OSSL_PKEY_PARAM_GROUP_NAME and EVP_PKEY_Q_keygen's curve
+  int nid;                    // for EC_GROUP
+  std::size_t scalar_length;  // bytes of the private scalar and of one coordinate
+  const char* label;          // in error sentences
+  std::size_t point_length() const { return 1 + 2 * scalar_length; }
+};
+
+constexpr NistCurve kP256{"P-256", NID_X9_62_prime256v1, 32, "P-256"};
+constexpr NistCurve kP384{"P-384", NID_secp384r1, 48, "P-384"};
+
+const NistCurve& nist_curve(KeyExchangeGroup group) {
+  if (group == KeyExchangeGroup::Secp384r1) return kP384;
+  return kP256;
+}
 
 using ParamBuildPtr = std::unique_ptr<OSSL_PARAM_BLD, OpensslDeleter<OSSL_PARAM_BLD_free>>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, OpensslDeleter<OSSL_PARAM_free>>;
@@ -30,22 +48,24 @@ Bytes x25519_public(EVP_PKEY* key) {
   return public_key;
 }
 
-Bytes p256_public(EVP_PKEY* key) {
-  Bytes public_key(kP256PointLength);
+Bytes nist_public(const NistCurve& curve, EVP_PKEY* key) {
+  Bytes public_key(curve.point_length());
   std::size_t length = 0;
   check(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, public_key.data(),
                                         public_key.size(), &length) == 1,
         "EVP_PKEY_get_octet_string_param (public key)");
-  check(length == kP256PointLength && public_key[0] == 0x04, "P-256 public key encoding");
+  check(length == curve.point_length() && public_key[0] == 0x04, "EC public key encoding");
   return public_key;
 }
 
-// A P-256 EVP_PKEY from parameters; public_point must be uncompressed and on the curve.
-EvpPkeyPtr p256_from_params(ByteView public_point, const BIGNUM* private_scalar) {
+// An EC EVP_PKEY from parameters; public_point must be uncompressed and on the curve
+// (EVP_PKEY_fromdata checks it: RFC 8446 section 4.2.8.2 asks for that validation).
+EvpPkeyPtr nist_from_params(const NistCurve& curve, ByteView public_point,
+                            const BIGNUM* private_scalar) {
   ParamBuildPtr builder(OSSL_PARAM_BLD_new());
   check(builder != nullptr, "OSSL_PARAM_BLD_new");
-  check(OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1",
-                                        0) == 1,
+  check(OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.name, 0) ==
+            1,
         "OSSL_PARAM_BLD_push_utf8_string");
   check(OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY,
                                          public_point.data(), public_point.size()) == 1,
@@ -65,20 +85,20 @@ EvpPkeyPtr p256_from_params(ByteView public_point, const BIGNUM* private_scalar)
   return EvpPkeyPtr(key);
 }
 
-Bytes p256_point_from_scalar(const BIGNUM* scalar) {
-  EcGroupPtr group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+Bytes nist_point_from_scalar(const NistCurve& curve, const BIGNUM* scalar) {
+  EcGroupPtr group(EC_GROUP_new_by_curve_name(curve.nid));
   check(group != nullptr, "EC_GROUP_new_by_curve_name");
   // A private scalar is in [1, n-1] (SEC 1 section 3.2.1).
   if (BN_is_zero(scalar) || BN_cmp(scalar, EC_GROUP_get0_order(group.get())) >= 0) {
-    throw CryptoError("P-256 private key is outside [1, n-1]");
+    throw CryptoError(std::string(curve.label) + " private key is outside [1, n-1]");
   }
   EcPointPtr point(EC_POINT_new(group.get()));
   check(point != nullptr, "EC_POINT_new");
   check(EC_POINT_mul(group.get(), point.get(), scalar, nullptr, nullptr, nullptr) == 1,
         "EC_POINT_mul");
-  Bytes encoded(kP256PointLength);
+  Bytes encoded(curve.point_length());
   check(EC_POINT_point2oct(group.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, encoded.data(),
-                           encoded.size(), nullptr) == kP256PointLength,
+                           encoded.size(), nullptr) == curve.point_length(),
         "EC_POINT_point2oct");
   return encoded;
 }
@@ -89,9 +109,11 @@ EvpPkeyPtr peer_key(KeyExchangeGroup group, ByteView peer_public_key) {
     return EvpPkeyPtr(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public_key.data(),
                                                   kX25519Length));
   }
-  // RFC 8446 section 4.2.8.2: only the uncompressed form is used in TLS 1.3.
-  if (peer_public_key.size() != kP256PointLength || peer_public_key[0] != 0x04) return nullptr;
-  return p256_from_params(peer_public_key, nullptr);
+  // RFC 8446 section 4.2.8.2: only the uncompressed form is used in TLS 1.3, and the peer's
+  // point MUST be validated (on the curve, not the point at infinity).
+  const NistCurve& curve = nist_curve(group);
+  if (peer_public_key.size() != curve.point_length() || peer_public_key[0] != 0x04) return nullptr;
+  return nist_from_params(curve, peer_public_key, nullptr);
 }
 
 bool all_zero(const SecretBytes& bytes) {
@@ -103,19 +125,27 @@ bool all_zero(const SecretBytes& bytes) {
 }  // namespace
 
 const char* group_name(KeyExchangeGroup group) {
-  return group == KeyExchangeGroup::X25519 ? "x25519" : "secp256r1";
+  switch (group) {
+    case KeyExchangeGroup::X25519:
+      return "x25519";
+    case KeyExchangeGroup::Secp256r1:
+      return "secp256r1";
+    case KeyExchangeGroup::Secp384r1:
+      return "secp384r1";
+  }
+  return "unknown";
 }
 
 KeyShare::KeyShare(KeyExchangeGroup group, EvpPkeyPtr key) : group_(group), key_(std::move(key)) {
   check(key_ != nullptr, "key share");
-  public_key_ =
-      group == KeyExchangeGroup::X25519 ? x25519_public(key_.get()) : p256_public(key_.get());
+  public_key_ = group == KeyExchangeGroup::X25519 ? x25519_public(key_.get())
+                                                  : nist_public(nist_curve(group), key_.get());
 }
 
 KeyShare KeyShare::generate(KeyExchangeGroup group) {
   EVP_PKEY* key = group == KeyExchangeGroup::X25519
                       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519")
-                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", nist_curve(group).name);
   if (key == nullptr)
     throw_openssl_error(std::string("generating a ") + group_name(group) + " key");
   return KeyShare(group, EvpPkeyPtr(key));
@@ -130,16 +160,21 @@ KeyShare KeyShare::from_private_key(KeyExchangeGroup group, ByteView private_key
     if (key == nullptr) throw_openssl_error("EVP_PKEY_new_raw_private_key X25519");
     return KeyShare(group, EvpPkeyPtr(key));
   }
-  if (private_key.size() != kP256ScalarLength)
-    throw CryptoError("P-256 private key must be 32 bytes");
+  const NistCurve& curve = nist_curve(group);
+  if (private_key.size() != curve.scalar_length) {
+    throw CryptoError(std::string(curve.label) + " private key must be " +
+                      std::to_string(curve.scalar_length) + " bytes");
+  }
   BignumPtr scalar(BN_secure_new());
   check(scalar != nullptr, "BN_secure_new");
   check(
       BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), scalar.get()) != nullptr,
       "BN_bin2bn");
-  Bytes point = p256_point_from_scalar(scalar.get());
-  EvpPkeyPtr key = p256_from_params(point, scalar.get());
-  if (key == nullptr) throw_openssl_error("building a P-256 key from its scalar");
+  Bytes point = nist_point_from_scalar(curve, scalar.get());
+  EvpPkeyPtr key = nist_from_params(curve, point, scalar.get());
+  if (key == nullptr) {
+    throw_openssl_error(std::string("building a ") + curve.label + " key from its scalar");
+  }
   return KeyShare(group, std::move(key));
 }
 

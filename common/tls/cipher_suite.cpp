@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -99,6 +100,17 @@ CipherSuite cipher_suite_for(crypto::AeadAlgorithm aead, crypto::HashAlgorithm h
   throw std::invalid_argument("no cipher suite for that AEAD and hash");
 }
 
+std::uint64_t record_limit(CipherSuite suite) {
+  switch (cipher_suite_info(suite).aead) {
+    case AeadAlgorithm::Aes128Gcm:
+    case AeadAlgorithm::Aes256Gcm:
+      return kAesGcmRecordLimit;
+    case AeadAlgorithm::ChaCha20Poly1305:
+      break;
+  }
+  return std::numeric_limits<std::uint64_t>::max();
+}
+
 std::span<const CipherSuiteInfo> all_cipher_suites() {
   return kCipherSuites;
 }
@@ -112,6 +124,8 @@ std::optional<NamedGroup> named_group_from_code(std::uint16_t code) {
   switch (code) {
     case static_cast<std::uint16_t>(NamedGroup::secp256r1):
       return NamedGroup::secp256r1;
+    case static_cast<std::uint16_t>(NamedGroup::secp384r1):
+      return NamedGroup::secp384r1;
     case static_cast<std::uint16_t>(NamedGroup::x25519):
       return NamedGroup::x25519;
     default:
@@ -119,10 +133,16 @@ std::optional<NamedGroup> named_group_from_code(std::uint16_t code) {
   }
 }
 
+std::vector<NamedGroup> default_groups() {
+  return {NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::secp384r1};
+}
+
 crypto::KeyExchangeGroup key_exchange_group(NamedGroup group) {
   switch (group) {
     case NamedGroup::secp256r1:
       return crypto::KeyExchangeGroup::Secp256r1;
+    case NamedGroup::secp384r1:
+      return crypto::KeyExchangeGroup::Secp384r1;
     case NamedGroup::x25519:
       return crypto::KeyExchangeGroup::X25519;
   }
@@ -133,6 +153,8 @@ const char* named_group_name(NamedGroup group) {
   switch (group) {
     case NamedGroup::secp256r1:
       return "secp256r1";
+    case NamedGroup::secp384r1:
+      return "secp384r1";
     case NamedGroup::x25519:
       return "x25519";
   }

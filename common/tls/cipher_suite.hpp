@@ -40,12 +40,22 @@ std::optional<CipherSuite> cipher_suite_from_name(std::string_view name);
 // The suite with that AEAD and hash (standard or private).
 CipherSuite cipher_suite_for(crypto::AeadAlgorithm aead, crypto::HashAlgorithm hash);
 
+// RFC 8446 section 5.5: the records one traffic key of this suite may protect. AES-GCM: 2^24.5
+// full-size records (23726566); ChaCha20-Poly1305 has no practical limit, so it is the 64-bit
+// sequence number space (2^64 - 1) and the number never wraps (5.3).
+std::uint64_t record_limit(CipherSuite suite);
+constexpr std::uint64_t kAesGcmRecordLimit = 23726566;  // floor(2^24.5)
+
 std::span<const CipherSuiteInfo> all_cipher_suites();
 std::vector<CipherSuite> standard_cipher_suites();  // 0x1301, 0x1302, 0x1303 in that order
 
-enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, x25519 = 0x001d };
+// RFC 8446 section 4.2.7.
+enum class NamedGroup : std::uint16_t { secp256r1 = 0x0017, secp384r1 = 0x0018, x25519 = 0x001d };
 std::optional<NamedGroup> named_group_from_code(std::uint16_t code);
 crypto::KeyExchangeGroup key_exchange_group(NamedGroup group);
 const char* named_group_name(NamedGroup group);
+// What the engines offer and accept by default, in preference order: x25519, secp256r1,
+// secp384r1.
+std::vector<NamedGroup> default_groups();
 
 }  // namespace sc::tls

@@ -316,8 +316,15 @@ class ClientEngineImpl final : public ClientEngine {
   }
 
   static NamedGroup named_group_of(const crypto::KeyShare& share) {
-    return share.group() == crypto::KeyExchangeGroup::X25519 ? NamedGroup::x25519
-                                                             : NamedGroup::secp256r1;
+    switch (share.group()) {
+      case crypto::KeyExchangeGroup::X25519:
+        return NamedGroup::x25519;
+      case crypto::KeyExchangeGroup::Secp256r1:
+        return NamedGroup::secp256r1;
+      case crypto::KeyExchangeGroup::Secp384r1:
+        return NamedGroup::secp384r1;
+    }
+    throw std::logic_error("key share of an unknown group");
   }
 
   void check_version(const ServerHello& hello) {

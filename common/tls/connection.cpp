@@ -15,7 +15,12 @@ namespace sc::tls {
 Connection::Connection(bool is_client, const Limits& limits)
     : is_client_(is_client),
       limits_(limits),
-      reassembler_(limits.max_handshake_message, limits.max_buffered_handshake) {}
+      reassembler_(limits.max_handshake_message, limits.max_buffered_handshake) {
+  if (limits.records_per_traffic_key == 1) {
+    // The last record of a key carries the KeyUpdate: one record per key leaves none for data.
+    throw std::invalid_argument("Limits.records_per_traffic_key must be 0 (default) or at least 2");
+  }
+}
 
 void Connection::receive(ByteView bytes, const HandshakeHandler& on_handshake) {
   if (failed_ || peer_closed_) return;  // after a fatal alert or close_notify input is ignored
@@ -37,6 +42,7 @@ void Connection::receive(ByteView bytes, const HandshakeHandler& on_handshake) {
       process_record(*record);
     }
     loan.keep_unread();
+    request_peer_update_if_worn();
   } catch (const ProtocolError& error) {
     fail(error.alert(), error.what());
   } catch (const crypto::CryptoError& error) {
@@ -129,6 +135,7 @@ void Connection::process_record(Record& record) {
                         "unprotected " + content_type_name(record.type) +
                             " record received after keys were agreed");
   }
+  refuse_records_past_limit();
   OpenedRecord opened = read_.protection->open(record.header, std::move(record.fragment));
   peer_record_opened_ = true;
   if (opened.type == ContentType::change_cipher_spec) {
@@ -268,6 +275,56 @@ void Connection::send_key_update(bool request_peer_update) {
   update_sending_keys();
 }
 
+// ---------------------------------------------------------------- key usage limits (5.5)
+
+std::uint64_t Connection::record_limit_of(CipherSuite suite) const {
+  return limits_.records_per_traffic_key != 0 ? limits_.records_per_traffic_key
+                                              : record_limit(suite);
+}
+
+// RFC 8446 section 5.5: "Implementations SHOULD do a key update as described in Section 4.6.3
+// prior to reaching these limits." Called before each application data record: when only one
+// record is left under the sending key, that record is our KeyUpdate and the data goes under
+// the next key. The peer is asked to update as well when its key is half worn.
+void Connection::update_keys_before_limit() {
+  if (!handshake_complete_ || write_.protection == nullptr) return;
+  // (The limit is at least 2; the sequence number never passes limit - 1 on this path.)
+  if (write_.protection->sequence_number() < record_limit_of(write_.suite) - 1) return;
+  const bool request = peer_key_worn();
+  write_records(ContentType::handshake, encode_key_update(KeyUpdate{request}));
+  update_sending_keys();
+  if (request) peer_update_requested_ = true;
+}
+
+bool Connection::peer_key_worn() const {
+  return read_.protection != nullptr && !peer_update_requested_ && !peer_closed_ &&
+         read_.protection->sequence_number() >= record_limit_of(read_.suite) / 2;
+}
+
+// The peer's key is half worn and the peer has not updated it: KeyUpdate(update_requested),
+// which makes the peer update before its next application data (4.6.3). Peers that update on
+// their own never get here; the others (OpenSSL 3.0 does not count) are asked in good time.
+void Connection::request_peer_update_if_worn() {
+  if (!handshake_complete_ || failed_ || local_closed_ || !peer_key_worn()) return;
+  write_records(ContentType::handshake, encode_key_update(KeyUpdate{true}));
+  update_sending_keys();
+  peer_update_requested_ = true;
+}
+
+// A peer that goes on past the limit, even after our request, is cut off with an alert before
+// its key is used once more: its sequence number never wraps (5.3), whatever the limit. A
+// lowered limit (Limits::records_per_traffic_key) counts application traffic keys only: the
+// handshake keys protect one flight, which some stacks send one message per record.
+void Connection::refuse_records_past_limit() const {
+  const std::uint64_t limit =
+      handshake_complete_ ? record_limit_of(read_.suite) : record_limit(read_.suite);
+  if (read_.protection->sequence_number() < limit) return;
+  throw ProtocolError(AlertDescription::unexpected_message,
+                      "the peer sent more than " + std::to_string(limit) +
+                          " records under one traffic key without a KeyUpdate (RFC 8446 "
+                          "section 5.5)");
+}
+
 void Connection::update_sending_keys() {
   SecretBytes next = next_traffic_secret(cipher_suite_info(write_.suite).hash, write_.secret);
   set_write_secret(write_.suite, next);
@@ -309,6 +366,7 @@ void Connection::set_read_secret(CipherSuite suite, ByteView traffic_secret) {
   const CipherSuiteInfo& info = cipher_suite_info(suite);
   read_.suite = suite;
   read_.secret = to_secret(traffic_secret);
+  peer_update_requested_ = false;  // a new key of the peer: nothing asked of it yet
   read_.protection = std::make_unique<RecordProtection>(
       info.aead, derive_traffic_keys(info.aead, info.hash, traffic_secret));
 }
@@ -333,6 +391,7 @@ void Connection::write_records(ContentType type, ByteView content, bool tls10_re
     const std::size_t length = std::min(kMaxPlaintext, content.size() - offset);
     ByteView fragment = content.subspan(offset, length);
     if (write_.protection) {
+      if (type == ContentType::application_data) update_keys_before_limit();
       write_.protection->seal_into(type, fragment, output_);
     } else {
       output_.push_back(static_cast<std::uint8_t>(type));

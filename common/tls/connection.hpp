@@ -73,6 +73,12 @@ class Connection {
   void write_alert(AlertLevel level, AlertDescription description);
   void update_sending_keys();
   void flush_handshake();
+  // RFC 8446 section 5.5 key usage limits (Limits::records_per_traffic_key).
+  std::uint64_t record_limit_of(CipherSuite suite) const;
+  void update_keys_before_limit();
+  void request_peer_update_if_worn();
+  bool peer_key_worn() const;
+  void refuse_records_past_limit() const;
 
   struct Direction {
     CipherSuite suite{};
@@ -103,6 +109,8 @@ class Connection {
   std::size_t key_updates_without_data_ = 0;
   RejectedEarlyData rejected_early_data_ = RejectedEarlyData::none;
   std::size_t skipped_early_data_ = 0;
+  // We sent KeyUpdate(update_requested) for the peer's current key (reset at its next key).
+  bool peer_update_requested_ = false;
 };
 
 }  // namespace sc::tls

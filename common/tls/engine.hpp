@@ -84,6 +84,14 @@ struct Limits {
   // Rejected 0-RTT data the server skips (RFC 8446 4.2.10), counted like OpenSSL 3.0 as record
   // payload minus tag and content type; 2^14 is what tlsfuzzer's 0-RTT scripts send.
   std::size_t max_skipped_early_data = 16384;
+  // RFC 8446 section 5.5: records one traffic key protects in one direction. Before our sending
+  // key reaches it the engine sends KeyUpdate on its own (its last record is kept for that
+  // KeyUpdate), asking the peer to update too once the peer's key has protected half as many;
+  // a peer that sends more than this under one key is refused with a fatal alert, so that a
+  // 64-bit sequence number never wraps (5.3). 0: the suite's limit, record_limit(suite)
+  // (2^24.5 records for AES-GCM, 2^64 - 1 for ChaCha20-Poly1305). Tests lower it; at least 2.
+  // It counts the application traffic keys; handshake keys keep the suite's limit.
+  std::uint64_t records_per_traffic_key = 0;
 };
 
 // status_request (RFC 6066 section 8, RFC 8446 section 4.4.2.1): whether we ask the peer to
@@ -111,7 +119,7 @@ std::vector<crypto::SignatureScheme> default_signature_schemes();  // all four, 
 
 struct ClientConfig {
   std::vector<CipherSuite> cipher_suites = standard_cipher_suites();  // our preference order
-  std::vector<NamedGroup> groups = {NamedGroup::x25519, NamedGroup::secp256r1};
+  std::vector<NamedGroup> groups = default_groups();
   // Groups for which the first ClientHello carries a key share (a subset of groups);
   // HelloRetryRequest covers the others.
   std::vector<NamedGroup> key_share_groups = {NamedGroup::x25519};
@@ -130,7 +138,7 @@ struct ClientConfig {
 
 struct ServerConfig {
   std::vector<CipherSuite> cipher_suites = standard_cipher_suites();  // our preference order
-  std::vector<NamedGroup> groups = {NamedGroup::x25519, NamedGroup::secp256r1};
+  std::vector<NamedGroup> groups = default_groups();
   std::vector<crypto::SignatureScheme> signature_schemes = default_signature_schemes();
   bool prefer_own_order = true;  // choose by our preference (else the client's)
   Credentials credentials;       // required

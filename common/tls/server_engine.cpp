@@ -351,6 +351,7 @@ class ServerEngineImpl final : public ServerEngine {
     ClientHello hello = decode_client_hello(message.body());
     check_second_hello_repeats_first(retry.first, hello);
     const ClientOffer offer = read_offer(hello);
+    check_second_hello_keeps_order(retry.first, hello);
     if (choose_suite(offer) != retry.suite) {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "second ClientHello leads to a different cipher suite");
@@ -425,6 +426,30 @@ class ServerEngineImpl final : public ServerEngine {
         throw ProtocolError(AlertDescription::illegal_parameter,
                             "second ClientHello adds " + extension_name(after.type));
       }
+    }
+  }
+
+  // RFC 8446 section 4.1.2: "the client MUST send the same ClientHello" with only the listed
+  // changes, so the extensions keep their order too: the ones that stay (and key_share, replaced
+  // in place) come in the same order; only those that may be added or removed (cookie,
+  // early_data, pre_shared_key, padding) are left out of the comparison. Called once read_offer
+  // has found key_share in both.
+  static void check_second_hello_keeps_order(const ClientHello& first, const ClientHello& second) {
+    auto kept_order = [](const ClientHello& hello) {
+      std::vector<std::uint16_t> types;
+      for (const Extension& extension : hello.extensions) {
+        const bool may_come_or_go =
+            extension.type == static_cast<std::uint16_t>(ExtensionType::cookie) ||
+            extension.type == static_cast<std::uint16_t>(ExtensionType::early_data) ||
+            extension.type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) ||
+            extension.type == kPaddingExtension;
+        if (!may_come_or_go) types.push_back(extension.type);
+      }
+      return types;
+    };
+    if (kept_order(first) != kept_order(second)) {
+      throw ProtocolError(AlertDescription::illegal_parameter,
+                          "second ClientHello reorders the extensions of the first");
     }
   }
 

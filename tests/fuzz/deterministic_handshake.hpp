@@ -22,8 +22,9 @@
 
 namespace sc::fuzz {
 
-inline Bytes fixed_scalar(std::uint8_t seed) {
-  Bytes scalar(32);
+// 32 bytes (X25519, P-256) or 48 (P-384).
+inline Bytes fixed_scalar(std::uint8_t seed, std::size_t length = 32) {
+  Bytes scalar(length);
   for (std::size_t i = 0; i < scalar.size(); ++i) scalar[i] = static_cast<std::uint8_t>(seed + i);
   return scalar;
 }
@@ -34,7 +35,8 @@ inline tls::TestHooks fixed_hooks(std::uint8_t seed) {
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(seed ^ i);
   };
   hooks.key_share = [seed](crypto::KeyExchangeGroup group) {
-    return crypto::KeyShare::from_private_key(group, fixed_scalar(seed));
+    const std::size_t length = group == crypto::KeyExchangeGroup::Secp384r1 ? 48 : 32;
+    return crypto::KeyShare::from_private_key(group, fixed_scalar(seed, length));
   };
   return hooks;
 }

@@ -148,8 +148,8 @@ expect_count() {
 }
 
 # ---------------------------------------------------------------- certificates
-# make_pki SERVER_KEY CLIENT_KEY (each "rsa" or "ec"): a test CA (ECDSA P-256) and, issued by
-# it, a server certificate (CN=localhost, SAN DNS:localhost and IP:127.0.0.1, EKU serverAuth)
+# make_pki SERVER_KEY CLIENT_KEY (each "rsa", "ec" (P-256) or "ec384" (P-384)): a test CA
+# (ECDSA P-256) and, issued by it, a server certificate (CN=localhost, SAN DNS:localhost and IP:127.0.0.1, EKU serverAuth)
 # and a client certificate (CN=interop-client, EKU clientAuth), all in $WORK/pki.
 # Private keys are mode 0600 (tls_peer refuses others).
 PKI=$WORK/pki
@@ -159,6 +159,7 @@ new_key() {
   case $type in
     rsa) "$OPENSSL" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$file" 2>/dev/null ;;
     ec) "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$file" 2>/dev/null ;;
+    ec384) "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$file" 2>/dev/null ;;
     *) fail "unknown key type $type" ;;
   esac
   chmod 600 "$file"

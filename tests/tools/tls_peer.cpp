@@ -5,7 +5,8 @@
 //                   [--key-update] [--suites ...|--cipher X --hash Y] [--groups ...]
 //                   [--status [--save-staple F]] [--ocsp-staple DER]
 //   tls_peer server --listen 127.0.0.1:0 --cert F --key F [--ca-file CA --require-client-cert]
-//                   [--ocsp-staple DER] [--request-client-status]
+//                   [--ocsp-staple DER] [--request-client-status] [--http | --echo]
+//   Both: [--records-per-key N] (RFC 8446 section 5.5 limit, lowered to see KeyUpdates)
 //
 // Machine-readable lines on stdout (stderr carries the spdlog protocol log):
 //   handshake: version=TLSv1.3 suite=... group=... hello_retry_request=yes|no
@@ -13,6 +14,9 @@
 //   listening on PORT                       (server, once the port is bound)
 //   sent: LINE / received: LINE             (client)
 //   received: LINE / answered: ANSWER       (server: "echo: LINE" or "error: ...")
+//   http: answered REQUEST-LINE from=...    (server --http: one HTTP/1.0 200 record, then
+//                                            close_notify, like openssl s_server -www)
+//   echoed: N records, M bytes from=...     (server --echo: each record returned verbatim)
 //   OCSP staple: N bytes | none             (client --status: what the server stapled;
 //                                            server: what a client stapled, with from=)
 //   closed: ...                             (how the channel ended)
@@ -51,7 +55,8 @@ struct PeerOptions {
   std::string key_file;
   std::string ca_file;
   std::string log_level = "info";
-  std::string ocsp_staple_file;  // DER OCSP response stapled to our certificate when asked
+  std::string ocsp_staple_file;       // DER OCSP response stapled to our certificate when asked
+  std::uint64_t records_per_key = 0;  // Limits::records_per_traffic_key; 0: the suite's limit
   app::ChannelOptions channel;
 };
 
@@ -64,8 +69,17 @@ struct ClientOptions : PeerOptions {
   std::string save_staple_file;  // where the server's staple is written
 };
 
+// What the server does with the application data of each connection.
+enum class ServerMode {
+  lines,  // answers each line with "echo: LINE" (the default)
+  http,   // one HTTP/1.0 200 response record to the first request, then close_notify
+  echo,   // every record back verbatim, record for record
+};
+
 struct ServerOptions : PeerOptions {
   std::string listen = "127.0.0.1:0";
+  bool http = false;
+  bool echo = false;
   bool request_client_certificate = false;
   bool require_client_certificate = false;
   bool request_client_status = false;  // status_request in the CertificateRequest
@@ -82,7 +96,10 @@ void add_peer_options(po::options_description& options, PeerOptions& peer) {
       "trace, debug, info, warn, error, off (the protocol log on stderr)")(
       "ocsp-staple", po::value(&peer.ocsp_staple_file),
       "DER OCSP response to staple to our certificate when the peer asks (status_request, "
-      "RFC 8446 section 4.4.2.1); read again at each handshake");
+      "RFC 8446 section 4.4.2.1); read again at each handshake")(
+      "records-per-key", po::value(&peer.records_per_key)->default_value(0),
+      "records one traffic key protects before KeyUpdate (RFC 8446 section 5.5); 0: the "
+      "suite's limit (2^24.5 for AES-GCM); tests lower it to see automatic KeyUpdates");
   app::add_channel_options(options, peer.channel);
 }
 
@@ -225,6 +242,7 @@ tls::ClientConfig client_config(const ClientOptions& options, const std::string&
       options.request_status ? tls::StatusRequest::ocsp : tls::StatusRequest::none;
   config.ocsp_staple = load_ocsp_staple(options.ocsp_staple_file);
   config.key_log = app::open_key_log(options.channel.key_log_file);
+  config.limits.records_per_traffic_key = options.records_per_key;
   return config;
 }
 
@@ -357,6 +375,7 @@ tls::ServerConfig server_config(const ServerOptions& options) {
   }
   config.ocsp_staple = load_ocsp_staple(options.ocsp_staple_file);
   config.key_log = app::open_key_log(options.channel.key_log_file);
+  config.limits.records_per_traffic_key = options.records_per_key;
   return config;
 }
 
@@ -373,6 +392,63 @@ net::asio::awaitable<void> answer(net::TlsStream& stream, const LineItem& item) 
   const std::string record = reply + "\n";
   co_await stream.write(as_bytes(record));
   say("answered: " + reply);
+}
+
+// ---------------------------------------------------------------- --http and --echo
+// Bytes of request we wait for before answering anyway (a request without a blank line).
+constexpr std::size_t kMaxHttpRequest = 16384;
+
+bool http_request_complete(const std::string& request) {
+  return request.find("\r\n\r\n") != std::string::npos ||
+         request.find("\n\n") != std::string::npos || request.size() >= kMaxHttpRequest;
+}
+
+std::string http_response(const net::TlsStream& stream, const std::string& request_line) {
+  const tls::HandshakeSummary& summary = stream.summary();
+  std::string body = "tls_peer: TLS 1.3, ";
+  body += tls::cipher_suite_info(summary.suite).name;
+  body += ", ";
+  body += tls::named_group_name(summary.group);
+  body += ", peer ";
+  body += summary.peer_subject.empty() ? "without certificate" : summary.peer_subject;
+  body += "\nrequest: " + request_line + "\n";
+  return "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// Like openssl s_server -www: any request (up to its blank line, or 16 KiB, or the peer's
+// close_notify) gets one record holding a short HTTP/1.0 200 response, then close_notify.
+net::asio::awaitable<void> answer_http(net::TlsStream& stream) {
+  say(describe(stream.summary()) + " from=" + stream.peer_label());
+  std::string request;
+  while (!http_request_complete(request)) {
+    Bytes chunk = co_await stream.read();
+    if (chunk.empty()) break;  // close_notify: what came is the request
+    request.append(chunk.begin(), chunk.end());
+  }
+  const std::string request_line = printable(request.substr(0, request.find_first_of("\r\n")));
+  const std::string response = http_response(stream, request_line);
+  co_await stream.write(as_bytes(response));  // under 2^14 bytes: one record
+  co_await stream.shutdown();
+  say("http: answered " + request_line + " from=" + stream.peer_label());
+}
+
+// Every record of application data goes back as one record with the same bytes, until the
+// peer's close_notify (empty records are not echoed: the engine drops them).
+net::asio::awaitable<void> echo_records(net::TlsStream& stream) {
+  say(describe(stream.summary()) + " from=" + stream.peer_label());
+  std::size_t records = 0;
+  std::size_t bytes = 0;
+  for (;;) {
+    Bytes record = co_await stream.read();
+    if (record.empty()) break;
+    co_await stream.write(record);
+    ++records;
+    bytes += record.size();
+  }
+  say("echoed: " + std::to_string(records) + " records, " + std::to_string(bytes) +
+      " bytes from=" + stream.peer_label());
+  say("closed: the peer sent close_notify from=" + stream.peer_label());
 }
 
 // Answers every line; data that is not a text line gets an "error: ..." line, never silence.
@@ -409,6 +485,18 @@ net::asio::awaitable<void> answer_lines(net::TlsStream& stream) {
   say("closed: the peer sent close_notify from=" + stream.peer_label());
 }
 
+net::SessionHandler session_handler(ServerMode mode) {
+  switch (mode) {
+    case ServerMode::http:
+      return answer_http;
+    case ServerMode::echo:
+      return echo_records;
+    case ServerMode::lines:
+      break;
+  }
+  return answer_lines;
+}
+
 int server_main(int argc, char** argv) {
   ServerOptions options;
   po::options_description description("tls_peer server options");
@@ -423,11 +511,20 @@ int server_main(int argc, char** argv) {
       "ask the client to staple an OCSP response (status_request in the CertificateRequest)")(
       "max-connections", po::value(&options.max_connections)->default_value(64),
       "concurrent connections")("threads", po::value(&options.threads)->default_value(1),
-                                "threads running the io_context");
+                                "threads running the io_context")(
+      "http", po::bool_switch(&options.http),
+      "answer any request with one record holding a short HTTP/1.0 200 response, then "
+      "close_notify (like openssl s_server -www)")(
+      "echo", po::bool_switch(&options.echo),
+      "return the application data verbatim, record for record, until the peer closes");
   add_peer_options(description, options);
   if (!parse(argc, argv, description)) return EXIT_SUCCESS;
   app::configure_logging("tls_peer", options.log_level);
   if (options.threads == 0) throw std::invalid_argument("--threads must be at least 1");
+  if (options.http && options.echo) throw std::invalid_argument("give --http or --echo, not both");
+  const ServerMode mode = options.http   ? ServerMode::http
+                          : options.echo ? ServerMode::echo
+                                         : ServerMode::lines;
 
   auto [host, port] = net::parse_host_port(options.listen);
   tls::ServerConfig config = server_config(options);
@@ -440,7 +537,8 @@ int server_main(int argc, char** argv) {
 
   net::asio::io_context io;
   net::Listener listener(
-      io, listener_options, [config] { return tls::ServerEngine::create(config); }, answer_lines);
+      io, listener_options, [config] { return tls::ServerEngine::create(config); },
+      session_handler(mode));
   net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
   listener.start();
   say("listening on " + std::to_string(listener.port()));

@@ -135,7 +135,15 @@ namespace {
 KeyShareEntry read_key_share_entry(wire::ByteReader& reader) {
   KeyShareEntry entry;
   entry.group = reader.u16("key_share group");
-  ByteView key = reader.vector16(1, 0xFFFF, "key_exchange");
+  ByteView key = reader.vector16(0, 0xFFFF, "key_exchange");
+  // RFC 8446 section 4.2.8: key_exchange<1..2^16-1>. An empty one is read as a public value no
+  // group accepts (4.2.8.1, 4.2.8.2): illegal_parameter like any other invalid share, which is
+  // what conformance suites expect, rather than decode_error.
+  if (key.empty()) {
+    throw ProtocolError(
+        AlertDescription::illegal_parameter,
+        "key_share entry for group " + std::to_string(entry.group) + " has an empty key_exchange");
+  }
   entry.key_exchange.assign(key.begin(), key.end());
   return entry;
 }

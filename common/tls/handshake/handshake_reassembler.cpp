@@ -26,10 +26,15 @@ std::optional<HandshakeMessage> HandshakeReassembler::next() {
   const std::size_t length =
       (std::size_t{header[1]} << 16) | (std::size_t{header[2]} << 8) | header[3];
   if (length > max_message_) {
-    throw ProtocolError(AlertDescription::illegal_parameter,
-                        handshake_type_name(static_cast<HandshakeType>(header[0])) + " of " +
-                            std::to_string(length) + " bytes exceeds the limit of " +
-                            std::to_string(max_message_));
+    // A Finished is exactly Hash.length bytes (RFC 8446 section 4.4.4): one longer than the cap
+    // is a malformed Finished, decode_error like any Finished of the wrong length (conformance
+    // suites pad it up to 2^24-1 bytes). Other messages over the cap are refused
+    // with illegal_parameter, as OpenSSL 3.0 does for an excessive message size.
+    const auto type = static_cast<HandshakeType>(header[0]);
+    throw ProtocolError(type == HandshakeType::finished ? AlertDescription::decode_error
+                                                        : AlertDescription::illegal_parameter,
+                        handshake_type_name(type) + " of " + std::to_string(length) +
+                            " bytes exceeds the limit of " + std::to_string(max_message_));
   }
   if (available < 4 + length) return std::nullopt;
   HandshakeMessage message;

@@ -1,6 +1,7 @@
 #include "common/tls/record/record_protection.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -8,8 +9,13 @@
 
 namespace sc::tls {
 
-RecordProtection::RecordProtection(crypto::AeadAlgorithm aead, const TrafficKeys& keys)
-    : aead_(aead, keys.key), iv_(keys.iv) {}
+namespace {
+constexpr std::uint64_t kLastSequenceNumber = std::numeric_limits<std::uint64_t>::max();
+}
+
+RecordProtection::RecordProtection(crypto::AeadAlgorithm aead, const TrafficKeys& keys,
+                                   std::uint64_t first_sequence_number)
+    : aead_(aead, keys.key), iv_(keys.iv), sequence_number_(first_sequence_number) {}
 
 Bytes RecordProtection::nonce() const {
   // RFC 8446 section 5.3: the 64-bit sequence number in network byte order, left-padded with
@@ -27,6 +33,11 @@ void RecordProtection::seal_into(ContentType type, ByteView content, Bytes& out)
     throw std::invalid_argument("cannot seal content type 0");
   }
   if (content.size() > kMaxPlaintext) throw std::length_error("record content over 2^14 bytes");
+  // RFC 8446 section 5.3: "If a TLS implementation would need to wrap a sequence number, it
+  // MUST either rekey (Section 4.6.3) or terminate the connection."
+  if (sequence_number_ == kLastSequenceNumber) {
+    throw std::length_error("the sending sequence number would wrap; the key must be updated");
+  }
   const std::size_t inner_length = content.size() + 1;  // content || type, no padding
   const std::size_t length = inner_length + crypto::Aead::kTagLength;
   const std::size_t start = out.size();
@@ -72,6 +83,10 @@ OpenedRecord RecordProtection::open(ByteView header, Bytes&& ciphertext) {
     throw ProtocolError(AlertDescription::bad_record_mac,
                         "protected record of " + std::to_string(ciphertext.size()) +
                             " bytes is too short to hold a tag and a content type");
+  }
+  if (sequence_number_ == kLastSequenceNumber) {  // RFC 8446 section 5.3: never wrap
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "the peer's records exhausted the 64-bit sequence number of its key");
   }
   // Decrypted in place: the inner plaintext overwrites the ciphertext it came from (the AEAD
   // cleanses it again when the tag does not match), then the tag is cut off.

@@ -18,15 +18,19 @@ struct OpenedRecord {
 
 class RecordProtection {
  public:
-  RecordProtection(crypto::AeadAlgorithm aead, const TrafficKeys& keys);
+  // first_sequence_number is 0 on the wire; tests start near 2^64 to check the wrap guard.
+  RecordProtection(crypto::AeadAlgorithm aead, const TrafficKeys& keys,
+                   std::uint64_t first_sequence_number = 0);
 
   // A whole TLSCiphertext record (header included) carrying content of the given type
-  // (content.size() <= 2^14).
+  // (content.size() <= 2^14). Throws std::length_error instead of letting the sequence number
+  // wrap (RFC 8446 section 5.3); the connection updates its keys long before.
   Bytes seal(ContentType type, ByteView content);
   // The same record appended to out (the connection's output buffer): one copy, no temporaries.
   void seal_into(ContentType type, ByteView content, Bytes& out);
   // Opens one record: bad_record_mac when it does not authenticate, unexpected_message when
-  // the inner plaintext is all zeros, record_overflow when it is longer than 2^14 + 1.
+  // the inner plaintext is all zeros, record_overflow when it is longer than 2^14 + 1, and
+  // unexpected_message rather than let the sequence number wrap (5.3).
   OpenedRecord open(ByteView header, ByteView ciphertext);
   // The same, decrypting in place in the received fragment (no second buffer).
   OpenedRecord open(ByteView header, Bytes&& ciphertext);

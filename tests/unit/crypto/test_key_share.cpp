@@ -1,7 +1,12 @@
-// (EC)DHE key shares: Project Wycheproof X25519 and P-256 (uncompressed point) vectors, RFC 8448
-// section 3's X25519 exchange (transcribed), and agreement between generated shares.
-#include <catch2/catch.hpp>
+// (EC)DHE key shares: Project Wycheproof X25519, P-256 (uncompressed point) and P-384 vectors, RFC
+// 8448 section 3's X25519 exchange (transcribed), and agreement between generated shares.
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
+#include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 
 #include "common/crypto/error.hpp"
@@ -234,4 +239,139 @@ TEST_CASE("private keys of the wrong size or range are misuse", "[crypto][key_sh
                   CryptoError);
   CHECK(std::string(sc::crypto::group_name(KeyExchangeGroup::X25519)) == "x25519");
   CHECK(std::string(sc::crypto::group_name(KeyExchangeGroup::Secp256r1)) == "secp256r1");
+}
+
+// ---------------------------------------------------------------- secp384r1 (issue 17)
+
+namespace {
+
+// Wycheproof's secp384r1 file gives the peer's key as a DER SubjectPublicKeyInfo: the point a
+// TLS peer would send (RFC 8446 section 4.2.8.2: 0x04 || X || Y, 48 bytes each), or nullopt when
+// OpenSSL does not read it as a P-384 key at all.
+std::optional<Bytes> p384_point_of(const Bytes& spki) {
+  const unsigned char* cursor = spki.data();
+  sc::crypto::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(spki.size())));
+  if (!key || cursor != spki.data() + spki.size()) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  char group[32] = {};
+  std::size_t length = 0;
+  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                     &length) != 1 ||
+      std::string(group) != "secp384r1") {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  BIGNUM* x = nullptr;
+  BIGNUM* y = nullptr;
+  REQUIRE(EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1);
+  REQUIRE(EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1);
+  Bytes point(97, 0);
+  point[0] = 0x04;
+  REQUIRE(BN_bn2binpad(x, point.data() + 1, 48) == 48);
+  REQUIRE(BN_bn2binpad(y, point.data() + 49, 48) == 48);
+  BN_free(x);
+  BN_free(y);
+  return point;
+}
+
+Bytes p384_scalar(const Bytes& integer) {
+  std::size_t start = 0;
+  while (start < integer.size() && integer[start] == 0) ++start;
+  const std::size_t length = integer.size() - start;
+  REQUIRE(length <= 48);
+  Bytes scalar(48 - length, 0);
+  scalar.insert(scalar.end(), integer.begin() + static_cast<std::ptrdiff_t>(start), integer.end());
+  return scalar;
+}
+
+}  // namespace
+
+TEST_CASE("Wycheproof ECDH secp384r1 vectors", "[crypto][key_share][wycheproof]") {
+  const char* file_name = "ecdh_secp384r1_test.json";
+  auto document = sc::test::load_wycheproof(file_name);
+  if (!document) return;
+  sc::test::VectorTally tally{file_name};
+  int derived = 0;
+  for (const auto& group : (*document)["testGroups"]) {
+    REQUIRE(group.at("curve").get<std::string>() == "secp384r1");
+    for (const auto& test : group.at("tests")) {
+      const std::string result = test.at("result").get<std::string>();
+      INFO(sc::test::vector_name(file_name, test));
+      const KeyShare share = KeyShare::from_private_key(
+          KeyExchangeGroup::Secp384r1, p384_scalar(sc::test::hex_field(test, "private")));
+      REQUIRE(share.public_key().size() == 97);
+      const std::optional<Bytes> point = p384_point_of(sc::test::hex_field(test, "public"));
+      if (result == "valid") {
+        REQUIRE(point.has_value());
+        const auto secret = share.derive(*point);
+        REQUIRE(secret.has_value());
+        CHECK(secret->size() == 48);
+        CHECK(sc::to_hex(plain(*secret)) == test.at("shared").get<std::string>());
+        ++derived;
+      } else if (point) {
+        // The key parsed as a P-384 point. TLS carries the point alone, so a vector that is
+        // invalid only through the explicit curve parameters around it (UnnamedCurve: no or a
+        // wrong cofactor) holds a proper point and must give the expected secret, like the
+        // acceptable encodings; any other invalid point must be refused.
+        const auto secret = share.derive(*point);
+        if (result == "invalid" && !has_flag(test, "UnnamedCurve")) {
+          CHECK_FALSE(secret.has_value());
+        } else {
+          REQUIRE(secret.has_value());
+          CHECK(sc::to_hex(plain(*secret)) == test.at("shared").get<std::string>());
+        }
+      }
+      tally.count(result);
+    }
+  }
+  CHECK(derived > 700);
+  tally.report();
+}
+
+TEST_CASE("secp384r1 shares agree, and bad peer points are refused (RFC 8446 4.2.8.2)",
+          "[crypto][key_share]") {
+  const KeyShare alice = KeyShare::generate(KeyExchangeGroup::Secp384r1);
+  const KeyShare bob = KeyShare::generate(KeyExchangeGroup::Secp384r1);
+  CHECK(alice.group() == KeyExchangeGroup::Secp384r1);
+  REQUIRE(alice.public_key().size() == 97);
+  CHECK(alice.public_key()[0] == 0x04);
+  const auto alice_secret = alice.derive(bob.public_key());
+  const auto bob_secret = bob.derive(alice.public_key());
+  REQUIRE(alice_secret.has_value());
+  REQUIRE(bob_secret.has_value());
+  CHECK(alice_secret->size() == 48);
+  CHECK(*alice_secret == *bob_secret);
+
+  // The scalar 1 gives the base point G (SEC 2 section 2.5.1).
+  Bytes one(48, 0);
+  one.back() = 1;
+  CHECK(sc::to_hex(KeyShare::from_private_key(KeyExchangeGroup::Secp384r1, one).public_key()) ==
+        "04aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e"
+        "3872760ab73617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e81"
+        "9d7a431d7c90ea0e5f");
+
+  Bytes compressed(bob.public_key().begin(), bob.public_key().begin() + 49);
+  compressed[0] = static_cast<std::uint8_t>(0x02 | (bob.public_key()[96] & 1));
+  CHECK_FALSE(alice.derive(compressed).has_value());
+  CHECK_FALSE(alice.derive(Bytes{0x00}).has_value());  // point at infinity
+  CHECK_FALSE(alice.derive(Bytes{}).has_value());
+  Bytes off_curve = bob.public_key();
+  off_curve[96] ^= 0x01;
+  CHECK_FALSE(alice.derive(off_curve).has_value());
+  Bytes too_long = bob.public_key();
+  too_long.push_back(0);
+  CHECK_FALSE(alice.derive(too_long).has_value());
+  // A P-256 point handed to a P-384 share and the other way round.
+  const KeyShare p256 = KeyShare::generate(KeyExchangeGroup::Secp256r1);
+  CHECK_FALSE(alice.derive(p256.public_key()).has_value());
+  CHECK_FALSE(p256.derive(bob.public_key()).has_value());
+  CHECK(alice.derive(bob.public_key()).has_value());  // still usable after the refusals
+
+  CHECK_THROWS_AS(KeyShare::from_private_key(KeyExchangeGroup::Secp384r1, Bytes(32, 1)),
+                  CryptoError);
+  CHECK_THROWS_AS(KeyShare::from_private_key(KeyExchangeGroup::Secp384r1, Bytes(48, 0)),
+                  CryptoError);
+  CHECK(std::string(sc::crypto::group_name(KeyExchangeGroup::Secp384r1)) == "secp384r1");
 }

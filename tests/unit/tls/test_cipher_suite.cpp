@@ -69,11 +69,18 @@ TEST_CASE("suite names are looked up with or without the private mark, in any ca
 TEST_CASE("named groups map to key exchange groups", "[tls]") {
   CHECK(named_group_from_code(0x001d) == NamedGroup::x25519);
   CHECK(named_group_from_code(0x0017) == NamedGroup::secp256r1);
-  CHECK_FALSE(named_group_from_code(0x0018).has_value());  // secp384r1: not supported
+  CHECK(named_group_from_code(0x0018) == NamedGroup::secp384r1);
+  CHECK_FALSE(named_group_from_code(0x0019).has_value());  // secp521r1: not supported
+  CHECK_FALSE(named_group_from_code(0x001e).has_value());  // x448: not supported
   CHECK(key_exchange_group(NamedGroup::x25519) == sc::crypto::KeyExchangeGroup::X25519);
   CHECK(key_exchange_group(NamedGroup::secp256r1) == sc::crypto::KeyExchangeGroup::Secp256r1);
+  CHECK(key_exchange_group(NamedGroup::secp384r1) == sc::crypto::KeyExchangeGroup::Secp384r1);
   CHECK(std::string(named_group_name(NamedGroup::x25519)) == "x25519");
   CHECK(std::string(named_group_name(NamedGroup::secp256r1)) == "secp256r1");
+  CHECK(std::string(named_group_name(NamedGroup::secp384r1)) == "secp384r1");
+  // Offered and accepted by default, after x25519 and secp256r1.
+  CHECK(default_groups() ==
+        std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::secp384r1});
 }
 
 TEST_CASE("every alert has its RFC 8446 name", "[tls]") {

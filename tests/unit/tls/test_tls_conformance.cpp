@@ -27,12 +27,14 @@ namespace {
 
 constexpr std::uint16_t kX25519 = 0x001d;
 constexpr std::uint16_t kSecp256r1 = 0x0017;
+constexpr std::uint16_t kSecp384r1 = 0x0018;
 constexpr std::uint16_t kX448 = 0x001e;
 
 // Every key share of the crafted ClientHellos comes from this scalar, so that our client (with
 // its ClientHello test hook) can finish handshakes it did not compose.
 crypto::KeyShare fixed_share(crypto::KeyExchangeGroup group) {
-  return crypto::KeyShare::from_private_key(group, Bytes(32, 0x42));
+  const std::size_t length = group == crypto::KeyExchangeGroup::Secp384r1 ? 48 : 32;
+  return crypto::KeyShare::from_private_key(group, Bytes(length, 0x42));
 }
 Bytes x25519_public() {
   return fixed_share(crypto::KeyExchangeGroup::X25519).public_key();
@@ -362,6 +364,22 @@ TEST_CASE("server: key_share entries (4.2.8)", "[tls][conformance]") {
     set(hello, ExtensionType::key_share, encode_client_key_shares({{kX448, Bytes(56, 9)}}));
     CHECK(probe(hello).alert() == AlertDescription::handshake_failure);
   }
+  SECTION("an empty key_exchange: illegal_parameter, whatever the group") {
+    // key_exchange<1..2^16-1>: an empty one is an invalid public value, not a decoding matter.
+    const std::uint16_t group = GENERATE(kX25519, kSecp256r1, kX448);
+    CAPTURE(group);
+    set(hello, ExtensionType::supported_groups,
+        encode_code_point_list({kX448, kX25519, kSecp256r1}));
+    set(hello, ExtensionType::key_share, encode_client_key_shares({{group, {}}}));
+    ServerProbe result = probe(hello);
+    CHECK(result.alert() == AlertDescription::illegal_parameter);
+    CHECK(result.observed.alert_sent()->reason.find("empty key_exchange") != std::string::npos);
+  }
+  SECTION("an empty key_exchange after a valid share: illegal_parameter") {
+    set(hello, ExtensionType::key_share,
+        encode_client_key_shares({{kX25519, x25519_public()}, {kSecp256r1, {}}}));
+    CHECK(probe(hello).alert() == AlertDescription::illegal_parameter);
+  }
   SECTION("supported_groups without key_share: missing_extension (9.2)") {
     erase(hello, ExtensionType::key_share);
     CHECK(probe(hello).alert() == AlertDescription::missing_extension);
@@ -401,6 +419,30 @@ TEST_CASE("server: invalid public values are illegal_parameter (4.2.8.1, 4.2.8.2
     group = kSecp256r1;
     share = p256_public();
     share.pop_back();
+  }
+  SECTION("P-384 point not on the curve") {
+    group = kSecp384r1;
+    share = crypto::KeyShare::generate(crypto::KeyExchangeGroup::Secp384r1).public_key();
+    share.back() ^= 0x01;
+  }
+  SECTION("P-384 point in compressed form") {
+    group = kSecp384r1;
+    share = crypto::KeyShare::generate(crypto::KeyExchangeGroup::Secp384r1).public_key();
+    share.resize(49);
+    share[0] = 0x03;
+  }
+  SECTION("P-384 point at infinity") {
+    group = kSecp384r1;
+    share = Bytes{0x00};
+  }
+  SECTION("a P-256 point as a P-384 share") {
+    group = kSecp384r1;
+    share = p256_public();
+  }
+  SECTION("P-384 point with coordinates past the field prime") {
+    group = kSecp384r1;
+    share = Bytes(97, 0xFF);
+    share[0] = 0x04;
   }
   CAPTURE(group);
   set(hello, ExtensionType::supported_groups, encode_code_point_list({group}));
@@ -716,10 +758,30 @@ TEST_CASE("server: ClientHello 2 may change only what 4.1.2 allows", "[tls][conf
     CHECK_FALSE(send_second(retry).has_value());
     CHECK(retry.server->state_name() == "ExpectClientFinished");
   }
-  SECTION("padding resized and extensions in another order are fine") {
-    set(retry.second, kPaddingExtension, Bytes(100, 0));
-    std::reverse(retry.second.extensions.begin(), retry.second.extensions.end());
+  SECTION("padding resized and moved is fine") {
+    std::erase_if(retry.second.extensions,
+                  [](const Extension& e) { return e.type == kPaddingExtension; });
+    retry.second.extensions.insert(retry.second.extensions.begin(),
+                                   {kPaddingExtension, Bytes(100, 0)});
     CHECK_FALSE(send_second(retry).has_value());
+  }
+  SECTION("the same extensions in reverse order: illegal_parameter") {
+    std::reverse(retry.second.extensions.begin(), retry.second.extensions.end());
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("two extensions swapped, same contents: illegal_parameter") {
+    // server_name and supported_groups trade places; every extension is byte-identical.
+    std::swap(retry.second.extensions[0], retry.second.extensions[1]);
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
+  }
+  SECTION("key_share moved: illegal_parameter (it is replaced in place)") {
+    auto share = std::find_if(
+        retry.second.extensions.begin(), retry.second.extensions.end(), [](const Extension& e) {
+          return e.type == static_cast<std::uint16_t>(ExtensionType::key_share);
+        });
+    REQUIRE(share != retry.second.extensions.end());
+    std::rotate(retry.second.extensions.begin(), share, share + 1);
+    CHECK(send_second(retry) == AlertDescription::illegal_parameter);
   }
   SECTION("padding removed is fine") {
     std::erase_if(retry.second.extensions,
@@ -1571,6 +1633,26 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   SECTION("a Finished of the wrong length: decode_error (4.4.4)") {
     AwaitingClientFlight flight = awaiting_client_flight();
     CHECK(flight.alert_after(Bytes{20, 0, 0, 2, 0, 0}) == AlertDescription::decode_error);
+  }
+  SECTION("a Finished announcing more than the handshake size cap: decode_error (4.4.4)") {
+    // The header alone is refused: 2^24-1 bytes are never buffered.
+    AwaitingClientFlight flight = awaiting_client_flight();
+    CHECK(flight.alert_after(Bytes{20, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0}) ==
+          AlertDescription::decode_error);
+  }
+  SECTION("a whole Finished just over a lowered cap: decode_error, not illegal_parameter") {
+    ServerConfig config = default_server();
+    config.limits.max_handshake_message = 4096;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    Bytes finished = frame_handshake(HandshakeType::finished, Bytes(4097, 0));
+    CHECK(flight.alert_after(finished) == AlertDescription::decode_error);
+  }
+  SECTION("a Certificate over the cap stays illegal_parameter") {
+    ServerConfig config = default_server();
+    config.request_client_certificate = true;
+    config.limits.max_handshake_message = 4096;
+    AwaitingClientFlight flight = awaiting_client_flight(config);
+    CHECK(flight.alert_after(Bytes{11, 0, 0x10, 0x01, 0}) == AlertDescription::illegal_parameter);
   }
   SECTION("a Certificate we did not ask for: unexpected_message (4.4.2)") {
     AwaitingClientFlight flight = awaiting_client_flight();

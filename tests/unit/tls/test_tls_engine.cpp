@@ -39,7 +39,8 @@ TEST_CASE("every cipher suite and group completes a handshake, with and without 
           "[tls][engine]") {
   const auto& pki = TestPki::get();
   const CipherSuite suite = GENERATE(from_range(every_suite()));
-  const NamedGroup group = GENERATE(NamedGroup::x25519, NamedGroup::secp256r1);
+  const NamedGroup group =
+      GENERATE(NamedGroup::x25519, NamedGroup::secp256r1, NamedGroup::secp384r1);
   const bool retry = GENERATE(false, true);
   CAPTURE(cipher_suite_info(suite).name, named_group_name(group), retry);
 

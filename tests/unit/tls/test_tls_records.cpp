@@ -261,6 +261,10 @@ TEST_CASE("handshake messages are reassembled across and within records", "[tls]
   HandshakeReassembler small(10, 4000);
   small.feed(Bytes{11, 0, 0, 11});
   CHECK(alert_of([&] { small.next(); }) == AlertDescription::illegal_parameter);
+  // A Finished over the cap is a malformed Finished (RFC 8446 4.4.4): decode_error.
+  HandshakeReassembler small_finished(10, 4000);
+  small_finished.feed(Bytes{20, 0, 0, 11});
+  CHECK(alert_of([&] { small_finished.next(); }) == AlertDescription::decode_error);
   HandshakeReassembler capped(1000, 8);
   CHECK(alert_of([&] { capped.feed(Bytes(9, 0)); }) == AlertDescription::unexpected_message);
 }
@@ -269,6 +273,17 @@ TEST_CASE("messages refuse truncation, trailing bytes and bad values", "[tls][ha
   CHECK(alert_of([] { decode_key_update(Bytes{2}); }) == AlertDescription::illegal_parameter);
   CHECK(alert_of([] { decode_key_update(Bytes{0, 0}); }) == AlertDescription::decode_error);
   CHECK(alert_of([] { decode_key_update(Bytes{}); }) == AlertDescription::decode_error);
+  // An empty key_exchange (RFC 8446 4.2.8) is an invalid share: illegal_parameter, client and
+  // server side alike; a truncated one stays decode_error.
+  CHECK(alert_of([] {
+          decode_client_key_shares(Bytes{0, 4, 0, 29, 0, 0});
+        }) == AlertDescription::illegal_parameter);
+  CHECK(alert_of([] {
+          decode_server_key_share(Bytes{0, 23, 0, 0});
+        }) == AlertDescription::illegal_parameter);
+  CHECK(alert_of([] {
+          decode_server_key_share(Bytes{0, 23, 0, 2, 4});
+        }) == AlertDescription::decode_error);
   // A Certificate whose list length overstates its content.
   CHECK(alert_of([] {
           decode_certificate(Bytes{0, 0, 0, 5, 0, 0, 1});
