@@ -42,9 +42,9 @@ bool is_identifier(std::string_view name) {
 
 std::string postgres_display(const std::string& conninfo) {
   char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  PQconninfoOption* options = libpq().conninfo_parse(conninfo.c_str(), &error);
   if (options == nullptr) {
-    PQfreemem(error);
+    libpq().freemem(error);
     return "postgresql://(unparsable connection string)";
   }
   std::string user, host, port, dbname;
@@ -56,7 +56,7 @@ std::string postgres_display(const std::string& conninfo) {
     if (keyword == "port") port = option->val;
     if (keyword == "dbname") dbname = option->val;
   }
-  PQconninfoFree(options);
+  libpq().conninfo_free(options);
   std::string shown = "postgresql://";
   if (!user.empty()) shown += user + "@";
   shown += host.empty() ? "localhost" : host;
@@ -72,16 +72,16 @@ PgConnPtr connect_postgres(const std::string& conninfo, const std::string& appli
       "keepalives_interval", "keepalives_count", "dbname",     nullptr};
   const char* values[] = {application_name.c_str(), "5",    "1", "10", "5", "3",
                           conninfo.c_str(),         nullptr};
-  PgConnPtr connection(PQconnectdbParams(keywords, values, 1));
+  PgConnPtr connection(libpq().connectdb_params(keywords, values, 1));
   if (!connection) {
     throw StoreError(StoreErrorKind::unavailable, "out of memory connecting to PostgreSQL");
   }
-  if (PQstatus(connection.get()) != CONNECTION_OK) {
-    throw StoreError(StoreErrorKind::unavailable, "cannot reach the database " +
-                                                      postgres_display(conninfo) + ": " +
-                                                      trimmed(PQerrorMessage(connection.get())));
+  if (libpq().status(connection.get()) != CONNECTION_OK) {
+    throw StoreError(StoreErrorKind::unavailable,
+                     "cannot reach the database " + postgres_display(conninfo) + ": " +
+                         trimmed(libpq().error_message(connection.get())));
   }
-  PQsetNoticeProcessor(connection.get(), &log_notice, nullptr);
+  libpq().set_notice_processor(connection.get(), &log_notice, nullptr);
   return connection;
 }
 
@@ -114,7 +114,7 @@ void PostgresConnection::reconnect() {
 }
 
 PGconn* PostgresConnection::usable() {
-  if (connection_ && PQstatus(connection_.get()) == CONNECTION_OK) return connection_.get();
+  if (connection_ && libpq().status(connection_.get()) == CONNECTION_OK) return connection_.get();
   connection_.reset();
   const auto now = std::chrono::steady_clock::now();
   if (now < next_attempt_) {
@@ -130,11 +130,13 @@ PGconn* PostgresConnection::usable() {
 }
 
 void PostgresConnection::fail(std::string_view what, const PGresult* result) {
-  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message = result != nullptr ? trimmed(PQresultErrorMessage(result)) : std::string();
-  if (message.empty() && connection_) message = trimmed(PQerrorMessage(connection_.get()));
+  const char* state =
+      result != nullptr ? libpq().result_error_field(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message =
+      result != nullptr ? trimmed(libpq().result_error_message(result)) : std::string();
+  if (message.empty() && connection_) message = trimmed(libpq().error_message(connection_.get()));
   StoreErrorKind kind = state != nullptr ? kind_of_sqlstate(state) : StoreErrorKind::other;
-  if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
+  if (!connection_ || libpq().status(connection_.get()) != CONNECTION_OK) {
     kind = StoreErrorKind::unavailable;
   }
   if (kind == StoreErrorKind::unavailable) {
@@ -153,8 +155,8 @@ const std::string& PostgresConnection::statement_name(std::string_view sql) {
   if (found != prepared_.end()) return found->second;
   const std::string name = "sc" + std::to_string(prepared_.size() + 1);
   const std::string text = postgres_parameters(sql);
-  PgResultPtr result(PQprepare(connection_.get(), name.c_str(), text.c_str(), 0, nullptr));
-  if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+  PgResultPtr result(libpq().prepare(connection_.get(), name.c_str(), text.c_str(), 0, nullptr));
+  if (!result || libpq().result_status(result.get()) != PGRES_COMMAND_OK) {
     fail("preparing \"" + std::string(sql.substr(0, 60)) + "\"", result.get());
   }
   return prepared_.emplace(std::string(sql), name).first->second;
@@ -173,9 +175,10 @@ PgResultPtr PostgresConnection::execute(std::string_view sql, const SqlParameter
       values[i] = text->c_str();
     }
   }
-  PgResultPtr result(PQexecPrepared(connection, name.c_str(), static_cast<int>(values.size()),
-                                    values.data(), nullptr, nullptr, 0));
-  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  PgResultPtr result(libpq().exec_prepared(connection, name.c_str(),
+                                           static_cast<int>(values.size()), values.data(), nullptr,
+                                           nullptr, 0));
+  const ExecStatusType status = result ? libpq().result_status(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     fail("running \"" + std::string(sql.substr(0, 60)) + "\"", result.get());
   }
@@ -185,8 +188,8 @@ PgResultPtr PostgresConnection::execute(std::string_view sql, const SqlParameter
 void PostgresConnection::execute_script(std::string_view sql) {
   PGconn* connection = usable();
   const std::string text(sql);
-  PgResultPtr result(PQexec(connection, text.c_str()));
-  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  PgResultPtr result(libpq().exec(connection, text.c_str()));
+  const ExecStatusType status = result ? libpq().result_status(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     fail("running \"" + text.substr(0, 60) + "\"", result.get());
   }
@@ -196,20 +199,20 @@ std::vector<SqlRow> PostgresConnection::query(std::string_view sql,
                                               const SqlParameters& parameters) {
   const LatencySample sample(store_latency(Backend::postgresql, StoreOperation::query));
   PgResultPtr result = execute(sql, parameters);
-  const int row_count = PQntuples(result.get());
-  const int column_count = PQnfields(result.get());
+  const int row_count = libpq().ntuples(result.get());
+  const int column_count = libpq().nfields(result.get());
   std::vector<SqlRow> rows;
   rows.reserve(static_cast<std::size_t>(row_count));
   for (int row = 0; row < row_count; ++row) {
     std::vector<std::optional<std::string>> columns;
     columns.reserve(static_cast<std::size_t>(column_count));
     for (int column = 0; column < column_count; ++column) {
-      if (PQgetisnull(result.get(), row, column)) {
+      if (libpq().getisnull(result.get(), row, column)) {
         columns.emplace_back(std::nullopt);
       } else {
         columns.emplace_back(
-            std::string(PQgetvalue(result.get(), row, column),
-                        static_cast<std::size_t>(PQgetlength(result.get(), row, column))));
+            std::string(libpq().getvalue(result.get(), row, column),
+                        static_cast<std::size_t>(libpq().getlength(result.get(), row, column))));
       }
     }
     rows.emplace_back(std::move(columns));
@@ -220,14 +223,14 @@ std::vector<SqlRow> PostgresConnection::query(std::string_view sql,
 std::int64_t PostgresConnection::run(std::string_view sql, const SqlParameters& parameters) {
   const LatencySample sample(store_latency(Backend::postgresql, StoreOperation::write));
   PgResultPtr result = execute(sql, parameters);
-  const char* affected = PQcmdTuples(result.get());
+  const char* affected = libpq().cmd_tuples(result.get());
   return affected != nullptr && *affected != '\0' ? std::stoll(affected) : 0;
 }
 
 void PostgresConnection::begin(TransactionMode mode) {
   if (in_transaction_) throw std::logic_error("a PostgreSQL transaction is already open");
   const char* begin = mode == TransactionMode::write ? "BEGIN" : "BEGIN READ ONLY";
-  const bool was_connected = connection_ && PQstatus(connection_.get()) == CONNECTION_OK;
+  const bool was_connected = connection_ && libpq().status(connection_.get()) == CONNECTION_OK;
   try {
     execute_script(begin);
   } catch (const StoreError& error) {
@@ -245,14 +248,14 @@ void PostgresConnection::commit() {
                      location_.display() + ": the transaction was lost with the connection");
   }
   const LatencySample sample(store_latency(Backend::postgresql, StoreOperation::commit));
-  PgResultPtr result(PQexec(connection_.get(), "COMMIT"));
+  PgResultPtr result(libpq().exec(connection_.get(), "COMMIT"));
   in_transaction_ = false;
-  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  const ExecStatusType status = result ? libpq().result_status(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK) {
     fail("committing (the outcome is unknown if the connection was lost)", result.get());
   }
   // COMMIT of a transaction that failed earlier answers ROLLBACK.
-  if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
+  if (std::string_view(libpq().cmd_status(result.get())) != "COMMIT") {
     throw StoreError(StoreErrorKind::other,
                      location_.display() + ": the transaction was rolled back, not committed");
   }
@@ -262,8 +265,8 @@ void PostgresConnection::commit() {
 void PostgresConnection::rollback() noexcept {
   if (!in_transaction_) return;
   in_transaction_ = false;
-  if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) return;
-  PgResultPtr result(PQexec(connection_.get(), "ROLLBACK"));
+  if (!connection_ || libpq().status(connection_.get()) != CONNECTION_OK) return;
+  PgResultPtr result(libpq().exec(connection_.get(), "ROLLBACK"));
 }
 
 PostgresListener::PostgresListener(StoreLocation location, std::string channel,
@@ -282,34 +285,35 @@ void PostgresListener::reconnect() {
   connection_.reset();
   PgConnPtr connection = connect_postgres(location_.conninfo, application_name_);
   const std::string listen = "LISTEN " + channel_;
-  PgResultPtr result(PQexec(connection.get(), listen.c_str()));
-  if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    throw StoreError(StoreErrorKind::unavailable, location_.display() + ": " + listen + ": " +
-                                                      trimmed(PQerrorMessage(connection.get())));
+  PgResultPtr result(libpq().exec(connection.get(), listen.c_str()));
+  if (!result || libpq().result_status(result.get()) != PGRES_COMMAND_OK) {
+    throw StoreError(StoreErrorKind::unavailable,
+                     location_.display() + ": " + listen + ": " +
+                         trimmed(libpq().error_message(connection.get())));
   }
   connection_ = std::move(connection);
 }
 
 bool PostgresListener::connected() const {
-  return connection_ && PQstatus(connection_.get()) == CONNECTION_OK;
+  return connection_ && libpq().status(connection_.get()) == CONNECTION_OK;
 }
 
 int PostgresListener::socket() const {
-  return connection_ ? PQsocket(connection_.get()) : -1;
+  return connection_ ? libpq().socket(connection_.get()) : -1;
 }
 
 std::vector<PostgresNotification> PostgresListener::receive() {
-  if (!connected() || PQconsumeInput(connection_.get()) == 0) {
+  if (!connected() || libpq().consume_input(connection_.get()) == 0) {
     const std::string message =
-        connection_ ? trimmed(PQerrorMessage(connection_.get())) : "not connected";
+        connection_ ? trimmed(libpq().error_message(connection_.get())) : "not connected";
     connection_.reset();
     throw StoreError(StoreErrorKind::unavailable,
                      "lost the notification channel to " + location_.display() + ": " + message);
   }
   std::vector<PostgresNotification> notifications;
-  while (PGnotify* notify = PQnotifies(connection_.get())) {
+  while (PGnotify* notify = libpq().notifies(connection_.get())) {
     notifications.push_back({notify->relname, notify->extra != nullptr ? notify->extra : ""});
-    PQfreemem(notify);
+    libpq().freemem(notify);
   }
   return notifications;
 }

@@ -11,6 +11,8 @@
 // the error, and only a COMMIT that returned counts. Not thread-safe: a store guards it.
 #include <libpq-fe.h>
 
+#include "common/store/libpq_library.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -23,10 +25,10 @@
 namespace sc::store {
 
 struct PgConnDeleter {
-  void operator()(PGconn* connection) const { PQfinish(connection); }
+  void operator()(PGconn* connection) const { libpq().finish(connection); }
 };
 struct PgResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
+  void operator()(PGresult* result) const { libpq().clear(result); }
 };
 using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
 using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
