@@ -355,9 +355,21 @@ ExitCode run_daemon(const ClientOptions& options, const app::Identity& identity,
   stapler->start(io);        // a long-running device keeps its staple fresh
   auto config =
       std::make_shared<const tls::ClientConfig>(client_config(options, identity, host, stapler));
+  std::optional<customer::OtpHook> hook;
+  if (!options.on_otp.empty()) hook.emplace(options.on_otp);
+  customer::EventPrinter printer(
+      options.json ? customer::OutputFormat::Json : customer::OutputFormat::Human,
+      hook ? &*hook : nullptr);
+  customer::DaemonSettings settings;
+  settings.keepalive = std::chrono::seconds(options.keepalive_seconds);
+  customer::DeviceDaemon daemon(
+      io.get_executor(), [&options, &config]() { return connect_to_bank(options, *config); },
+      settings, printer);
+
   // Renewal (docs/TTP.md, "Renewal"): at two thirds of the certificate's lifetime a new one
-  // from the TTP; the channel open at that moment keeps the old one, the next connection
-  // (after a reconnect) presents the new one with its own staple.
+  // from the TTP, with its own staple, for the next connection; the device's channel is then
+  // replaced at once, since the bank knows a customer (and routes codes to the customer's
+  // devices) by the certificate of the channel.
   const app::TtpClient ttp(app::ttp_endpoint(options.enrollment, options.channel));
   app::RenewalSettings renewal;
   renewal.key = options.enrollment.renewal_key;
@@ -376,20 +388,9 @@ ExitCode run_daemon(const ClientOptions& options, const app::Identity& identity,
         stapler->stop();
         stapler = next_stapler;
         stapler->start(io);
-        spdlog::info("the next connection to the bank presents the renewed certificate serial {}",
-                     renewed.certificate.serial_hex());
+        daemon.reconnect_now("the certificate was renewed (serial " +
+                             renewed.certificate.serial_hex() + ")");
       });
-  std::optional<customer::OtpHook> hook;
-  if (!options.on_otp.empty()) hook.emplace(options.on_otp);
-  customer::EventPrinter printer(
-      options.json ? customer::OutputFormat::Json : customer::OutputFormat::Human,
-      hook ? &*hook : nullptr);
-  customer::DaemonSettings settings;
-  settings.keepalive = std::chrono::seconds(options.keepalive_seconds);
-  customer::DeviceDaemon daemon(
-      io.get_executor(), [&options, &config]() { return connect_to_bank(options, *config); },
-      settings, printer);
-
   app::ServiceWatchdog watchdog(io);
   net::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
   stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {

@@ -1,6 +1,8 @@
 #include "common/app/enrollment.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,6 +30,29 @@ fs::path next_key_file(const fs::path& key_file) {
   return fs::path(key_file.string() + kNextKeySuffix);
 }
 
+// Held while one process renews the identity in a folder (a running daemon and a one-shot
+// `client renew` must not both write key.pem.next and cert.pem): flock on FOLDER/renewal.lock.
+class RenewalLock {
+ public:
+  explicit RenewalLock(const fs::path& folder)
+      : fd_(::open((folder / "renewal.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ < 0) {
+      throw std::runtime_error("cannot open " + (folder / "renewal.lock").string());
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("another process is renewing the certificate in " + folder.string() +
+                               " right now");
+    }
+  }
+  RenewalLock(const RenewalLock&) = delete;
+  RenewalLock& operator=(const RenewalLock&) = delete;
+  ~RenewalLock() { ::close(fd_); }  // releases the lock
+
+ private:
+  int fd_;
+};
+
 // A rekeying renewal writes key.pem.next, then cert.pem, then renames key.pem.next over
 // key.pem. A crash between the two last steps leaves the new certificate with key.pem.next:
 // finish the rename. Before cert.pem was replaced, key.pem.next belongs to no certificate:
@@ -36,6 +61,12 @@ void complete_interrupted_renewal(const fs::path& folder) {
   const fs::path key_file = folder / kKeyFile;
   const fs::path next = next_key_file(key_file);
   if (!fs::exists(next)) return;
+  std::optional<RenewalLock> lock;
+  try {
+    lock.emplace(folder);
+  } catch (const std::exception&) {
+    return;  // another process is renewing right now: key.pem.next is its work in progress
+  }
   try {
     const pki::Certificate certificate = pki::read_certificate_file(folder / kCertificateFile);
     const crypto::PrivateKey next_key = crypto::PrivateKey::load_pem_file(next);
@@ -292,6 +323,22 @@ pki::TimePoint renewal_due_with_jitter(const pki::Certificate& certificate, doub
 
 net::asio::awaitable<Identity> renew_identity(const TtpClient& ttp, const Identity& current,
                                               RenewalKey key_choice) {
+  const RenewalLock lock(current.certificate_file.parent_path());
+  // Another process (the daemon, or a one-shot `renew`) may have renewed meanwhile: then the
+  // folder's identity is the new one, and renewing the old certificate again is pointless.
+  {
+    const pki::Certificate on_disk = pki::read_certificate_file(current.certificate_file);
+    if (on_disk.serial() != current.certificate.serial() &&
+        on_disk.not_after() >= current.certificate.not_after()) {
+      spdlog::info("the certificate in {} was already renewed (serial {}); using it",
+                   current.certificate_file.string(), on_disk.serial_hex());
+      Identity adopted = current;
+      adopted.credentials = load_credentials(current.certificate_file, current.key_file);
+      adopted.certificate =
+          pki::Certificate::from_der(adopted.credentials.certificate_chain.front());
+      co_return adopted;
+    }
+  }
   std::shared_ptr<const crypto::PrivateKey> key =
       key_choice == RenewalKey::same_key
           ? current.credentials.private_key
@@ -361,11 +408,14 @@ Identity renew_now(const EnrollmentOptions& options, const ChannelOptions& chann
 Identity ensure_enrolled(const EnrollmentOptions& options, const ChannelOptions& channel) {
   ensure_private_folder(options.folder);
   if (auto identity = usable_identity(options)) {
-    if (std::chrono::system_clock::now() < renewal_due_at(identity->certificate)) {
-      return *identity;
-    }
+    // At start, a little later than a running daemon would (two thirds plus a tenth of the
+    // lifetime, past the daemon's jitter): one-shot commands leave renewal to the daemon.
+    const pki::Certificate& certificate = identity->certificate;
+    const auto start_renewal_at =
+        renewal_due_at(certificate) + (certificate.not_after() - certificate.not_before()) / 10;
+    if (std::chrono::system_clock::now() < start_renewal_at) return *identity;
     spdlog::info(
-        "the certificate in {} is past two thirds of its lifetime (valid until {}): "
+        "the certificate in {} is past three quarters of its lifetime (valid until {}): "
         "renewing it with the TTP",
         identity->certificate_file.string(), pki::format_time(identity->certificate.not_after()));
     try {

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Renewal without a token (issue 16; docs/TTP.md, "Renewal"), with the real daemons on loopback:
 #   BIN=build/bin tests/integration/ttp/renewal.sh
-# The TTP gives banks certificates of one minute (--bank-validity-minutes, for tests); then:
+# The TTP gives banks and customers certificates of one minute (--bank-validity-minutes,
+# --customer-validity-minutes, for tests); then:
 #   - a customer completes the OTP flow with the bank;
 #   - the bank renews its certificate by itself at two thirds of its lifetime (no restart, no
 #     token), and `ttp list` shows the new certificate linked to the old one;
-#   - the customer's device, connected before the swap, still receives codes, and new channels
-#     (transfer, confirm, a new customer) accept the bank's renewed certificate and staple;
+#   - the customer's device keeps receiving codes, and new channels (transfer, confirm, a new
+#     customer) accept the bank's renewed certificate and staple;
+#   - the customer's device renews its own certificate, replaces its channel, and the flow
+#     still works;
 #   - `client renew` gives a customer a new certificate for a new key, linked in `ttp list`;
 #   - once that certificate is revoked, `client renew` is refused with certificate-revoked.
 # Prints PASS/FAIL lines and "N passed, M failed"; exits non-zero when a check fails. No timing
@@ -42,7 +45,7 @@ CERTS=$WORK/certs
 
 start_daemon ttp "$WORK/ttp.log" "$WORK/ttp.port" "$BIN/ttp" serve --certs-dir "$CERTS/ttp" \
   --listen 127.0.0.1:0 --port-file "$WORK/ttp.port" --bank-validity-minutes 1 \
-  --ocsp-validity 30 || {
+  --customer-validity-minutes 1 --ocsp-validity 30 || {
   fail "the TTP did not start"
   finish
 }
@@ -88,14 +91,31 @@ check "the bank's key file is still the owner's only (0600)" \
 check "ttp list links the bank's new certificate to the old one" \
   grep -qi "^$RENEWED_BANK_SERIAL .*(renewed from $FIRST_BANK_SERIAL)" <<<"$(ttp_list)"
 check "the bank was not restarted" kill -0 "$BANK_PID"
-check "alice completes the OTP flow after the swap (her device's channel predates it)" \
-  honest_flow_works alice
+check "alice completes the OTP flow after the bank's swap" honest_flow_works alice
 check "a new customer's channels accept the renewed bank certificate" honest_flow_works carol
 check "the client saw the renewed bank certificate" \
   grep -q "$RENEWED_BANK_SERIAL\|bank.example" "$WORK/client-carol.log"
 
-# ---- client renew: a new key, linked in ttp list; refused once revoked
+check "alice's device renews its own certificate and replaces its channel (waited up to 150 s)" \
+  wait_for_line "$WORK/client-alice.log" "replacing the channel to the bank: the certificate was renewed" 150
+subscribed_twice() {
+  for _ in $(seq 150); do
+    (($(grep -c '"event": *"subscribed"' "$WORK/device-alice.jsonl") >= 2)) && return 0
+    sleep 0.2
+  done
+  return 1
+}
+check "...and subscribes again" subscribed_twice
+check "alice completes the OTP flow with her renewed certificate" honest_flow_works alice
+
+# ---- client renew: a new key, linked in ttp list; refused once revoked. bob's device is
+# stopped around the one-shot renewals (it would renew the same folder on its own schedule).
+stop_device() {
+  kill -TERM "${DEVICE_PIDS[$1]}" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "${DEVICE_PIDS[$1]}" 2>/dev/null || break; sleep 0.1; done
+}
 start_device bob || fail "bob's device did not subscribe"
+stop_device bob
 BOB_FIRST=$(serial_of "$CERTS/bob/cert.pem")
 BOB_FIRST_KEY=$(openssl pkey -in "$CERTS/bob/key.pem" -pubout 2>/dev/null | sha256sum)
 check "client renew renews bob's certificate over the authenticated channel" \
@@ -108,13 +128,19 @@ check "...whose file is 0600" test "$(stat -c %a "$CERTS/bob/key.pem")" == 600
 check "ttp list links bob's new certificate to the old one" \
   grep -qi "^$BOB_SECOND .*(renewed from $BOB_FIRST)" <<<"$(ttp_list)"
 check "bob completes the OTP flow with his renewed certificate" honest_flow_works bob
-check "client renew --renew-same-key keeps bob's key" customer bob renew --renew-same-key
+stop_device bob
+BOB_SECOND=$(serial_of "$CERTS/bob/cert.pem")  # (his device may have renewed it meanwhile)
+BOB_SECOND_KEY=$(openssl pkey -in "$CERTS/bob/key.pem" -pubout 2>/dev/null | sha256sum)
+check "client renew --renew-same-key renews bob's certificate" customer bob renew --renew-same-key
+check "...for the same key" \
+  test "$(openssl pkey -in "$CERTS/bob/key.pem" -pubout 2>/dev/null | sha256sum)" == "$BOB_SECOND_KEY"
 BOB_THIRD=$(serial_of "$CERTS/bob/cert.pem")
 check "...and links the third certificate to the second" \
   grep -qi "^$BOB_THIRD .*(renewed from $BOB_SECOND)" <<<"$(ttp_list)"
 "$BIN/ttp" revoke --certs-dir "$CERTS/ttp" --serial "$BOB_THIRD" --reason keyCompromise \
   >>"$WORK/admin.log" 2>&1
-check "a revoked certificate cannot renew (client renew fails)" bash -c '! "$@"' _ customer bob renew
+renew_refused() { ! customer bob renew; }
+check "a revoked certificate cannot renew (client renew fails)" renew_refused
 check "...with the TTP's code certificate-revoked" grep -q "certificate-revoked\|revoked" "$WORK/client-bob.log"
 check "...and the TTP logs the refusal" grep -q "refused (certificate-revoked)" "$WORK/ttp.log"
 check "bob's files still hold the revoked certificate (nothing half-written)" \
