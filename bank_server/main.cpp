@@ -8,6 +8,7 @@
 
 #include "bank_server/bank_service.hpp"
 #include "bank_server/customer_status.hpp"
+#include "common/app/certificate_renewer.hpp"
 #include "common/app/channel_options.hpp"
 #include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
@@ -140,6 +141,54 @@ tls::ServerConfig server_config(const BankOptions& options, const app::Identity&
   return config;
 }
 
+// The bank's channel configuration and OCSP staple, swapped when its certificate is renewed:
+// handshakes after the swap present the new certificate and its staple, channels already open
+// keep theirs. Thread-safe.
+class LiveBankChannel {
+ public:
+  LiveBankChannel(tls::ServerConfig config, std::shared_ptr<app::OcspStapler> stapler)
+      : config_(std::make_shared<const tls::ServerConfig>(std::move(config))),
+        stapler_(std::move(stapler)) {}
+
+  std::unique_ptr<tls::Engine> new_engine() const {
+    std::shared_ptr<const tls::ServerConfig> config;
+    {
+      std::lock_guard lock(mutex_);
+      config = config_;
+    }
+    return tls::ServerEngine::create(*config);
+  }
+
+  void start(net::asio::io_context& io) {
+    std::lock_guard lock(mutex_);
+    stapler_->start(io);
+  }
+
+  // Starts the new stapler, stops the old one; false (nothing swapped) after stop().
+  bool swap(tls::ServerConfig config, std::shared_ptr<app::OcspStapler> stapler,
+            net::asio::io_context& io) {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return false;
+    config_ = std::make_shared<const tls::ServerConfig>(std::move(config));
+    stapler_->stop();
+    stapler_ = std::move(stapler);
+    stapler_->start(io);
+    return true;
+  }
+
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    stapler_->stop();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const tls::ServerConfig> config_;
+  std::shared_ptr<app::OcspStapler> stapler_;
+  bool stopped_ = false;
+};
+
 bank::CustomerStatusOptions status_options(const BankOptions& options) {
   bank::CustomerStatusOptions status;
   status.good_for = std::chrono::seconds(options.status_cache_seconds);
@@ -184,8 +233,9 @@ int serve(BankOptions& options) {
       [ttp](const pki::Certificate& leaf) { return ttp.fetch_status_response(leaf); },
       status_options(options));
   tls::ServerConfig config = server_config(options, identity, stapler);
+  const std::vector<tls::CipherSuite> suites = config.cipher_suites;
   spdlog::info("bank {} accepts suites: {}", identity.certificate.subject_line(),
-               app::describe_suites(config.cipher_suites));
+               app::describe_suites(suites));
   spdlog::info("customers must present a certificate from {}; status from the TTP, fail {}",
                identity.root.subject_line(), options.revocation_fail_open ? "open" : "closed");
 
@@ -197,15 +247,39 @@ int serve(BankOptions& options) {
       app::resolve_listener_options(options.limits, options.channel);
   listener_options.host = host;
   listener_options.port = port;
+  auto live = std::make_shared<LiveBankChannel>(std::move(config), stapler);
   net::Listener listener(
-      io, listener_options, [config] { return tls::ServerEngine::create(config); },
+      io, listener_options, [live] { return live->new_engine(); },
       [service](net::TlsStream& stream) { return service->serve(stream); });
+  // Renewal (docs/TTP.md, "Renewal"): at two thirds of the certificate's lifetime, a new
+  // certificate from the TTP, then a staple for it, then both for new channels.
+  const std::filesystem::path staple_file =
+      std::filesystem::path(options.certs_dir) / app::OcspStapler::cache_file_name;
+  app::RenewalSettings renewal;
+  renewal.key = options.enrollment.renewal_key;
+  auto renewer = std::make_shared<app::CertificateRenewer>(
+      ttp, identity, renewal,
+      [&options, &io, live, ttp, staple_file](const app::Identity& renewed) {
+        auto next_stapler =
+            std::make_shared<app::OcspStapler>(ttp, renewed.certificate, renewed.root, staple_file);
+        if (!next_stapler->refresh_now_blocking()) {
+          spdlog::warn(
+              "no OCSP staple for the renewed certificate yet; retrying in the background");
+        }
+        if (live->swap(server_config(options, renewed, next_stapler), next_stapler, io)) {
+          spdlog::info(
+              "new channels present the renewed certificate serial {}; open channels "
+              "keep theirs",
+              renewed.certificate.serial_hex());
+        }
+      });
   app::ServiceWatchdog watchdog(io);
-  net::ShutdownSignals shutdown(io, [&listener, &stapler, &service, &watchdog] {
+  net::ShutdownSignals shutdown(io, [&listener, &live, &renewer, &service, &watchdog] {
     app::notify_service_manager(app::ServiceState::stopping, "stopping");
     watchdog.stop();
     listener.stop();
-    stapler->stop();
+    renewer->stop();
+    live->stop();
     service->stop();
   });
   const std::filesystem::path certificate_file =
@@ -224,7 +298,8 @@ int serve(BankOptions& options) {
                          }},
                         std::chrono::seconds(2))};
   const auto health = app::HealthEndpoint::start_if_asked(options.health, "bank_server", checks);
-  stapler->start(io);
+  live->start(io);
+  renewer->start(io);
   service->start_housekeeping(io);
   listener.start();
   app::write_port_file(options.port_file, listener.port());
@@ -314,9 +389,34 @@ int push_key_command(const std::vector<std::string>& args) {
   }
 }
 
+// bank_server renew [same options as serving]: renews the bank's certificate with the TTP now
+// (RENEW, authenticated with the current certificate) and exits. A running bank_server renews
+// by itself; this is for operators and scripts.
+int renew_command(const std::vector<std::string>& args) {
+  BankOptions options;
+  po::options_description description = describe_options(options);
+  const app::CommandLine command_line =
+      app::parse_command_line("bank_server", std::vector<std::string>(args.begin() + 1, args.end()),
+                              description, std::cout);
+  if (command_line.decision == app::StartDecision::help_shown) return 0;
+  if (command_line.decision == app::StartDecision::usage_error) return 2;
+  options.enrollment.folder = options.certs_dir;
+  options.enrollment.role = pki::Role::Bank;
+  try {
+    const app::Identity renewed = app::renew_now(options.enrollment, options.channel);
+    std::cout << "renewed: serial " << renewed.certificate.serial_hex() << ", valid until "
+              << pki::format_time(renewed.certificate.not_after()) << "\n";
+    return 0;
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
+}
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args = app::arguments(argc, argv);
   if (!args.empty() && args.front() == "audit") return audit_command(args);
+  if (!args.empty() && args.front() == "renew") return renew_command(args);
   if (!args.empty() && args.front() == "push-key") return push_key_command(args);
   BankOptions options;
   po::options_description description = describe_options(options);

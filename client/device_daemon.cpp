@@ -23,6 +23,14 @@ void DeviceDaemon::stop() {
   if (current_) current_->stream().request_stop();
 }
 
+void DeviceDaemon::reconnect_now(std::string reason) {
+  if (stopping_) return;
+  spdlog::info("replacing the channel to the bank: {}", reason);
+  reconnect_reason_ = std::move(reason);
+  backoff_.cancel();
+  if (current_) current_->stream().request_stop();
+}
+
 net::asio::awaitable<void> DeviceDaemon::run() {
   while (!stopping_) {
     std::string reason;
@@ -44,6 +52,12 @@ net::asio::awaitable<void> DeviceDaemon::run() {
       current_.reset();
     }
     if (stopping_) break;
+    if (!reconnect_reason_.empty()) {
+      events_.disconnected(reconnect_reason_);
+      reconnect_reason_.clear();
+      attempt_ = 0;
+      continue;  // at once: nothing failed
+    }
     events_.disconnected(reason.empty() ? "the channel ended" : reason);
     const std::chrono::milliseconds delay = pick_delay(reconnect_delay_range(attempt_), random_);
     if (attempt_ < 64) ++attempt_;
@@ -63,7 +77,7 @@ net::asio::awaitable<void> DeviceDaemon::serve(BankConnection& connection) {
   events_.subscribed(subscribed);
 
   Keepalive keepalive(settings_);
-  while (!stopping_) {
+  while (!stopping_ && reconnect_reason_.empty()) {
     if (connection.closed()) throw BankClosedChannel(connection.close_reason());
     while (std::optional<std::string> answer = connection.take_answer()) {
       spdlog::warn("the bank sent an answer nobody asked for: \"{}\"", answer->substr(0, 200));

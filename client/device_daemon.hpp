@@ -85,6 +85,11 @@ class DeviceDaemon {
   // Asks run() to end: the channel is closed with close_notify. Call on the executor's thread
   // (from an asio::signal_set handler).
   void stop();
+  // Ends the current channel with close_notify and opens a new one at once, without backoff:
+  // after the customer's certificate was renewed, the device's subscription must be made with
+  // the new certificate (the bank knows a customer by the certificate of the channel). Call on
+  // the executor's thread.
+  void reconnect_now(std::string reason);
 
  private:
   net::asio::awaitable<void> serve(BankConnection& connection);
@@ -98,6 +103,7 @@ class DeviceDaemon {
   std::mt19937_64 random_;
   unsigned attempt_ = 0;
   bool stopping_ = false;
+  std::string reconnect_reason_;  // set by reconnect_now until the channel was replaced
 };
 
 }  // namespace sc::customer

@@ -28,6 +28,7 @@
 #include "client/otp_display.hpp"
 #include "client/otp_hook.hpp"
 #include "client/shell.hpp"
+#include "common/app/certificate_renewer.hpp"
 #include "common/app/channel_options.hpp"
 #include "common/app/daemon_bootstrap.hpp"
 #include "common/app/enrollment.hpp"
@@ -45,7 +46,7 @@ using customer::ExitCode;
 
 namespace {
 
-enum class Subcommand { Daemon, Transfer, Confirm, Shell };
+enum class Subcommand { Daemon, Transfer, Confirm, Shell, Renew };
 
 struct ClientOptions {
   std::string subcommand = "shell";
@@ -76,12 +77,14 @@ po::options_description describe_options(ClientOptions& options) {
   po::options_description general(
       "client: the customer side - starts transfers, receives their one-time passwords on a\n"
       "device, confirms them with the bank\n\n"
-      "Usage: client [daemon|transfer|confirm|shell] [options]\n"
+      "Usage: client [daemon|transfer|confirm|shell|renew] [options]\n"
       "  daemon    this machine is your device: keeps a channel open and shows each OTP the\n"
       "            bank pushes, with its amount and payee\n"
       "  transfer  starts a transfer; its code goes to your devices, never to this command\n"
       "  confirm   confirms a transfer with the code your device showed\n"
-      "  shell     an interactive prompt that is also a device (the default)\n\n" +
+      "  shell     an interactive prompt that is also a device (the default)\n"
+      "  renew     renews this customer's certificate with the TTP now (the daemon renews by\n"
+      "            itself at two thirds of its lifetime)\n\n" +
       std::string(customer::kExitCodeHelp) + "\n\nGeneral");
   general.add_options()("help,h", "show this help")(
       "config", po::value(&options.config_file),
@@ -350,10 +353,12 @@ net::asio::awaitable<void> run_one_shot(const ClientOptions& options, Subcommand
   if (!failure.empty()) throw customer::BankError(failure);
 }
 
-ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& config,
-                    const std::shared_ptr<app::OcspStapler>& stapler) {
-  net::asio::io_context io;
-  stapler->start(io);  // a long-running device keeps its staple fresh
+ExitCode run_daemon(const ClientOptions& options, const app::Identity& identity,
+                    const std::string& host, std::shared_ptr<app::OcspStapler> stapler) {
+  net::asio::io_context io;  // run by this thread only: the renewer and the daemon never race
+  stapler->start(io);        // a long-running device keeps its staple fresh
+  auto config =
+      std::make_shared<const tls::ClientConfig>(client_config(options, identity, host, stapler));
   std::optional<customer::OtpHook> hook;
   if (!options.on_otp.empty()) hook.emplace(options.on_otp);
   customer::EventPrinter printer(
@@ -363,7 +368,7 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
   settings.keepalive = std::chrono::seconds(options.keepalive_seconds);
   customer::SubscriptionTracker tracker(printer);
   customer::DeviceDaemon daemon(
-      io.get_executor(), [&options, &config]() { return connect_to_bank(options, config); },
+      io.get_executor(), [&options, &config]() { return connect_to_bank(options, *config); },
       settings, tracker);
   const std::filesystem::path certificate_file =
       std::filesystem::path(options.certs_dir) / "cert.pem";
@@ -378,14 +383,41 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
           return "not subscribed to the bank (connecting or reconnecting)";
         }}});
 
+  // Renewal (docs/TTP.md, "Renewal"): at two thirds of the certificate's lifetime a new one
+  // from the TTP, with its own staple, for the next connection; the device's channel is then
+  // replaced at once, since the bank knows a customer (and routes codes to the customer's
+  // devices) by the certificate of the channel.
+  const app::TtpClient ttp(app::ttp_endpoint(options.enrollment, options.channel));
+  app::RenewalSettings renewal;
+  renewal.key = options.enrollment.renewal_key;
+  bool stopping = false;
+  auto renewer = std::make_shared<app::CertificateRenewer>(
+      ttp, identity, renewal, [&](const app::Identity& renewed) {
+        auto next_stapler = std::make_shared<app::OcspStapler>(
+            ttp, renewed.certificate, renewed.root,
+            std::filesystem::path(options.certs_dir) / app::OcspStapler::cache_file_name);
+        if (!next_stapler->refresh_now_blocking()) {
+          spdlog::warn("no OCSP staple for the renewed certificate: the bank will ask the TTP");
+        }
+        if (stopping) return;
+        config = std::make_shared<const tls::ClientConfig>(
+            client_config(options, renewed, host, next_stapler));
+        stapler->stop();
+        stapler = next_stapler;
+        stapler->start(io);
+        daemon.reconnect_now("the certificate was renewed (serial " +
+                             renewed.certificate.serial_hex() + ")");
+      });
   app::ServiceWatchdog watchdog(io);
   net::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
   stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
     if (error) return;
     spdlog::info("signal {} received", signal_number);
     app::notify_service_manager(app::ServiceState::stopping, "stopping");
+    stopping = true;
     watchdog.stop();
     daemon.stop();
+    renewer->stop();
     stapler->stop();
   });
   // Hooks are reaped as they end, never waited for.
@@ -404,11 +436,14 @@ ExitCode run_daemon(const ClientOptions& options, const tls::ClientConfig& confi
   std::exception_ptr failure;
   net::asio::co_spawn(io, daemon.run(), [&](std::exception_ptr error) {
     failure = error;
+    stopping = true;
     watchdog.stop();
+    renewer->stop();
     stapler->stop();
     stop_signals.cancel();
     child_signals.cancel();
   });
+  renewer->start(io);
   spdlog::info("device daemon started: keepalive {} s{}", options.keepalive_seconds,
                options.on_otp.empty() ? "" : ", --on-otp set");
   app::notify_service_manager(app::ServiceState::ready, "device daemon for " + options.connect);
@@ -448,6 +483,13 @@ ExitCode run(ClientOptions& options, Subcommand subcommand) {
     return customer::kUsage;
   }
 
+  if (subcommand == Subcommand::Renew) {
+    // One renewal now (a running daemon renews by itself at two thirds of the lifetime).
+    const app::Identity renewed = app::renew_now(options.enrollment, options.channel);
+    std::cout << "renewed: serial " << renewed.certificate.serial_hex() << ", valid until "
+              << pki::format_time(renewed.certificate.not_after()) << "\n";
+    return customer::kDone;
+  }
   app::Identity identity = [&] {
     app::prompt_for_missing_subject(options.enrollment.subject);
     return app::ensure_enrolled(options.enrollment, options.channel);
@@ -472,9 +514,11 @@ ExitCode run(ClientOptions& options, Subcommand subcommand) {
     spdlog::info("offering suites: {}", offered_suites);
     switch (subcommand) {
       case Subcommand::Daemon:
-        return run_daemon(options, config, stapler);
+        return run_daemon(options, identity, host, stapler);
       case Subcommand::Shell:
         return run_shell(options, config);
+      case Subcommand::Renew:
+        break;
       case Subcommand::Transfer:
       case Subcommand::Confirm: {
         net::asio::io_context io;
@@ -516,6 +560,7 @@ std::optional<Subcommand> parse_subcommand(const std::string& word) {
   if (word == "transfer") return Subcommand::Transfer;
   if (word == "confirm") return Subcommand::Confirm;
   if (word == "shell") return Subcommand::Shell;
+  if (word == "renew") return Subcommand::Renew;
   return std::nullopt;
 }
 
@@ -533,7 +578,7 @@ int main(int argc, char** argv) {
   const std::optional<Subcommand> subcommand = parse_subcommand(options.subcommand);
   if (!subcommand) {
     std::cerr << "client: unknown subcommand \"" << options.subcommand
-              << "\"; use daemon, transfer, confirm or shell\n(see client --help)\n";
+              << "\"; use daemon, transfer, confirm, shell or renew\n(see client --help)\n";
     return customer::kUsage;
   }
   try {

@@ -93,6 +93,12 @@ po::options_description serve_options() {
       "validity of bank certificates, in days (1-3650)")(
       "customer-validity-days", po::value<unsigned>()->default_value(90),
       "validity of customer certificates, in days (1-3650)")(
+      "bank-validity-minutes", po::value<unsigned>(),
+      "FOR TESTING: validity of bank certificates in minutes (1-1440), replacing "
+      "--bank-validity-days, to watch renewal happen")(
+      "customer-validity-minutes", po::value<unsigned>(),
+      "FOR TESTING: validity of customer certificates in minutes (1-1440), replacing "
+      "--customer-validity-days")(
       "port-file", po::value<std::string>(),
       "write the port actually listened on to this file (useful with --listen HOST:0)")(
       "threads", po::value<unsigned>()->default_value(2), "threads serving connections")(
@@ -268,6 +274,26 @@ std::vector<std::string> service_names(const std::string& listen) {
   return names;
 }
 
+std::optional<std::chrono::minutes> test_validity_minutes(const po::variables_map& vm,
+                                                          const std::string& name) {
+  if (!vm.count(name)) return std::nullopt;
+  const unsigned minutes = vm[name].as<unsigned>();
+  if (minutes < 1 || minutes > 1440) {
+    throw UsageError("--" + name + " must be between 1 and 1440 minutes");
+  }
+  spdlog::warn("--{} {}: certificates of minutes are for tests only", name, minutes);
+  return std::chrono::minutes(minutes);
+}
+
+IssuancePolicy issuance_policy(const po::variables_map& vm) {
+  IssuancePolicy policy;
+  policy.bank_validity_days = validity_days(vm, "bank-validity-days");
+  policy.customer_validity_days = validity_days(vm, "customer-validity-days");
+  policy.bank_validity_minutes = test_validity_minutes(vm, "bank-validity-minutes");
+  policy.customer_validity_minutes = test_validity_minutes(vm, "customer-validity-minutes");
+  return policy;
+}
+
 // What `ttp serve` prepares before it listens: the CA (created at first start), its
 // fingerprint, the service credentials, the registry and a current CRL.
 // Held by pointer so that the references between them stay valid when the struct moves.
@@ -295,8 +321,7 @@ void protect_certs_folder(const fs::path& certs_dir) {
 
 PreparedTtp prepare(const po::variables_map& vm) {
   const fs::path certs_dir = vm["certs-dir"].as<std::string>();
-  const IssuancePolicy policy{validity_days(vm, "bank-validity-days"),
-                              validity_days(vm, "customer-validity-days")};
+  const IssuancePolicy policy = issuance_policy(vm);
   const std::string listen = vm["listen"].as<std::string>();
   protect_certs_folder(certs_dir);
 
@@ -492,7 +517,9 @@ int list(const po::variables_map& vm) {
   for (const auto& record : records) {
     std::cout << std::left << std::setw(34) << record.serial_hex << std::setw(12)
               << pki::role_name(record.role) << std::setw(22) << iso8601(record.not_after)
-              << std::setw(45) << status_text(record, now) << record.subject << '\n';
+              << std::setw(45) << status_text(record, now) << record.subject;
+    if (record.renewed_from) std::cout << "  (renewed from " << *record.renewed_from << ")";
+    std::cout << '\n';
   }
   std::cout << records.size() << " certificate(s); " << registry.refused_request_count()
             << " refused enrollment request(s) recorded" << std::endl;

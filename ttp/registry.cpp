@@ -152,6 +152,13 @@ ALTER TABLE tokens ADD COLUMN unit         TEXT NOT NULL DEFAULT '';
 UPDATE schema_version SET version = 2;
 )sql";
 
+// Version 2 -> 3: renewal (docs/TTP.md, "Renewal"). A certificate issued by RENEW names the
+// certificate it replaces; enrolled certificates leave it NULL. The same text on both backends.
+constexpr std::string_view schema_v3 = R"sql(
+ALTER TABLE certificates ADD COLUMN renewed_from TEXT REFERENCES certificates(serial);
+UPDATE schema_version SET version = 3;
+)sql";
+
 const store::MigrationPlan& registry_plan() {
   static const store::MigrationPlan plan{
       "ttp-registry",
@@ -159,6 +166,7 @@ const store::MigrationPlan& registry_plan() {
           {1, "tokens, certificates, requests, revocations, CRL state", schema_v1_sqlite,
            schema_v1_postgres},
           {2, "tokens can fix C, ST, L, O and OU", schema_v2, ""},
+          {3, "certificates name the certificate they renew (renewed_from)", schema_v3, ""},
       },
       {"schema_version", "tokens", "certificates", "requests", "revocations", "crl_state"}};
   return plan;
@@ -186,7 +194,7 @@ TokenRecord token_from_row(const store::SqlRow& row) {
 
 constexpr const char* certificate_columns =
     "SELECT c.serial, c.subject, c.role, c.not_before, c.not_after, c.pem, c.issued_at, "
-    "c.key_type, r.revoked_at, r.reason FROM certificates c "
+    "c.key_type, r.revoked_at, r.reason, c.renewed_from FROM certificates c "
     "LEFT JOIN revocations r ON r.serial = c.serial ";
 
 CertificateRecord certificate_from_row(const store::SqlRow& row) {
@@ -203,6 +211,7 @@ CertificateRecord certificate_from_row(const store::SqlRow& row) {
     record.revocation = RevocationRecord{record.serial_hex, from_unix_seconds(row.integer(8)),
                                          reason_from_column(row.text(9))};
   }
+  record.renewed_from = row.optional_text(10);
   return record;
 }
 
@@ -493,44 +502,20 @@ std::variant<pki::Certificate, TokenDenial> Registry::redeem_and_issue(const Enr
       const TokenRecord& token = std::get<TokenRecord>(checked);
       const std::int64_t token_id = token.id;
 
-      for (int attempt = 1; attempt <= max_serial_attempts; ++attempt) {
-        const pki::SerialNumber serial = serial_source_();
-        const std::string serial_hex = serial.hex();
-        if (database_->query_one("SELECT 1 FROM certificates WHERE serial = ?1", {serial_hex})) {
-          spdlog::warn("serial {} is already in the registry; drawing another", serial_hex);
-          continue;
-        }
-        pki::Certificate certificate = issue(serial, token);
-        if (certificate.serial() != serial) {
-          throw std::logic_error("the issuer did not use the serial the registry reserved");
-        }
-        // Another instance may have taken the serial since the SELECT: ON CONFLICT DO NOTHING
-        // tells it by the row count, without an error that would abort the transaction.
-        const std::int64_t inserted = database_->run(
-            "INSERT INTO certificates (serial, subject, role, not_before, not_after, pem, "
-            "issued_at, key_type, token_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-            "ON CONFLICT (serial) DO NOTHING",
-            {serial_hex, certificate.subject_line(), std::string(pki::role_name(claim.role)),
-             to_unix_seconds(certificate.not_before()), to_unix_seconds(certificate.not_after()),
-             certificate.to_pem(), to_unix_seconds(now), claim.key_type, token_id});
-        if (inserted != 1) {
-          spdlog::warn("serial {} was taken by a concurrent enrollment; drawing another",
-                       serial_hex);
-          continue;
-        }
-        // Single use: the UPDATE only matches an unused, unexpired token.
-        const std::int64_t redeemed = database_->run(
-            "UPDATE tokens SET used_at = ?1, used_by_serial = ?2 "
-            "WHERE id = ?3 AND used_at IS NULL AND expires_at > ?1",
-            {to_unix_seconds(now), serial_hex, token_id});
-        if (redeemed != 1) throw TokenTakenMeanwhile{token_id};
-        record_request(RefusalRecord{claim.peer, claim.role, claim.common_name, token_id, "issued",
-                                     "certificate issued"},
-                       "issued", serial_hex, now);
-        return certificate;
-      }
-      throw std::runtime_error("no unused serial number was found after " +
-                               std::to_string(max_serial_attempts) + " attempts");
+      pki::Certificate certificate = insert_certificate(
+          NewCertificate{claim.role, claim.key_type, token_id, std::nullopt, now},
+          [&](const pki::SerialNumber& serial) { return issue(serial, token); });
+      const std::string serial_hex = certificate.serial().hex();
+      // Single use: the UPDATE only matches an unused, unexpired token.
+      const std::int64_t redeemed = database_->run(
+          "UPDATE tokens SET used_at = ?1, used_by_serial = ?2 "
+          "WHERE id = ?3 AND used_at IS NULL AND expires_at > ?1",
+          {to_unix_seconds(now), serial_hex, token_id});
+      if (redeemed != 1) throw TokenTakenMeanwhile{token_id};
+      record_request(RefusalRecord{claim.peer, claim.role, claim.common_name, token_id, "issued",
+                                   "certificate issued"},
+                     "issued", serial_hex, now);
+      return certificate;
     });
   } catch (const TokenTakenMeanwhile& taken) {
     return TokenDenial{TokenRefusal::AlreadyUsed,
@@ -538,6 +523,98 @@ std::variant<pki::Certificate, TokenDenial> Registry::redeem_and_issue(const Enr
                        "single use",
                        taken.token_id};
   }
+}
+
+pki::Certificate Registry::insert_certificate(const NewCertificate& row, const SerialIssuer& sign) {
+  for (int attempt = 1; attempt <= max_serial_attempts; ++attempt) {
+    const pki::SerialNumber serial = serial_source_();
+    const std::string serial_hex = serial.hex();
+    if (database_->query_one("SELECT 1 FROM certificates WHERE serial = ?1", {serial_hex})) {
+      spdlog::warn("serial {} is already in the registry; drawing another", serial_hex);
+      continue;
+    }
+    pki::Certificate certificate = sign(serial);
+    if (certificate.serial() != serial) {
+      throw std::logic_error("the issuer did not use the serial the registry reserved");
+    }
+    // Another instance may have taken the serial since the SELECT: ON CONFLICT DO NOTHING
+    // tells it by the row count, without an error that would abort the transaction.
+    const std::int64_t inserted = database_->run(
+        "INSERT INTO certificates (serial, subject, role, not_before, not_after, pem, "
+        "issued_at, key_type, token_id, renewed_from) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (serial) DO NOTHING",
+        {serial_hex, certificate.subject_line(), std::string(pki::role_name(row.role)),
+         to_unix_seconds(certificate.not_before()), to_unix_seconds(certificate.not_after()),
+         certificate.to_pem(), to_unix_seconds(row.now), row.key_type,
+         store::sql_optional(row.token_id), store::sql_optional(row.renewed_from)});
+    if (inserted == 1) return certificate;
+    spdlog::warn("serial {} was taken by a concurrent issuance; drawing another", serial_hex);
+  }
+  throw std::runtime_error("no unused serial number was found after " +
+                           std::to_string(max_serial_attempts) + " attempts");
+}
+
+const char* renewal_refusal_code(RenewalRefusal refusal) {
+  switch (refusal) {
+    case RenewalRefusal::UnknownCertificate:
+      return "unknown-certificate";
+    case RenewalRefusal::Revoked:
+      return "certificate-revoked";
+    case RenewalRefusal::Expired:
+      return "certificate-expired";
+    case RenewalRefusal::NotRenewable:
+      return "not-renewable";
+  }
+  return "unknown-certificate";
+}
+
+std::variant<pki::Certificate, RenewalDenial> Registry::renew_and_issue(const RenewalClaim& claim,
+                                                                        const RenewalIssuer& issue,
+                                                                        TimePoint now) {
+  using Outcome = std::variant<pki::Certificate, RenewalDenial>;
+  const std::string old_serial = claim.old_serial.hex();
+  std::lock_guard lock(mutex_);
+  return store::with_write_transaction(*database_, [&]() -> Outcome {
+    // The old certificate's row locked first (PostgreSQL: FOR UPDATE; a revocation, whose
+    // INSERT references this row, waits for the renewal's commit or is seen by it; SQLite:
+    // BEGIN IMMEDIATE holds the file's write lock).
+    std::string lock_sql = "SELECT serial FROM certificates WHERE serial = ?1";
+    lock_sql += database_->lock_rows();
+    if (!database_->query_one(lock_sql, {old_serial})) {
+      return RenewalDenial{
+          RenewalRefusal::UnknownCertificate,
+          "the certificate with serial " + old_serial + " is not in this TTP's registry"};
+    }
+    const auto row = database_->query_one(std::string(certificate_columns) + "WHERE c.serial = ?1",
+                                          {old_serial});
+    const CertificateRecord old = certificate_from_row(*row);
+    if (old.revocation) {
+      return RenewalDenial{RenewalRefusal::Revoked,
+                           "the certificate with serial " + old_serial + " was revoked on " +
+                               iso8601(old.revocation->revoked_at) + " (" +
+                               pki::revocation_reason_name(old.revocation->reason) +
+                               "); a revoked certificate cannot be renewed, enroll with a new "
+                               "token"};
+    }
+    if (old.not_after <= now) {
+      return RenewalDenial{RenewalRefusal::Expired,
+                           "the certificate with serial " + old_serial + " expired on " +
+                               iso8601(old.not_after) +
+                               "; an expired certificate cannot be renewed, enroll with a new "
+                               "token"};
+    }
+    if (old.role == pki::Role::TtpService) {
+      return RenewalDenial{RenewalRefusal::NotRenewable,
+                           "the TTP's own service certificate is not renewed over the protocol"};
+    }
+    pki::Certificate certificate =
+        insert_certificate(NewCertificate{old.role, claim.key_type, std::nullopt, old_serial, now},
+                           [&](const pki::SerialNumber& serial) { return issue(serial, old); });
+    record_request(RefusalRecord{claim.peer, old.role, claim.common_name, std::nullopt, "renewed",
+                                 "certificate renewed from serial " + old_serial},
+                   "issued", certificate.serial().hex(), now);
+    return certificate;
+  });
 }
 
 void Registry::record_request(const RefusalRecord& record, const char* outcome,

@@ -16,7 +16,8 @@
 //   next status answer and CRL of every instance.
 //
 // The schema is the store::MigrationPlan "ttp-registry": version 1 the original tables, version
-// 2 the subject fields a token fixes (C, ST, L, O, OU). A version-1 SQLite file, which kept its
+// 2 the subject fields a token fixes (C, ST, L, O, OU), version 3 certificates.renewed_from
+// (the serial a renewed certificate replaces). A version-1 SQLite file, which kept its
 // number only in the schema_version table, is adopted (PRAGMA user_version = 1) and migrated
 // when opened.
 //
@@ -152,6 +153,27 @@ struct CertificateRecord {
   TimePoint issued_at;
   std::string key_type;
   std::optional<RevocationRecord> revocation;
+  // The serial of the certificate this one renewed (RENEW); nullopt for an enrolled one.
+  std::optional<std::string> renewed_from;
+};
+
+// What a renewal presents: the certificate the channel authenticated (already verified against
+// the TTP's root by the caller) and the new request's key.
+struct RenewalClaim {
+  std::string peer;  // who asked, for the request log
+  pki::SerialNumber old_serial;
+  std::string common_name;  // the old certificate's (and the CSR's) CN
+  std::string key_type;     // of the new CSR: "ECDSA P-256"
+};
+
+enum class RenewalRefusal { UnknownCertificate, Revoked, Expired, NotRenewable };
+// The protocol's error code: "unknown-certificate", "certificate-revoked",
+// "certificate-expired", "not-renewable".
+const char* renewal_refusal_code(RenewalRefusal refusal);
+
+struct RenewalDenial {
+  RenewalRefusal refusal = RenewalRefusal::UnknownCertificate;
+  std::string sentence;
 };
 
 struct RefusalRecord {
@@ -180,11 +202,14 @@ enum class CommitDurability { Full, Relaxed };
 
 class Registry {
  public:
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
   using SerialSource = std::function<pki::SerialNumber()>;
   // Signs a certificate for the given serial (the token tells the host name for a bank);
   // called inside the issuing transaction.
   using Issuer = std::function<pki::Certificate(const pki::SerialNumber&, const TokenRecord&)>;
+  // Signs the renewal of `old` for the given serial; called inside the renewing transaction.
+  using RenewalIssuer =
+      std::function<pki::Certificate(const pki::SerialNumber&, const CertificateRecord& old)>;
 
   // Opens the registry at `location` (`ttp --store`), creating or migrating its schema. A
   // database written by a newer schema is refused with a clear message (StoreError schema); an
@@ -215,6 +240,15 @@ class Registry {
   std::variant<pki::Certificate, TokenDenial> redeem_and_issue(const EnrollmentClaim& claim,
                                                                const Issuer& issue,
                                                                TimePoint now = Clock::now());
+
+  // In one transaction: locks the old certificate's row, refuses it when unknown, revoked,
+  // expired at `now` or the TTP's own, else calls issue, stores the new certificate with
+  // renewed_from = the old serial and records the request (outcome issued, code renewed).
+  // A certificate may be renewed more than once (a requester that lost the answer asks again);
+  // the old certificate stays valid until it expires or is revoked.
+  std::variant<pki::Certificate, RenewalDenial> renew_and_issue(const RenewalClaim& claim,
+                                                                const RenewalIssuer& issue,
+                                                                TimePoint now = Clock::now());
 
   void record_refusal(const RefusalRecord& refusal, TimePoint now = Clock::now());
   // Every refusal in one transaction (the RefusalJournal's batch).
@@ -257,6 +291,17 @@ class Registry {
 
  private:
   enum class RowLock { none, for_update };
+  struct NewCertificate {
+    pki::Role role = pki::Role::Customer;
+    std::string key_type;
+    std::optional<std::int64_t> token_id;
+    std::optional<std::string> renewed_from;
+    TimePoint now;
+  };
+  using SerialIssuer = std::function<pki::Certificate(const pki::SerialNumber&)>;
+  // Inside a write transaction: draws a serial not yet used, has it signed and inserts the
+  // certificate (a serial taken meanwhile by another instance is drawn again).
+  pki::Certificate insert_certificate(const NewCertificate& row, const SerialIssuer& sign);
   std::variant<TokenRecord, TokenDenial> check_token_unlocked(const EnrollmentClaim& claim,
                                                               TimePoint now, RowLock lock);
   void record_request(const RefusalRecord& record, const char* outcome,

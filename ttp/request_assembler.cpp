@@ -17,8 +17,14 @@ bool is_printable_ascii(std::string_view line) {
 }
 
 bool command_takes_pem(std::string_view command_line) {
-  return command_line == "ENROLL" || starts_with(command_line, "ENROLL ") ||
-         starts_with(command_line, "ENROLL\t");
+  for (const std::string_view command : {std::string_view("ENROLL"), std::string_view("RENEW")}) {
+    if (command_line == command) return true;
+    if (command_line.size() > command.size() && starts_with(command_line, command) &&
+        (command_line[command.size()] == ' ' || command_line[command.size()] == '\t')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -74,7 +80,8 @@ void RequestAssembler::take_line(std::string line) {
     case State::ExpectPemBegin:
       if (line.empty()) return;
       if (!starts_with(line, "-----BEGIN ")) {
-        fail("malformed", "ENROLL must be followed by a PEM block starting with -----BEGIN");
+        fail("malformed",
+             "ENROLL and RENEW must be followed by a PEM block starting with -----BEGIN");
         return;
       }
       pem_ = line + "\n";

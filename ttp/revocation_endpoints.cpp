@@ -144,7 +144,7 @@ net::HttpResponse RevocationEndpoints::ocsp_get(const net::HttpRequest& request,
 
 net::HttpResponse RevocationEndpoints::ocsp_answer(ByteView request_der,
                                                    const net::HttpRequest& request) {
-  const RequestSource source{request.peer, request.source_address};
+  const RequestSource source{request.peer, request.source_address, {}};
   const Bytes response = service_.answer_ocsp_request(request_der, source);
   // RFC 6960 appendix A.2: the answer to every OCSP request, malformed ones included, is an
   // OCSPResponse with this media type (HTTP 200: the HTTP exchange itself succeeded).

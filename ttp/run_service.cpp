@@ -8,6 +8,7 @@
 #include "common/app/daemon_bootstrap.hpp"
 #include "common/app/service_manager.hpp"
 #include "common/net/listener.hpp"
+#include "common/pki/chain_verifier.hpp"
 
 namespace sc::ttp {
 namespace {
@@ -16,6 +17,31 @@ template <typename T>
 T option_or(const boost::program_options::variables_map& options, const char* name, T fallback) {
   return options.count(name) ? options[name].as<T>() : fallback;
 }
+
+// The requester's certificate, when it presents one (RENEW authenticates with it): its chain
+// must lead to our root and its leaf be fit for a client (EKU clientAuth, RFC 5280 section
+// 4.2.1.12). An expired one is let through the handshake (its key is still proven by
+// CertificateVerify) so that RENEW can answer "ERROR certificate-expired" instead of a bare
+// alert; RENEW verifies the chain again and checks the registry (revocation, expiry) itself.
+class RequesterVerifier : public tls::CertificateVerifier {
+ public:
+  explicit RequesterVerifier(const pki::Certificate& root) : chain_({root}) {}
+
+  tls::CertificateCheck verify(const std::vector<Bytes>& chain_der, tls::PeerRole role,
+                               const std::string& expected_server_name,
+                               ByteView stapled_ocsp) const override {
+    tls::CertificateCheck check =
+        chain_.verify(chain_der, role, expected_server_name, stapled_ocsp);
+    if (!check.accepted && check.alert == tls::AlertDescription::certificate_expired) {
+      check.accepted = true;
+      check.leaf_key.reset();  // the engine reads the key from the leaf itself
+    }
+    return check;
+  }
+
+ private:
+  pki::ChainVerifier chain_;
+};
 
 tls::ServerConfig service_channel(const pki::ServiceCredentials& credentials) {
   tls::ServerConfig config;
@@ -27,17 +53,24 @@ tls::ServerConfig service_channel(const pki::ServiceCredentials& credentials) {
   config.credentials.private_key =
       std::make_shared<const crypto::PrivateKey>(crypto::PrivateKey::from_pem(
           std::string_view(reinterpret_cast<const char*>(pem.data()), pem.size())));
-  // Enrollment is authorised by the one-time token, status and CRL are public: the TTP does
-  // not ask its peers for certificates.
-  config.request_client_certificate = false;
+  // Enrollment is authorised by the one-time token, status and CRL are public; RENEW is
+  // authorised by the certificate being renewed. So the TTP asks for a client certificate but
+  // does not require one (RFC 8446 section 4.4.2.4: the server "MAY at its discretion either
+  // continue the handshake without client authentication" when the client sends none).
+  config.request_client_certificate = true;
+  config.require_client_certificate = false;
+  config.verifier = std::make_shared<RequesterVerifier>(credentials.chain.back());
   return config;
 }
 
 RequestSource source_of(net::TlsStream& stream) {
   boost::system::error_code error;
   const auto endpoint = stream.socket().remote_endpoint(error);
-  if (error) return RequestSource::from_peer_label(stream.peer_label());
-  return RequestSource{stream.peer_label(), endpoint.address().to_string()};
+  RequestSource source =
+      error ? RequestSource::from_peer_label(stream.peer_label())
+            : RequestSource{stream.peer_label(), endpoint.address().to_string(), {}};
+  source.client_certificate_chain = stream.summary().peer_certificate_chain;
+  return source;
 }
 
 // One connection, one request at a time: each answer is written (the kernel took its bytes)
@@ -89,7 +122,7 @@ int run_service(TtpService& service, const ServeSettings& settings) {
   });
   listener.start();
   app::write_port_file(option_or<std::string>(options, "port-file", ""), listener.port());
-  spdlog::info("TTP ready on {}:{}: ENROLL, CA, STATUS, OCSP, CRL", host, listener.port());
+  spdlog::info("TTP ready on {}:{}: ENROLL, RENEW, CA, STATUS, OCSP, CRL", host, listener.port());
   app::notify_service_manager(app::ServiceState::ready,
                               "serving on " + host + ":" + std::to_string(listener.port()));
   shutdown.run(option_or<unsigned>(options, "threads", 2));

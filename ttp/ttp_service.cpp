@@ -12,6 +12,7 @@
 #include "common/crypto/error.hpp"
 #include "common/crypto/openssl_ptr.hpp"
 #include "common/metrics/metrics.hpp"
+#include "common/pki/chain_verifier.hpp"
 #include "common/pki/pki_error.hpp"
 #include "common/pki/revocation.hpp"
 
@@ -67,6 +68,24 @@ std::string format_rate(double value) {
   return text.str();
 }
 
+// RENEW's argument (docs/TTP.md, "Renewal"): whether the CSR carries a new key (the default)
+// or the key of the certificate being renewed.
+enum class RenewalKey { new_key, same_key };
+
+std::optional<RenewalKey> renewal_key_from_words(const std::vector<std::string>& words) {
+  if (words.empty() || words[0] == "new-key") return RenewalKey::new_key;
+  if (words[0] == "same-key") return RenewalKey::same_key;
+  return std::nullopt;
+}
+
+// The names a renewal keeps: the old certificate's subjectAltName entries (DNS names and IP
+// addresses, which the profile turns back into the same kinds).
+std::vector<std::string> subject_alt_names(const pki::Certificate& certificate) {
+  std::vector<std::string> names = certificate.dns_names();
+  for (std::string& address : certificate.ip_addresses()) names.push_back(std::move(address));
+  return names;
+}
+
 }  // namespace
 
 Bytes unsigned_ocsp_response(OcspFailure failure) {
@@ -80,6 +99,21 @@ Bytes unsigned_ocsp_response(OcspFailure failure) {
   return der;
 }
 
+pki::IssuanceProfile IssuancePolicy::profile_for(pki::Role role) const {
+  pki::IssuanceProfile profile;
+  profile.role = role;
+  profile.publication = publication;
+  profile.validity_days = role == pki::Role::Bank ? bank_validity_days : customer_validity_days;
+  const auto minutes = role == pki::Role::Bank ? bank_validity_minutes : customer_validity_minutes;
+  if (minutes) {
+    // Test lifetimes: back-dated by seconds, not by the usual minutes of clock-skew allowance,
+    // so that the lifetime the holder sees (and two thirds of which it waits) is the one asked.
+    profile.validity_minutes_for_testing = *minutes;
+    profile.not_before = std::chrono::system_clock::now() - std::chrono::seconds(5);
+  }
+  return profile;
+}
+
 RequestSource RequestSource::from_peer_label(std::string label) {
   std::string address = label;
   if (!address.empty() && address.front() == '[') {
@@ -88,7 +122,7 @@ RequestSource RequestSource::from_peer_label(std::string label) {
   } else if (const auto colon = address.rfind(':'); colon != std::string::npos) {
     address.resize(colon);  // "192.0.2.1:40112", "::1:40112" (the listener's label)
   }
-  return RequestSource{std::move(label), std::move(address)};
+  return RequestSource{std::move(label), std::move(address), {}};
 }
 
 TtpService::TtpService(const pki::CertificateAuthority& authority, Registry& registry,
@@ -148,6 +182,7 @@ std::string TtpService::dispatch(const std::string& command, std::size_t word_co
                                  const RequestSource& source) {
   const std::string& peer = source.peer;
   if (command == "ENROLL") return enroll(arguments, request.pem, peer);
+  if (command == "RENEW") return renew(arguments, request.pem, source);
   if (command == "CA" && word_count == 1) return ca_certificate();
   if (command == "STATUS") return status(arguments, peer);
   if (command == "OCSP") return ocsp(arguments, peer);
@@ -158,7 +193,7 @@ std::string TtpService::dispatch(const std::string& command, std::size_t word_co
   spdlog::warn("{}: unknown command \"{}\"", peer, command.substr(0, 32));
   return error_response("unknown-command",
                         "unknown command \"" + command.substr(0, 32) +
-                            "\"; the commands are ENROLL, CA, STATUS, OCSP and CRL");
+                            "\"; the commands are ENROLL, RENEW, CA, STATUS, OCSP and CRL");
 }
 
 std::optional<std::string> TtpService::rate_limited(const std::string& command,
@@ -168,9 +203,9 @@ std::optional<std::string> TtpService::rate_limited(const std::string& command,
   if (command == "STATUS" || command == "OCSP") {
     limiter = &status_limiter_;
     what = "STATUS and OCSP requests";
-  } else if (command == "ENROLL") {
-    limiter = &enroll_limiter_;
-    what = "enrollment requests";
+  } else if (command == "ENROLL" || command == "RENEW") {
+    limiter = &enroll_limiter_;  // a renewal costs what an enrollment costs: one signature
+    what = "enrollment and renewal requests";
   } else {
     return std::nullopt;
   }
@@ -258,11 +293,7 @@ std::string TtpService::enroll(const std::string& arguments, const std::string& 
 
   const EnrollmentClaim claim{peer, *role, words[1], subject.common_name, key.text(), subject};
   const auto issue = [&](const pki::SerialNumber& serial, const TokenRecord& token) {
-    pki::IssuanceProfile profile;
-    profile.role = *role;
-    profile.publication = policy_.publication;
-    profile.validity_days =
-        *role == pki::Role::Bank ? policy_.bank_validity_days : policy_.customer_validity_days;
+    pki::IssuanceProfile profile = policy_.profile_for(*role);
     if (*role == pki::Role::Bank && !token.host_name.empty()) {
       profile.dns_names.push_back(token.host_name);
     }
@@ -296,6 +327,115 @@ std::string TtpService::enroll(const std::string& arguments, const std::string& 
          " not_after=" + iso8601(certificate.not_after()) + "\n" +
          with_final_newline(certificate.to_pem()) + with_final_newline(authority_.root().to_pem()) +
          "END\n";
+}
+
+std::string TtpService::renew(const std::string& arguments, const std::string& pem,
+                              const RequestSource& source) {
+  const std::string& peer = source.peer;
+  RefusalRecord refusal{peer, std::nullopt, "", std::nullopt, "", ""};
+  auto refuse = [&](std::string code, std::string reason) {
+    refusal.code = std::move(code);
+    refusal.reason = "renewal: " + std::move(reason);
+    spdlog::warn("renewal from {} refused ({}): {}", peer, refusal.code, refusal.reason);
+    refusals_.record(refusal);
+    return error_response(refusal.code, refusal.reason);
+  };
+  const std::vector<std::string> words = split_words(arguments);
+  const auto key_choice = renewal_key_from_words(words);
+  if (words.size() > 1 || !key_choice) {
+    return refuse("malformed", "RENEW takes at most one word, new-key (the default) or same-key");
+  }
+  if (source.client_certificate_chain.empty()) {
+    return refuse("no-certificate",
+                  "RENEW needs the channel to be authenticated with the certificate to renew; "
+                  "this connection presented no client certificate");
+  }
+  // The handshake proved possession of the leaf's key (CertificateVerify). The chain is
+  // verified here again, to our root, as a client (EKU clientAuth, RFC 5280 section 4.2.1.12).
+  const pki::ChainVerifier verifier({authority_.root()});
+  const tls::CertificateCheck check =
+      verifier.verify(source.client_certificate_chain, tls::PeerRole::Client, "");
+  if (!check.accepted) {
+    if (check.alert == tls::AlertDescription::certificate_expired) {
+      return refuse("certificate-expired",
+                    "the channel's certificate has expired and cannot be renewed (" + check.reason +
+                        "); enroll with a new token");
+    }
+    return refuse("bad-certificate",
+                  "the channel's certificate cannot be renewed by this TTP: " + check.reason);
+  }
+  const pki::Certificate old = pki::Certificate::from_der(source.client_certificate_chain.front());
+  const std::optional<pki::Role> role = old.role();
+  refusal.role = role;
+  refusal.common_name = old.common_name();
+  if (!role || *role == pki::Role::TtpService) {
+    return refuse("not-renewable", "the channel's certificate carries no bank or customer role");
+  }
+  spdlog::info("{}: renewal request for serial {} (\"{}\", role {}, {})", peer, old.serial_hex(),
+               old.subject_line(), pki::role_name(*role),
+               *key_choice == RenewalKey::same_key ? "same key" : "new key");
+
+  std::optional<pki::CertificateSigningRequest> csr;
+  try {
+    csr = pki::CertificateSigningRequest::from_pem(pem);
+  } catch (const std::exception& failure) {
+    return refuse("bad-csr",
+                  std::string("the certificate request cannot be read: ") + failure.what());
+  }
+  if (!csr->verify_self_signature()) {
+    return refuse("bad-csr",
+                  "the certificate request's signature does not verify with its own key");
+  }
+  const pki::KeyDescription key = csr->key_description();
+  if (const auto weak = pki::key_refusal(key)) return refuse("weak-key", *weak);
+  // The subject (and with it the role) is the old certificate's: a renewal never changes who
+  // the certificate is for.
+  if (csr->subject() != old.subject()) {
+    return refuse("subject-mismatch", "the request asks for \"" + csr->subject().one_line() +
+                                          "\" but the certificate being renewed is for \"" +
+                                          old.subject().one_line() +
+                                          "\"; a renewal keeps the subject");
+  }
+  const bool same_key = csr->public_key().to_der() == old.public_key().to_der();
+  if (*key_choice == RenewalKey::same_key && !same_key) {
+    return refuse("key-mismatch",
+                  "RENEW same-key was asked but the request carries another key than the "
+                  "certificate being renewed");
+  }
+  if (*key_choice == RenewalKey::new_key && same_key) {
+    return refuse("key-mismatch",
+                  "the request carries the key of the certificate being renewed; generate a new "
+                  "key (the default) or ask RENEW same-key");
+  }
+
+  const RenewalClaim claim{peer, old.serial(), old.common_name(), key.text()};
+  const auto issue = [&](const pki::SerialNumber& serial, const CertificateRecord& record) {
+    // The role is the registry's record of the old certificate, never the request's.
+    pki::IssuanceProfile profile = policy_.profile_for(record.role);
+    profile.dns_names = subject_alt_names(old);
+    spdlog::info("{}: renewing serial {} (role {}); signing serial {}", peer, record.serial_hex,
+                 pki::role_name(record.role), serial.hex());
+    pki::Certificate certificate = authority_.issue(*csr, profile, serial);
+    ++signatures_;
+    return certificate;
+  };
+  std::variant<pki::Certificate, RenewalDenial> outcome = RenewalDenial{};
+  try {
+    outcome = registry_.renew_and_issue(claim, issue);
+  } catch (const pki::PkiError& failure) {
+    return refuse("bad-csr", failure.what());
+  }
+  if (auto* denial = std::get_if<RenewalDenial>(&outcome)) {
+    return refuse(renewal_refusal_code(denial->refusal), denial->sentence);
+  }
+  const pki::Certificate& certificate = std::get<pki::Certificate>(outcome);
+  spdlog::info("{}: renewed serial {} as serial {} for \"{}\", valid until {}", peer,
+               old.serial_hex(), certificate.serial_hex(), certificate.subject_line(),
+               iso8601(certificate.not_after()));
+  return "OK RENEWED serial=" + certificate.serial_hex() +
+         " not_after=" + iso8601(certificate.not_after()) + " renewed_from=" + old.serial_hex() +
+         "\n" + with_final_newline(certificate.to_pem()) +
+         with_final_newline(authority_.root().to_pem()) + "END\n";
 }
 
 std::string TtpService::ca_certificate() const {

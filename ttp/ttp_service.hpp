@@ -4,6 +4,9 @@
 // returns; nothing here touches a socket. The protocol is described in docs/TTP.md.
 //
 //   ENROLL <role> <token> + CSR PEM -> OK ENROLLED serial=<HEX> not_after=<ISO8601>, leaf, CA
+//   RENEW [new-key|same-key] + CSR  -> OK RENEWED serial=<HEX> not_after=<ISO8601>
+//                                      renewed_from=<HEX>, leaf, CA (the channel authenticated
+//                                      with the certificate to renew)
 //   CA                              -> OK CA fingerprint=<AB:CD:...>, CA PEM
 //   STATUS <serial hex>             -> OK STATUS good|revoked|unknown, base64 DER OCSP response
 //   OCSP <base64 DER OCSP request>  -> OK OCSP, base64 DER OCSP response
@@ -12,14 +15,17 @@
 // Every response ends with a line "END".
 //
 // Bounded work (docs/TTP.md, "Limits"): STATUS/OCSP and ENROLL are rate limited per source
-// address (ERROR rate-limited, no signature, no disk write); OCSP responses without a nonce are
-// signed once per certificate and reused from an OcspResponseCache while the registry's status
-// is unchanged; refused enrollments go to a RefusalJournal written in batches.
+// address (RENEW counts as an ENROLL) (ERROR rate-limited, no signature, no disk write); OCSP
+// responses without a nonce are signed once per certificate and reused from an OcspResponseCache
+// while the registry's status is unchanged; refused enrollments go to a RefusalJournal written in
+// batches.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/pki/certificate_authority.hpp"
 #include "ttp/crl_publisher.hpp"
@@ -37,6 +43,12 @@ struct IssuancePolicy {
   // authorityInfoAccess and cRLDistributionPoints in every certificate issued (`ttp serve
   // --public-url`, or the --http-listen address); nullopt: neither extension.
   std::optional<pki::PublicationUrls> publication = std::nullopt;
+  // For tests only (--bank-validity-minutes, --customer-validity-minutes): replace the days.
+  std::optional<std::chrono::minutes> bank_validity_minutes;
+  std::optional<std::chrono::minutes> customer_validity_minutes;
+
+  // What the CA puts in a certificate for `role` issued now: the role's lifetime.
+  pki::IssuanceProfile profile_for(pki::Role role) const;
 };
 
 // The OCSPResponse statuses that carry no response body (RFC 6960 section 4.2.1).
@@ -59,6 +71,9 @@ struct ServiceLimits {
 struct RequestSource {
   std::string peer;     // "127.0.0.1:40112"
   std::string address;  // "127.0.0.1"
+  // The certificate chain the requester authenticated the channel with (DER, leaf first;
+  // empty when it presented none). Only RENEW uses it, and verifies it again itself.
+  std::vector<Bytes> client_certificate_chain;
 
   // "127.0.0.1:40112" -> {label, "127.0.0.1"}; "[::1]:443" and "::1:443" -> {label, "::1"};
   // a label without a port is its own address.
@@ -102,6 +117,8 @@ class TtpService {
                        const RequestSource& source);
   std::optional<std::string> rate_limited(const std::string& command, const RequestSource& source);
   std::string enroll(const std::string& arguments, const std::string& pem, const std::string& peer);
+  std::string renew(const std::string& arguments, const std::string& pem,
+                    const RequestSource& source);
   std::string ca_certificate() const;
   std::string status(const std::string& arguments, const std::string& peer);
   std::string ocsp(const std::string& arguments, const std::string& peer);

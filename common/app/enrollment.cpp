@@ -1,6 +1,8 @@
 #include "common/app/enrollment.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +24,79 @@ namespace {
 constexpr const char* kKeyFile = "key.pem";
 constexpr const char* kCertificateFile = "cert.pem";
 constexpr const char* kRootFile = "ca.pem";
+constexpr const char* kNextKeySuffix = ".next";  // key.pem.next: a renewal's new key
+
+fs::path next_key_file(const fs::path& key_file) {
+  return fs::path(key_file.string() + kNextKeySuffix);
+}
+
+// Held while one process renews the identity in a folder (a running daemon and a one-shot
+// `client renew` must not both write key.pem.next and cert.pem): flock on FOLDER/renewal.lock.
+class RenewalLock {
+ public:
+  explicit RenewalLock(const fs::path& folder)
+      : fd_(::open((folder / "renewal.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ < 0) {
+      throw std::runtime_error("cannot open " + (folder / "renewal.lock").string());
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("another process is renewing the certificate in " + folder.string() +
+                               " right now");
+    }
+  }
+  RenewalLock(const RenewalLock&) = delete;
+  RenewalLock& operator=(const RenewalLock&) = delete;
+  ~RenewalLock() { ::close(fd_); }  // releases the lock
+
+ private:
+  int fd_;
+};
+
+// A rekeying renewal writes key.pem.next, then cert.pem, then renames key.pem.next over
+// key.pem. A crash between the two last steps leaves the new certificate with key.pem.next:
+// finish the rename. Before cert.pem was replaced, key.pem.next belongs to no certificate:
+// remove it.
+void complete_interrupted_renewal(const fs::path& folder) {
+  const fs::path key_file = folder / kKeyFile;
+  const fs::path next = next_key_file(key_file);
+  if (!fs::exists(next)) return;
+  std::optional<RenewalLock> lock;
+  try {
+    lock.emplace(folder);
+  } catch (const std::exception&) {
+    return;  // another process is renewing right now: key.pem.next is its work in progress
+  }
+  try {
+    const pki::Certificate certificate = pki::read_certificate_file(folder / kCertificateFile);
+    const crypto::PrivateKey next_key = crypto::PrivateKey::load_pem_file(next);
+    if (certificate.public_key().to_der() == next_key.public_key().to_der()) {
+      fs::rename(next, key_file);
+      spdlog::warn("completed an interrupted renewal: {} now holds the renewed certificate's key",
+                   key_file.string());
+    } else {
+      fs::remove(next);
+      spdlog::warn("removed {}: a renewal was interrupted before its certificate was saved",
+                   next.string());
+    }
+  } catch (const std::exception& failure) {
+    spdlog::warn("could not settle the interrupted renewal in {}: {}", folder.string(),
+                 failure.what());
+  }
+}
+
+// A new key pair of the kind the current one is (a rekeying renewal keeps the algorithm the
+// holder enrolled with, whatever today's --key-type says).
+crypto::PrivateKey key_like(const crypto::PrivateKey& current) {
+  if (current.type() == crypto::KeyType::Rsa) {
+    spdlog::info("generating a new RSA-{} key pair for the renewal", current.bits());
+    return crypto::PrivateKey::generate_rsa(current.bits());
+  }
+  const crypto::EcCurve curve = current.curve().value_or(crypto::EcCurve::P256);
+  spdlog::info("generating a new ECDSA {} key pair for the renewal",
+               curve == crypto::EcCurve::P384 ? "P-384" : "P-256");
+  return crypto::PrivateKey::generate_ecdsa(curve);
+}
 
 crypto::PrivateKey generate_key(const KeySpec& spec) {
   if (spec.type == "rsa") {
@@ -49,8 +124,9 @@ void check_subject(const pki::SubjectDetails& subject) {
   }
 }
 
-// The identity already in the folder, if it is whole, consistent and not close to expiry.
-std::optional<Identity> reusable_identity(const EnrollmentOptions& options) {
+// The identity already in the folder, if it is whole, consistent and still valid.
+std::optional<Identity> usable_identity(const EnrollmentOptions& options) {
+  complete_interrupted_renewal(options.folder);
   fs::path key_file = options.folder / kKeyFile;
   fs::path certificate_file = options.folder / kCertificateFile;
   fs::path root_file = options.folder / kRootFile;
@@ -74,13 +150,6 @@ std::optional<Identity> reusable_identity(const EnrollmentOptions& options) {
         "the certificate in {} does not carry the role {} (issued before roles "
         "existed, or for another role): enrolling again",
         certificate_file.string(), pki::role_name(options.role));
-    return std::nullopt;
-  }
-  auto renew_at =
-      certificate.not_after() - std::chrono::hours(24 * options.renew_days_before_expiry);
-  if (std::chrono::system_clock::now() >= renew_at) {
-    spdlog::info("the certificate in {} expires {}: enrolling again", certificate_file.string(),
-                 pki::format_time(certificate.not_after()));
     return std::nullopt;
   }
   spdlog::info("using the certificate in {}: {} (serial {}, valid until {})",
@@ -184,7 +253,11 @@ void add_enrollment_options(po::options_description& options, EnrollmentOptions&
       "ttp-fingerprint", po::value(&enrollment.ttp_fingerprint),
       "SHA-256 fingerprint of the TTP's root, as the TTP prints it at start (pinned)")(
       "enroll-attempts", po::value(&enrollment.attempts)->default_value(6),
-      "how many times to try reaching the TTP (exponential backoff from 0.5 s)");
+      "how many times to try reaching the TTP (exponential backoff from 0.5 s)")(
+      "renew-same-key", po::bool_switch()->notifier([&enrollment](bool same) {
+        enrollment.renewal_key = same ? RenewalKey::same_key : RenewalKey::new_key;
+      }),
+      "renew the certificate for the key it has (default: a new key pair at each renewal)");
 }
 
 void prompt_for_missing_subject(pki::SubjectDetails& subject) {
@@ -232,9 +305,131 @@ TtpEndpoint ttp_endpoint(const EnrollmentOptions& options, const ChannelOptions&
   return endpoint;
 }
 
+pki::TimePoint renewal_due_at(const pki::Certificate& certificate) {
+  const auto lifetime = certificate.not_after() - certificate.not_before();
+  return certificate.not_before() + lifetime * 2 / 3;
+}
+
+pki::TimePoint renewal_due_with_jitter(const pki::Certificate& certificate, double jitter,
+                                       std::uint64_t random_value) {
+  const auto lifetime = certificate.not_after() - certificate.not_before();
+  // random_value spread over [-1, 1].
+  const double unit = static_cast<double>(random_value % 2'000'001) / 1'000'000.0 - 1.0;
+  const auto offset = std::chrono::duration_cast<pki::TimePoint::duration>(
+      std::chrono::duration<double, pki::TimePoint::period>(unit * jitter *
+                                                            static_cast<double>(lifetime.count())));
+  return renewal_due_at(certificate) + offset;
+}
+
+net::asio::awaitable<Identity> renew_identity(const TtpClient& ttp, const Identity& current,
+                                              RenewalKey key_choice) {
+  const RenewalLock lock(current.certificate_file.parent_path());
+  // Another process (the daemon, or a one-shot `renew`) may have renewed meanwhile: then the
+  // folder's identity is the new one, and renewing the old certificate again is pointless.
+  {
+    const pki::Certificate on_disk = pki::read_certificate_file(current.certificate_file);
+    if (on_disk.serial() != current.certificate.serial() &&
+        on_disk.not_after() >= current.certificate.not_after()) {
+      spdlog::info("the certificate in {} was already renewed (serial {}); using it",
+                   current.certificate_file.string(), on_disk.serial_hex());
+      Identity adopted = current;
+      adopted.credentials = load_credentials(current.certificate_file, current.key_file);
+      adopted.certificate =
+          pki::Certificate::from_der(adopted.credentials.certificate_chain.front());
+      co_return adopted;
+    }
+  }
+  std::shared_ptr<const crypto::PrivateKey> key =
+      key_choice == RenewalKey::same_key
+          ? current.credentials.private_key
+          : std::make_shared<const crypto::PrivateKey>(key_like(*current.credentials.private_key));
+  std::vector<std::string> names = current.certificate.dns_names();
+  for (std::string& address : current.certificate.ip_addresses()) names.push_back(address);
+  const auto csr =
+      pki::CertificateSigningRequest::create(current.certificate.subject(), *key, names);
+  EnrolledCertificate renewed = co_await ttp.renew(current.credentials, key_choice, csr);
+
+  if (renewed.certificate.public_key().to_der() != key->public_key().to_der()) {
+    throw std::runtime_error("the TTP returned a renewed certificate for another key");
+  }
+  if (renewed.root.sha256_fingerprint_raw() != current.root.sha256_fingerprint_raw() ||
+      !renewed.certificate.signature_verified_by(current.root)) {
+    throw std::runtime_error("the TTP returned a renewed certificate our root did not sign");
+  }
+  if (renewed.certificate.subject() != current.certificate.subject()) {
+    throw std::runtime_error("the TTP returned a renewed certificate for another subject");
+  }
+
+  const fs::path next = next_key_file(current.key_file);
+  if (key_choice == RenewalKey::new_key) key->save_pem_file(next);  // 0600, temp + rename
+  pki::write_chain_file(current.certificate_file, {renewed.certificate, current.root});
+  if (key_choice == RenewalKey::new_key) fs::rename(next, current.key_file);
+  spdlog::info("renewed: {} serial {} replaced by serial {} (valid until {}), saved to {}",
+               renewed.certificate.subject_line(), current.certificate.serial_hex(),
+               renewed.certificate.serial_hex(), pki::format_time(renewed.certificate.not_after()),
+               current.certificate_file.string());
+
+  Identity next_identity = current;
+  next_identity.credentials.certificate_chain = {renewed.certificate.to_der(),
+                                                 current.root.to_der()};
+  next_identity.credentials.private_key = key;
+  next_identity.certificate = renewed.certificate;
+  co_return next_identity;
+}
+
+Identity renew_now(const EnrollmentOptions& options, const ChannelOptions& channel) {
+  auto current = usable_identity(options);
+  if (!current) {
+    throw std::runtime_error("no valid certificate in " + options.folder.string() +
+                             " to renew: enroll with a token first");
+  }
+  const TtpClient client(ttp_endpoint(options, channel));
+  auto delay = std::chrono::milliseconds(500);
+  for (unsigned attempt = 1;; ++attempt) {
+    try {
+      return run_blocking(renew_identity(client, *current, options.renewal_key));
+    } catch (const TtpRefusal&) {
+      throw;
+    } catch (const std::exception& error) {
+      if (attempt >= options.attempts) {
+        throw std::runtime_error("could not renew with the TTP at " + client.endpoint().label() +
+                                 " after " + std::to_string(attempt) +
+                                 " attempts: " + error.what());
+      }
+      spdlog::warn("renewal with the TTP at {} failed ({}); retrying in {} ms (attempt {} of {})",
+                   client.endpoint().label(), error.what(), delay.count(), attempt,
+                   options.attempts);
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(8000));
+    }
+  }
+}
+
 Identity ensure_enrolled(const EnrollmentOptions& options, const ChannelOptions& channel) {
   ensure_private_folder(options.folder);
-  if (auto identity = reusable_identity(options)) return *identity;
+  if (auto identity = usable_identity(options)) {
+    // At start, a little later than a running daemon would (two thirds plus a tenth of the
+    // lifetime, past the daemon's jitter): one-shot commands leave renewal to the daemon.
+    const pki::Certificate& certificate = identity->certificate;
+    const auto start_renewal_at =
+        renewal_due_at(certificate) + (certificate.not_after() - certificate.not_before()) / 10;
+    if (std::chrono::system_clock::now() < start_renewal_at) return *identity;
+    spdlog::info(
+        "the certificate in {} is past three quarters of its lifetime (valid until {}): "
+        "renewing it with the TTP",
+        identity->certificate_file.string(), pki::format_time(identity->certificate.not_after()));
+    try {
+      const TtpClient client(ttp_endpoint(options, channel));
+      return run_blocking(renew_identity(client, *identity, options.renewal_key));
+    } catch (const std::exception& failure) {
+      if (options.token.empty()) {
+        spdlog::warn("renewal failed ({}); using the current certificate, valid until {}",
+                     failure.what(), pki::format_time(identity->certificate.not_after()));
+        return *identity;
+      }
+      spdlog::warn("renewal failed ({}); enrolling again with the token given", failure.what());
+    }
+  }
   if (options.token.empty()) {
     throw std::runtime_error(
         "not enrolled yet and no --token given: ask the TTP operator for "
@@ -256,7 +451,7 @@ Identity ensure_enrolled(const EnrollmentOptions& options, const ChannelOptions&
                enrolled.certificate.subject_line(), enrolled.certificate.serial_hex(),
                pki::format_time(enrolled.certificate.not_after()),
                (options.folder / kCertificateFile).string());
-  auto identity = reusable_identity(options);
+  auto identity = usable_identity(options);
   if (!identity) throw std::runtime_error("the enrolled certificate cannot be used");
   return *identity;
 }

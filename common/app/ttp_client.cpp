@@ -108,6 +108,38 @@ net::asio::awaitable<EnrolledCertificate> TtpClient::enroll(
   co_return EnrolledCertificate{chain.front(), chain.back()};
 }
 
+const char* renewal_key_word(RenewalKey key) {
+  return key == RenewalKey::same_key ? "same-key" : "new-key";
+}
+
+RenewalKey renewal_key_from_word(const std::string& word) {
+  if (word == "new-key") return RenewalKey::new_key;
+  if (word == "same-key") return RenewalKey::same_key;
+  throw std::invalid_argument("--renew-key must be new-key or same-key, not \"" + word + "\"");
+}
+
+net::asio::awaitable<EnrolledCertificate> TtpClient::renew(
+    const tls::Credentials& current, RenewalKey key,
+    const pki::CertificateSigningRequest& csr) const {
+  spdlog::info("asking the TTP at {} to renew the certificate of {} ({})", endpoint_.label(),
+               csr.subject_line(), renewal_key_word(key));
+  // The channel is authenticated with the certificate to renew: the TTP asks every requester
+  // for a certificate, and RENEW uses the one presented.
+  TtpEndpoint authenticated = endpoint_;
+  authenticated.channel.credentials = current;
+  const TtpClient client(std::move(authenticated));
+  const std::string request = std::string("RENEW ") + renewal_key_word(key) + "\n" + csr.to_pem();
+  TtpReply reply = co_await client.exchange(request);
+  if (!reply.ok()) throw TtpRefusal(reply.error_code(), reply.error_sentence());
+  std::vector<pki::Certificate> chain = pki::Certificate::chain_from_pem(reply.body_text());
+  if (chain.size() < 2) {
+    throw std::runtime_error("the TTP's renewal reply lacks the certificate or the CA");
+  }
+  spdlog::info("the TTP renewed serial {} as serial {}", reply.field("renewed_from"),
+               reply.field("serial"));
+  co_return EnrolledCertificate{chain.front(), chain.back()};
+}
+
 net::asio::awaitable<Bytes> TtpClient::fetch_status_response(
     const pki::Certificate& certificate) const {
   TtpReply reply = co_await exchange("STATUS " + certificate.serial_hex() + "\n");

@@ -12,6 +12,7 @@
 #include "common/pki/issuance_profile.hpp"
 #include "common/pki/revocation.hpp"
 #include "common/tls/certificate_verifier.hpp"
+#include "common/tls/engine.hpp"
 
 namespace sc::app {
 
@@ -53,6 +54,13 @@ struct EnrolledCertificate {
   pki::Certificate root;
 };
 
+// RENEW's key choice (docs/TTP.md, "Renewal"): a new key pair (the default, rekey) or the key
+// of the certificate being renewed.
+enum class RenewalKey { new_key, same_key };
+const char* renewal_key_word(RenewalKey key);  // "new-key", "same-key"
+// "new-key" | "same-key" (the --renew-key option); throws std::invalid_argument otherwise.
+RenewalKey renewal_key_from_word(const std::string& word);
+
 class TtpClient {
  public:
   explicit TtpClient(TtpEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
@@ -63,6 +71,12 @@ class TtpClient {
   // ENROLL; throws TtpRefusal when refused, std::runtime_error when the reply is malformed.
   net::asio::awaitable<EnrolledCertificate> enroll(pki::Role role, const std::string& token,
                                                    const pki::CertificateSigningRequest& csr) const;
+  // RENEW over a channel authenticated with `current` (the certificate to renew and its key);
+  // csr carries the old certificate's subject and the new key (or the same key when asked).
+  // Throws TtpRefusal when refused ("certificate-revoked", "certificate-expired", ...),
+  // std::runtime_error when the reply is malformed.
+  net::asio::awaitable<EnrolledCertificate> renew(const tls::Credentials& current, RenewalKey key,
+                                                  const pki::CertificateSigningRequest& csr) const;
   // STATUS <serial>: the TTP's current signed OCSP response for certificate (DER, no nonce:
   // the TTP reuses it for a while), unverified: the caller checks it as a stapled response.
   net::asio::awaitable<Bytes> fetch_status_response(const pki::Certificate& certificate) const;

@@ -335,7 +335,15 @@ Certificate CertificateAuthority::issue(const CertificateSigningRequest& csr,
 
   const TimePoint not_before =
       profile.not_before.value_or(std::chrono::system_clock::now() - kClockSkewAllowance);
-  TimePoint not_after = not_before + days(profile.validity_days);
+  if (profile.validity_minutes_for_testing &&
+      (profile.validity_minutes_for_testing->count() < 1 ||
+       profile.validity_minutes_for_testing->count() > 1440)) {
+    throw PkiError("a test validity must be between 1 and 1440 minutes");
+  }
+  TimePoint not_after =
+      not_before + (profile.validity_minutes_for_testing
+                        ? TimePoint::duration(*profile.validity_minutes_for_testing)
+                        : TimePoint::duration(days(profile.validity_days)));
   if (not_after > root_.not_after()) {
     spdlog::warn("validity of the certificate for {} shortened to the root's end ({})",
                  subject.one_line(), format_time(root_.not_after()));

@@ -53,6 +53,9 @@ struct IssuanceProfile {
   // Decides the EKU and the role policy OID in the certificate; a CSR cannot choose it.
   Role role = Role::Customer;
   unsigned validity_days = 365;  // 1 .. 3650
+  // For tests only (ttp serve --bank-validity-minutes): a lifetime in minutes that replaces
+  // validity_days, so that renewal can be watched happen. 1 .. 1440.
+  std::optional<std::chrono::minutes> validity_minutes_for_testing;
   // subjectAltName entries; a name that parses as an IPv4/IPv6 address becomes iPAddress,
   // the rest dNSName. Empty: no subjectAltName extension.
   std::vector<std::string> dns_names;

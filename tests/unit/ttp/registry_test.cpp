@@ -389,8 +389,10 @@ CREATE TABLE IF NOT EXISTS crl_state (
 );
 )sql";
 
-TEST_CASE("a version-1 registry is migrated to version 2 when opened; its tokens stay usable",
-          "[ttp][registry][migration]") {
+TEST_CASE(
+    "a version-1 registry is migrated to the current version when opened; its tokens "
+    "stay usable",
+    "[ttp][registry][migration]") {
   if (!on_sqlite()) return;  // version-1 registries were SQLite files
   test::TempFolder folder;
   const auto path = folder / "registry.db";
@@ -428,10 +430,14 @@ TEST_CASE("a version-1 registry is migrated to version 2 when opened; its tokens
     migrated.create_token(request);
   }
   SqliteDatabase raw(path);
-  CHECK(raw.pragma_text("user_version") == "2");
+  CHECK(raw.pragma_text("user_version") == std::to_string(Registry::schema_version));
   SqliteStatement version(raw, "SELECT version FROM schema_version");
   REQUIRE(version.step());
-  CHECK(version.integer(0) == 2);
+  CHECK(version.integer(0) == Registry::schema_version);
+  // Version 3: certificates name the one they renew.
+  SqliteStatement renewed_from(raw, "SELECT COUNT(renewed_from) FROM certificates");
+  REQUIRE(renewed_from.step());
+  CHECK(renewed_from.integer(0) == 0);
   CHECK(Registry(path).tokens().back().fixed.organisation == "Example Bank");
 }
 
@@ -440,8 +446,9 @@ TEST_CASE("a registry whose user_version is newer is refused untouched", "[ttp][
   test::TempFolder folder;
   const auto path = folder / "registry.db";
   { Registry registry(path); }
-  { SqliteDatabase(path).execute("PRAGMA user_version = 3"); }
-  REQUIRE_THROWS_WITH(Registry(path), Catch::Contains("schema version 3"));
+  const std::string newer = std::to_string(Registry::schema_version + 1);
+  { SqliteDatabase(path).execute("PRAGMA user_version = " + newer); }
+  REQUIRE_THROWS_WITH(Registry(path), Catch::Contains("schema version " + newer));
 }
 
 TEST_CASE("a token checks every subject field it fixes and names the first that differs",
@@ -734,4 +741,88 @@ TEST_CASE("an instance's CRL file is rewritten when another instance published n
   CHECK(two.refresh_if_needed());          // ...but the second instance's file lacks it
   CHECK(crl_revoked_count(two.current_pem()) == 1);
   CHECK_FALSE(two.refresh_if_needed());
+}
+
+// ---------------------------------------------------------------- renewal
+namespace {
+
+Registry::RenewalIssuer renewal_issuer_for(const pki::CertificateAuthority& authority,
+                                           const pki::CertificateSigningRequest& csr) {
+  return [&authority, csr](const pki::SerialNumber& serial, const CertificateRecord& old) {
+    pki::IssuanceProfile profile;
+    profile.role = old.role;
+    return authority.issue(csr, profile, serial);
+  };
+}
+
+pki::Certificate enrolled(Registry& registry, const pki::CertificateAuthority& authority,
+                          pki::Role role, const std::string& name) {
+  const auto grant = registry.create_token(role, name, std::chrono::hours(1));
+  auto outcome = registry.redeem_and_issue(claim_for(grant, role, name),
+                                           issuer_for(authority, test::in_process_csr(name), role));
+  REQUIRE(std::holds_alternative<pki::Certificate>(outcome));
+  return std::get<pki::Certificate>(outcome);
+}
+
+RenewalClaim renewal_of(const pki::Certificate& old) {
+  return RenewalClaim{"test", old.serial(), old.common_name(), "ECDSA P-256"};
+}
+
+}  // namespace
+
+TEST_CASE("a renewal is stored linked to the certificate it renews, with the old role",
+          "[ttp][registry][renewal]") {
+  test::TempFolder folder;
+  const auto authority = test::test_authority(folder / "ca");
+  Registry registry(fresh_registry(folder));
+  const pki::Certificate old = enrolled(registry, authority, pki::Role::Bank, "bank");
+  auto outcome = registry.renew_and_issue(
+      renewal_of(old), renewal_issuer_for(authority, test::in_process_csr("bank")));
+  REQUIRE(std::holds_alternative<pki::Certificate>(outcome));
+  const pki::Certificate renewed = std::get<pki::Certificate>(outcome);
+  CHECK(renewed.role() == pki::Role::Bank);
+
+  const auto record = registry.find_certificate(renewed.serial());
+  REQUIRE(record);
+  CHECK(record->renewed_from == old.serial_hex());
+  CHECK(record->role == pki::Role::Bank);
+  CHECK_FALSE(registry.find_certificate(old.serial())->renewed_from);
+  // The listing carries the link, and a renewal of the renewal chains on.
+  auto again = registry.renew_and_issue(
+      renewal_of(renewed), renewal_issuer_for(authority, test::in_process_csr("bank")));
+  REQUIRE(std::holds_alternative<pki::Certificate>(again));
+  const auto records = registry.certificates();
+  REQUIRE(records.size() == 3);
+  CHECK_FALSE(records[0].renewed_from);
+  CHECK(records[1].renewed_from == old.serial_hex());
+  CHECK(records[2].renewed_from == renewed.serial_hex());
+}
+
+TEST_CASE("revoked, expired, unknown and service certificates are not renewed",
+          "[ttp][registry][renewal]") {
+  test::TempFolder folder;
+  const auto authority = test::test_authority(folder / "ca");
+  Registry registry(fresh_registry(folder));
+  const pki::Certificate alice = enrolled(registry, authority, pki::Role::Customer, "alice");
+  const auto issuer = renewal_issuer_for(authority, test::in_process_csr("alice"));
+  const auto denied = [&](const RenewalClaim& claim, TimePoint now) {
+    auto outcome = registry.renew_and_issue(claim, issuer, now);
+    REQUIRE(std::holds_alternative<RenewalDenial>(outcome));
+    const RenewalDenial denial = std::get<RenewalDenial>(outcome);
+    CHECK(denial.sentence.size() > 20);
+    return std::string(renewal_refusal_code(denial.refusal));
+  };
+  const std::int64_t before = registry.certificate_count();
+
+  CHECK(denied(renewal_of(alice), alice.not_after() + std::chrono::seconds(1)) ==
+        "certificate-expired");
+  CHECK(denied(RenewalClaim{"test", numbered_serial(7), "alice", "ECDSA P-256"}, Clock::now()) ==
+        "unknown-certificate");
+  const auto service = authority.ensure_service_credentials({"localhost"});
+  registry.record_service_certificate(service.certificate(), "ECDSA 256");
+  CHECK(denied(renewal_of(service.certificate()), Clock::now()) == "not-renewable");
+  REQUIRE(registry.revoke(alice.serial(), pki::RevocationReason::keyCompromise) ==
+          RevokeOutcome::Revoked);
+  CHECK(denied(renewal_of(alice), Clock::now()) == "certificate-revoked");
+  CHECK(registry.certificate_count() == before + 1);  // the service certificate only
 }

@@ -425,3 +425,189 @@ TEST_CASE("a running TTP writes a missing CRL without being asked", "[ttp][crl]"
   CHECK(crl_next_update(test::read_file(ttp.crl.path())));
   CHECK_FALSE(ttp.registry.crl_outdated());
 }
+
+// ---------------------------------------------------------------- renewal (RENEW)
+namespace {
+
+struct Holder {
+  crypto::PrivateKey key;
+  pki::Certificate certificate;
+};
+
+pki::SubjectDetails holder_subject(const std::string& name) {
+  pki::SubjectDetails subject;
+  subject.country = "DE";
+  subject.organisation = "Example";
+  subject.common_name = name;
+  return subject;
+}
+
+Holder enrolled_holder(TtpUnderTest& ttp, pki::Role role, const std::string& name) {
+  auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
+  const auto csr = pki::CertificateSigningRequest::create(holder_subject(name), key);
+  const Reply reply =
+      parse_reply(ttp.enroll(pki::role_name(role), ttp.token(role, name), csr.to_pem()));
+  INFO(reply.status_line);
+  REQUIRE(reply.status_line.rfind("OK ENROLLED", 0) == 0);
+  return Holder{std::move(key), pki::Certificate::from_pem(first_certificate(reply.body))};
+}
+
+// RENEW over a channel that presented `presented` (leaf, then our root).
+std::string renew(TtpUnderTest& ttp, const pki::Certificate& presented, const std::string& word,
+                  const std::string& csr_pem) {
+  RequestSource source{
+      "127.0.0.1:40001", "127.0.0.1", {presented.to_der(), ttp.authority.root().to_der()}};
+  TtpConnection connection(ttp.service, std::move(source));
+  return converse(connection, "RENEW" + (word.empty() ? "" : " " + word) + "\n" + csr_pem);
+}
+
+std::string new_key_csr(const std::string& name) {
+  const auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
+  return pki::CertificateSigningRequest::create(holder_subject(name), key).to_pem();
+}
+
+}  // namespace
+
+TEST_CASE("RENEW with the channel's certificate and a new key gives a linked certificate",
+          "[ttp][service][renewal]") {
+  TtpUnderTest ttp;
+  const Holder bank = enrolled_holder(ttp, pki::Role::Bank, "bank.example");
+  const Reply reply = parse_reply(renew(ttp, bank.certificate, "", new_key_csr("bank.example")));
+  INFO(reply.status_line);
+  REQUIRE(reply.status_line.rfind("OK RENEWED serial=", 0) == 0);
+  CHECK(status_field(reply.status_line, "renewed_from") == bank.certificate.serial_hex());
+  const auto chain = pki::Certificate::chain_from_pem(reply.body);
+  REQUIRE(chain.size() == 2);
+  const pki::Certificate& renewed = chain[0];
+  CHECK(chain[1] == ttp.authority.root());
+  CHECK(status_field(reply.status_line, "serial") == renewed.serial_hex());
+  CHECK(renewed.serial() != bank.certificate.serial());
+  CHECK(renewed.subject() == bank.certificate.subject());
+  // The role, its usages and the bank's host name come from the old certificate.
+  CHECK(renewed.role() == pki::Role::Bank);
+  CHECK(renewed.has_extended_key_usage(pki::ExtendedKeyUsage::ServerAuth));
+  CHECK(renewed.dns_names() == bank.certificate.dns_names());
+  CHECK(renewed.public_key().to_der() != bank.certificate.public_key().to_der());
+  const auto days =
+      std::chrono::duration_cast<std::chrono::hours>(renewed.not_after() - renewed.not_before())
+          .count() /
+      24;
+  CHECK(days == 365);  // the TTP's policy for banks, not anything the requester asked
+  const auto record = ttp.registry.find_certificate(renewed.serial());
+  REQUIRE(record);
+  CHECK(record->renewed_from == bank.certificate.serial_hex());
+  CHECK(record->role == pki::Role::Bank);
+  // The old certificate stays valid (and renewable again, e.g. after a lost answer).
+  CHECK_FALSE(ttp.registry.find_certificate(bank.certificate.serial())->revocation);
+}
+
+TEST_CASE("RENEW same-key keeps the key only when asked", "[ttp][service][renewal]") {
+  TtpUnderTest ttp;
+  const Holder alice = enrolled_holder(ttp, pki::Role::Customer, "alice");
+  const std::string same_key_csr =
+      pki::CertificateSigningRequest::create(holder_subject("alice"), alice.key).to_pem();
+  ttp.issued_before = ttp.registry.certificate_count();
+
+  SECTION("asked: the same key is certified again") {
+    const Reply reply = parse_reply(renew(ttp, alice.certificate, "same-key", same_key_csr));
+    INFO(reply.status_line);
+    REQUIRE(reply.status_line.rfind("OK RENEWED", 0) == 0);
+    const auto renewed = pki::Certificate::from_pem(first_certificate(reply.body));
+    CHECK(renewed.public_key().to_der() == alice.certificate.public_key().to_der());
+    CHECK(renewed.role() == pki::Role::Customer);
+  }
+  SECTION("not asked (the default is a new key): refused") {
+    CHECK(ttp.refusal_code(renew(ttp, alice.certificate, "", same_key_csr)) == "key-mismatch");
+    CHECK(ttp.refusal_code(renew(ttp, alice.certificate, "new-key", same_key_csr)) ==
+          "key-mismatch");
+  }
+  SECTION("asked, but the CSR carries another key: refused") {
+    CHECK(ttp.refusal_code(renew(ttp, alice.certificate, "same-key", new_key_csr("alice"))) ==
+          "key-mismatch");
+  }
+}
+
+TEST_CASE("RENEW refusals issue nothing and say why", "[ttp][service][renewal][refusal]") {
+  TtpUnderTest ttp;
+  const Holder alice = enrolled_holder(ttp, pki::Role::Customer, "alice");
+  ttp.issued_before = ttp.registry.certificate_count();
+
+  SECTION("a channel without a client certificate") {
+    TtpConnection connection(ttp.service, "127.0.0.1:40002");
+    CHECK(ttp.refusal_code(converse(connection, "RENEW\n" + new_key_csr("alice"))) ==
+          "no-certificate");
+  }
+  SECTION("a revoked certificate") {
+    REQUIRE(ttp.registry.revoke(alice.certificate.serial(), pki::RevocationReason::keyCompromise) ==
+            RevokeOutcome::Revoked);
+    const auto reply = renew(ttp, alice.certificate, "", new_key_csr("alice"));
+    CHECK(ttp.refusal_code(reply) == "certificate-revoked");
+    CHECK_THAT(reply, Catch::Contains("keyCompromise"));
+  }
+  SECTION("an expired certificate") {
+    const auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
+    const auto csr = pki::CertificateSigningRequest::create(holder_subject("alice"), key);
+    pki::IssuanceProfile profile(pki::Role::Customer, 1, {},
+                                 std::chrono::system_clock::now() - std::chrono::hours(72));
+    const auto expired = ttp.authority.issue(csr, profile, pki::SerialNumber::random());
+    CHECK(ttp.refusal_code(renew(ttp, expired, "", new_key_csr("alice"))) == "certificate-expired");
+  }
+  SECTION("a certificate from another CA") {
+    test::TempFolder other_folder;
+    const auto other = test::test_authority(other_folder / "ca");
+    const auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
+    const auto csr = pki::CertificateSigningRequest::create(holder_subject("alice"), key);
+    const auto foreign = other.issue(csr, pki::IssuanceProfile(pki::Role::Customer, 30),
+                                     pki::SerialNumber::random());
+    CHECK(ttp.refusal_code(renew(ttp, foreign, "", new_key_csr("alice"))) == "bad-certificate");
+  }
+  SECTION("a certificate of our CA that the registry does not know") {
+    const auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
+    const auto csr = pki::CertificateSigningRequest::create(holder_subject("alice"), key);
+    const auto unknown = ttp.authority.issue(csr, pki::IssuanceProfile(pki::Role::Customer, 30),
+                                             pki::SerialNumber::random());
+    CHECK(ttp.refusal_code(renew(ttp, unknown, "", new_key_csr("alice"))) == "unknown-certificate");
+  }
+  SECTION("a CSR for another subject") {
+    const auto reply = renew(ttp, alice.certificate, "", new_key_csr("mallory"));
+    CHECK(ttp.refusal_code(reply) == "subject-mismatch");
+    CHECK_THAT(reply, Catch::Contains("mallory"));
+  }
+  SECTION("an unknown key word") {
+    CHECK(ttp.refusal_code(renew(ttp, alice.certificate, "old-key", new_key_csr("alice"))) ==
+          "malformed");
+  }
+  SECTION("a CSR that cannot be read") {
+    CHECK(ttp.refusal_code(renew(ttp, alice.certificate, "",
+                                 "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"
+                                 "-----END CERTIFICATE REQUEST-----\n")) == "bad-csr");
+  }
+}
+
+TEST_CASE("RENEW counts against the enrollment rate limit", "[ttp][service][renewal][limits]") {
+  ServiceLimits limits;
+  limits.enroll_rate = RateLimit{0.001, 1};  // one issuance request, then none for a long time
+  TtpUnderTest ttp(false, limits);
+  const Holder alice = enrolled_holder(ttp, pki::Role::Customer, "alice");
+  ttp.issued_before = ttp.registry.certificate_count();
+  CHECK(ttp.refusal_code(renew(ttp, alice.certificate, "", new_key_csr("alice"))) ==
+        "rate-limited");
+}
+
+TEST_CASE("test lifetimes in minutes replace the days of the policy", "[ttp][service][renewal]") {
+  IssuancePolicy policy;
+  policy.bank_validity_minutes = std::chrono::minutes(2);
+  const pki::IssuanceProfile bank = policy.profile_for(pki::Role::Bank);
+  REQUIRE(bank.validity_minutes_for_testing);
+  CHECK(*bank.validity_minutes_for_testing == std::chrono::minutes(2));
+  CHECK_FALSE(policy.profile_for(pki::Role::Customer).validity_minutes_for_testing);
+  CHECK(policy.profile_for(pki::Role::Customer).validity_days == 90);
+
+  test::TempFolder folder;
+  const auto authority = test::test_authority(folder / "ca");
+  const auto issued =
+      authority.issue(test::in_process_csr("bank"), bank, pki::SerialNumber::random());
+  const auto lifetime = issued.not_after() - issued.not_before();
+  CHECK(lifetime >= std::chrono::minutes(2));
+  CHECK(lifetime <= std::chrono::minutes(2) + std::chrono::seconds(10));
+}
