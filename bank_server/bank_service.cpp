@@ -1,5 +1,6 @@
 #include "bank_server/bank_service.hpp"
 
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -7,6 +8,7 @@
 
 #include "bank_server/device_directory.hpp"
 #include "bank_server/push_bus.hpp"
+#include "common/crypto/error.hpp"
 #include "common/crypto/hash.hpp"
 #include "common/otp/audit_log.hpp"
 #include "common/otp/bank_session.hpp"
@@ -15,6 +17,26 @@
 #include "common/pki/revocation.hpp"
 
 namespace sc::bank {
+
+std::string customer_key(const pki::Certificate& leaf) {
+  // The names as the TTP certified them (DER), each length-prefixed: renewal keeps both, so a
+  // customer's standing, pending transfers and devices survive it; a new customer (another
+  // subject) never shares them.
+  constexpr std::string_view label = "sc-customer-key-v1";
+  Bytes input(label.begin(), label.end());
+  for (X509_NAME* name :
+       {X509_get_issuer_name(leaf.native()), X509_get_subject_name(leaf.native())}) {
+    unsigned char* der = nullptr;
+    const int length = i2d_X509_NAME(name, &der);
+    crypto::check(length > 0, "i2d_X509_NAME");
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      input.push_back(static_cast<std::uint8_t>(static_cast<std::uint32_t>(length) >> shift));
+    }
+    input.insert(input.end(), der, der + length);
+    OPENSSL_free(der);
+  }
+  return to_hex(crypto::Hash::digest(crypto::HashAlgorithm::Sha256, input));
+}
 namespace {
 
 constexpr std::chrono::seconds kHousekeepingPeriod{5};
@@ -160,10 +182,7 @@ net::asio::awaitable<std::optional<AdmittedCustomer>> CustomerAdmission::admit(
       summary.peer_certificate_chain.size() > 1
           ? pki::Certificate::from_der(summary.peer_certificate_chain[1])
           : root_;
-  otp::CustomerIdentity identity{
-      to_hex(crypto::Hash::digest(crypto::HashAlgorithm::Sha256,
-                                  summary.peer_certificate_chain.front())),
-      summary.peer_subject};
+  otp::CustomerIdentity identity{customer_key(leaf), summary.peer_subject};
   if (auto revoked = statuses_->known_revocation(leaf)) {
     // A revocation the bank has already seen outranks a staple that is still valid.
     spdlog::warn("{}: refusing customer: {}", stream.peer_label(), revoked->sentence);

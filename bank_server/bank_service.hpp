@@ -34,6 +34,13 @@ struct BankServiceOptions {
 
 // A customer whose channel passed admission: certificate chain verified in the handshake
 // (customer role, our TTP), and revocation status good (stapled, or asked of the TTP). Only
+// How the bank knows a customer: SHA-256 over the issuer's and the subject's names (DER) of the
+// leaf, lower-case hex. Not the certificate's own hash: renewal (a new certificate, a new key,
+// the same names) must not reset a customer's count of wrong codes or block (PSD2 RTS
+// art. 4(3)(b)), nor orphan their devices and pending transfers. The TTP gives each customer
+// their own subject (the token fixes it).
+std::string customer_key(const pki::Certificate& leaf);
+
 // CustomerAdmission makes one, so no code path can serve a channel that skipped the check.
 class AdmittedCustomer {
  public:

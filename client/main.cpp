@@ -385,8 +385,7 @@ ExitCode run_daemon(const ClientOptions& options, const app::Identity& identity,
 
   // Renewal (docs/TTP.md, "Renewal"): at two thirds of the certificate's lifetime a new one
   // from the TTP, with its own staple, for the next connection; the device's channel is then
-  // replaced at once, since the bank knows a customer (and routes codes to the customer's
-  // devices) by the certificate of the channel.
+  // replaced at once, so that the bank sees (and re-checks the status of) the certificate in use.
   const app::TtpClient ttp(app::ttp_endpoint(options.enrollment, options.channel));
   app::RenewalSettings renewal;
   renewal.key = options.enrollment.renewal_key;

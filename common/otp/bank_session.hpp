@@ -21,7 +21,7 @@
 namespace sc::otp {
 
 struct CustomerIdentity {
-  std::string fingerprint;  // SHA-256 of the customer certificate (DER), lower-case hex
+  std::string fingerprint;  // the customer key (bank::customer_key: issuer and subject names)
   std::string subject;      // one line, for logs: "CN=alice,O=Customers"
 };
 
