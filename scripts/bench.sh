@@ -356,5 +356,5 @@ if [[ ${SCALE:-1} == 1 ]]; then
   log "6/6 scale-out: SQLite vs PostgreSQL, two instances, cross-instance push (scripts/bench-scale.sh)"
   if [[ $QUICK == 1 ]]; then : "${SCALE_SECONDS:=5}" "${CROSS_PUSHES:=50}"; fi
   SKIP_BUILD=1 BUILD_DIR=$BUILD_DIR OUTPUT=$OUTPUT SCALE_SECONDS=${SCALE_SECONDS:-15} \
-    CROSS_PUSHES=${CROSS_PUSHES:-200} OTP_CHANNELS=${SCALE_CHANNELS:-8} scripts/bench-scale.sh
+    CROSS_PUSHES=${CROSS_PUSHES:-200} OTP_CHANNELS=${SCALE_CHANNELS:-4} scripts/bench-scale.sh
 fi
