@@ -113,16 +113,31 @@ asio::awaitable<void> close_device(DeviceChannel& device) {
   co_await device.connection->close();
 }
 
+// After a failure (a refused transfer, a lost channel): closes the connection, if any, so that
+// its reader ends and io_context::run returns.
+asio::awaitable<void> abandon(std::shared_ptr<customer::BankConnection> connection) {
+  if (!connection || connection->closed()) co_return;
+  try {
+    co_await connection->close();
+  } catch (const std::exception&) {
+    // The channel is gone either way.
+  }
+}
+
 asio::awaitable<void> channel_loop(const Bank& bank, bench::Clock::time_point deadline,
                                    Counters& counters) {
+  DeviceChannel device;
+  bool failed = false;
   try {
-    DeviceChannel device = co_await open_device(bank);
+    device = co_await open_device(bank);
     while (bench::Clock::now() < deadline) co_await transfer_and_confirm(device, counters);
     co_await close_device(device);
   } catch (const std::exception& error) {
     ++counters.failures;
     counters.last_failure = error.what();
+    failed = true;
   }
+  if (failed) co_await abandon(device.connection);
 }
 
 // A channel that only starts transfers and confirms (no SUBSCRIBE: its pushes go elsewhere).
@@ -143,9 +158,12 @@ struct CrossPushLatencies {
 // is confirmed there, one after the other.
 asio::awaitable<void> cross_pushes(const Bank& bank, const Bank& device_bank, int pushes,
                                    CrossPushLatencies& latencies, Counters& counters) {
+  DeviceChannel device;
+  std::shared_ptr<customer::BankConnection> origin;
+  bool failed = false;
   try {
-    DeviceChannel device = co_await open_device(device_bank);
-    auto origin = co_await open_plain(bank);
+    device = co_await open_device(device_bank);
+    origin = co_await open_plain(bank);
     customer::CustomerSession session(*origin);
     for (int i = 0; i < pushes; ++i) {
       const auto sent = bench::Clock::now();
@@ -182,6 +200,11 @@ asio::awaitable<void> cross_pushes(const Bank& bank, const Bank& device_bank, in
   } catch (const std::exception& error) {
     ++counters.failures;
     counters.last_failure = error.what();
+    failed = true;
+  }
+  if (failed) {
+    co_await abandon(origin);
+    co_await abandon(device.connection);
   }
 }
 
@@ -203,15 +226,19 @@ asio::awaitable<void> full_flows(const Bank& bank, int flows, std::vector<double
                                  Counters& counters) {
   for (int i = 0; i < flows; ++i) {
     const auto start = bench::Clock::now();
+    DeviceChannel device;
+    bool failed = false;
     try {
-      DeviceChannel device = co_await open_device(bank);
+      device = co_await open_device(bank);
       co_await transfer_and_confirm(device, counters);
       co_await close_device(device);
       latencies_ms.push_back(bench::seconds_since(start) * 1000.0);
     } catch (const std::exception& error) {
       ++counters.failures;
       counters.last_failure = error.what();
+      failed = true;
     }
+    if (failed) co_await abandon(device.connection);
   }
 }
 
