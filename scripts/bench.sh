@@ -12,7 +12,10 @@
 # `openssl speed`; (3) handshakes/s over loopback, our server vs `openssl s_server` driven by
 # the same load generator (tests/bench/bench_load, our client); (4) memory per idle connection
 # and handshakes/s with 1, 2, 4 server threads; (5) OTP request+confirm against the real
-# bank_server (tests/bench/bench_otp) and the latency of one full flow.
+# bank_server (tests/bench/bench_otp) and the latency of one full flow; then (6) the scale-out
+# figures of scripts/bench-scale.sh (SQLite vs PostgreSQL, two instances on one database, the
+# latency of a push crossing instances), written as their own section of the page (SCALE=0
+# skips them; they need the PostgreSQL server binaries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -347,3 +350,11 @@ cat "$TABLE"
 mkdir -p "$(dirname "$OUTPUT")"
 cp "$WORK/page.md" "$OUTPUT"
 log "wrote $OUTPUT"
+
+# ---------------------------------------------------------------- 6. scale-out
+if [[ ${SCALE:-1} == 1 ]]; then
+  log "6/6 scale-out: SQLite vs PostgreSQL, two instances, cross-instance push (scripts/bench-scale.sh)"
+  if [[ $QUICK == 1 ]]; then : "${SCALE_SECONDS:=5}" "${CROSS_PUSHES:=50}"; fi
+  SKIP_BUILD=1 BUILD_DIR=$BUILD_DIR OUTPUT=$OUTPUT SCALE_SECONDS=${SCALE_SECONDS:-15} \
+    CROSS_PUSHES=${CROSS_PUSHES:-200} OTP_CHANNELS=${SCALE_CHANNELS:-4} scripts/bench-scale.sh
+fi
