@@ -292,7 +292,7 @@ int serve(BankOptions& options) {
       app::cached_check(app::store_check(options.service.store_location), std::chrono::seconds(2)),
       app::cached_check({"ttp",
                          [ttp]() -> std::optional<std::string> {
-                           const app::TtpReply reply = app::run_blocking(ttp.exchange("CA"));
+                           const app::TtpReply reply = app::run_blocking(ttp.exchange("CA\n"));
                            if (reply.ok()) return std::nullopt;
                            return "the TTP answered " + reply.error_code();
                          }},

@@ -918,6 +918,74 @@ scenario_scripts_clean() {
   check "no process started by the demo outlives it" nothing_runs_with "--certs-dir $certs/"
 }
 
+# /healthz, /readyz and /metrics (--metrics-listen): the text parses as Prometheus exposition
+# format, the OTP and handshake counters move after a flow, and the bank's /readyz turns unready
+# when the TTP goes away and ready again when it returns.
+http_get() {  # http_get PORT PATH: the status line and body, over bash's /dev/tcp
+  local port=$1 path=$2
+  exec 7<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$path" >&7
+  timeout 30 cat <&7 2>/dev/null
+  exec 7<&-
+}
+metric_value() {  # metric_value PORT SAMPLE-PREFIX: the sum of matching samples' values
+  http_get "$1" /metrics | grep -F -- "$2" | awk '{ total += $NF } END { print total + 0 }'
+}
+exposition_is_valid() {  # every line of /metrics follows the text format 0.0.4
+  http_get "$1" /metrics | sed '1,/^\r*$/d' | python3 -c '
+import re, sys
+comment = re.compile(r"^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$")
+sample = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\"(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\")*\})? (-?[0-9.e+-]+|[+-]Inf|NaN)$")
+lines = [l.rstrip("\r") for l in sys.stdin.read().splitlines() if l.strip()]
+bad = [l for l in lines if not (comment.match(l) or sample.match(l))]
+for l in bad[:5]: print("bad line:", l)
+sys.exit(1 if bad or len(lines) < 10 else 0)'
+}
+ready_status() { http_get "$1" /readyz | head -n 1 | grep -q " $2 "; }
+until_ready_status() {  # until_ready_status PORT CODE SECONDS
+  local waited=0
+  until ready_status "$1" "$2"; do
+    sleep 0.5
+    waited=$((waited + 1))
+    ((waited > $3 * 2)) && return 1
+  done
+  return 0
+}
+scenario_metrics() {
+  TTP_OPTIONS=(--metrics-listen 127.0.0.1:0 --metrics-port-file "$WORK/ttp-metrics.port")
+  start_pair --metrics-listen 127.0.0.1:0 --metrics-port-file "$WORK/bank-metrics.port"
+  local bank_metrics ttp_metrics ttp_listen="127.0.0.1:$TTP_PORT"
+  bank_metrics=$(cat "$WORK/bank-metrics.port")
+  ttp_metrics=$(cat "$WORK/ttp-metrics.port")
+  check "the bank's /healthz answers 200 ok" bash -c "$(declare -f http_get); http_get $bank_metrics /healthz | grep -q '^ok'"
+  check "the bank is ready (certificate, store, TTP)" until_ready_status "$bank_metrics" 200 30
+  check "the TTP is ready (root, registry)" until_ready_status "$ttp_metrics" 200 30
+  local confirmed_before issued_before
+  confirmed_before=$(metric_value "$bank_metrics" 'sc_otp_confirmations_total{outcome="accepted"}')
+  issued_before=$(metric_value "$bank_metrics" 'sc_otp_transfers_total{outcome="issued"}')
+  check "a customer completes the OTP flow" honest_flow_works alice
+  check "the bank's /metrics is valid Prometheus text" exposition_is_valid "$bank_metrics"
+  check "the TTP's /metrics is valid Prometheus text" exposition_is_valid "$ttp_metrics"
+  check "accepted confirmations grew after the flow" \
+    test "$(metric_value "$bank_metrics" 'sc_otp_confirmations_total{outcome="accepted"}')" -gt "$confirmed_before"
+  check "issued transfers grew after the flow" \
+    test "$(metric_value "$bank_metrics" 'sc_otp_transfers_total{outcome="issued"}')" -gt "$issued_before"
+  check "handshakes are counted by suite, group and outcome" \
+    test "$(metric_value "$bank_metrics" 'sc_tls_handshakes_total{suite="TLS_')" -gt 0
+  check "the TTP counts enrollments" \
+    test "$(metric_value "$ttp_metrics" 'sc_ttp_enrollments_total{outcome="issued"}')" -gt 0
+  check "the bank's certificate expiry is published" \
+    test "$(metric_value "$bank_metrics" 'sc_certificate_expiry_timestamp_seconds')" -gt 1700000000
+  kill -TERM "$TTP_PID"
+  wait "$TTP_PID" 2>/dev/null || true
+  check "with the TTP gone, the bank's /readyz answers 503" until_ready_status "$bank_metrics" 503 30
+  check "...naming the TTP" bash -c "$(declare -f http_get); http_get $bank_metrics /readyz | grep -q 'not ready: ttp'"
+  check "...while /healthz still answers 200" bash -c "$(declare -f http_get); http_get $bank_metrics /healthz | head -n 1 | grep -q ' 200 '"
+  TTP_OPTIONS=()
+  start_ttp "$ttp_listen" || fail "the TTP did not start again on $ttp_listen"
+  check "the bank is ready again once the TTP is back" until_ready_status "$bank_metrics" 200 30
+}
+
 case $SCENARIO in
   slow-handshake) scenario_slow_handshake ;;
   flood) scenario_flood ;;
@@ -937,6 +1005,7 @@ case $SCENARIO in
   device-rules) scenario_device_rules ;;
   device-restart) scenario_device_restart ;;
   scripts-clean) scenario_scripts_clean ;;
+  metrics) scenario_metrics ;;
   *)
     echo "unknown scenario $SCENARIO" >&2
     exit 2
