@@ -18,7 +18,7 @@ PACKAGES=(
   tshark                           # interop test: dissects our handshakes
   gnutls-bin                       # interop tests: gnutls-cli/gnutls-serv, a second TLS stack
   clang libclang-rt-14-dev         # fuzz targets (libFuzzer)
-  procps iproute2 xxd              # ps/ss and hex used by the scripts
+  procps iproute2 xxd python3      # ps/ss, hex and small helpers (free ports, checks) in the scripts
   valgrind                         # a hostile-peer test runs the whole flow under memcheck
 )
 
