@@ -1,9 +1,5 @@
 #include "common/otp/seal_key.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +12,7 @@
 #include "common/crypto/aead.hpp"
 #include "common/crypto/base64.hpp"
 #include "common/crypto/random.hpp"
+#include "common/otp/private_file.hpp"
 
 namespace sc::otp {
 namespace {
@@ -23,31 +20,8 @@ namespace {
 constexpr std::string_view kFileHeader =
     "# push sealing keys: ID KEY(hex); the last line seals, every line opens\n";
 constexpr std::string_view kAssociatedDataLabel = "sc-otp-push-v1";
-constexpr off_t kLongestKeyFile = 64 * 1024;
+constexpr std::size_t kLongestKeyFile = 64 * 1024;
 constexpr std::string_view kPurpose = "push sealing key file";
-
-[[noreturn]] void throw_errno(const std::string& sentence) {
-  throw std::system_error(errno, std::generic_category(), sentence);
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
 
 std::string describe(const std::filesystem::path& file) {
   return std::string(kPurpose) + " " + file.string();
@@ -88,38 +62,9 @@ std::vector<SealingKey> parse_keys(const std::string& text, const std::string& w
   return keys;
 }
 
-// The file's text, or nothing when it does not exist. Refuses what key_file.cpp refuses.
+// The file's text, or nothing when it does not exist.
 std::optional<std::string> read_key_file(const std::filesystem::path& file) {
-  const std::string what = describe(file);
-  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    if (errno == ELOOP) {
-      throw std::runtime_error("the " + what + " is a symbolic link; refusing to follow it");
-    }
-    throw_errno("cannot open the " + what);
-  }
-  struct stat status {};
-  if (::fstat(fd.get(), &status) != 0) throw_errno("cannot inspect the " + what);
-  if (!S_ISREG(status.st_mode)) throw std::runtime_error("the " + what + " is not a regular file");
-  if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    throw std::runtime_error("the " + what + " is accessible to group or others; make it mode " +
-                             "0600 (chmod 600 " + file.string() + ") or replace it");
-  }
-  if (status.st_size > kLongestKeyFile) {
-    throw std::runtime_error("the " + what + " is larger than a key file this program writes");
-  }
-  std::string text(static_cast<std::size_t>(status.st_size), '\0');
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("cannot read the " + what);
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  text.resize(done);
-  return text;
+  return read_private_file(file, describe(file), kLongestKeyFile);
 }
 
 std::string key_file_text(const std::vector<SealingKey>& keys) {
@@ -128,37 +73,12 @@ std::string key_file_text(const std::vector<SealingKey>& keys) {
   return text;
 }
 
-void sync_folder(const std::filesystem::path& folder) {
-  FileDescriptor fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) throw_errno("cannot open the folder " + folder.string() + " to sync it");
-  if (::fsync(fd.get()) != 0) throw_errno("cannot sync the folder " + folder.string());
-}
-
-std::filesystem::path folder_of(const std::filesystem::path& file) {
-  return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-}
-
-// Writes text to a fresh temporary file beside `file` (mkstemp: O_EXCL, mode 0600), synced;
-// returns its name.
-std::string write_temporary(const std::filesystem::path& file, const std::string& text) {
-  std::string temporary = (folder_of(file) / ("." + file.filename().string() + ".XXXXXX")).string();
-  FileDescriptor fd(::mkstemp(temporary.data()));
-  if (fd.get() < 0) throw_errno("cannot create a temporary file for the " + describe(file));
-  try {
-    if (::fchmod(fd.get(), 0600) != 0) throw_errno("cannot make " + temporary + " mode 0600");
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw_errno("cannot write the " + describe(file));
-      done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0) throw_errno("cannot sync the " + describe(file));
-    if (!fd.close()) throw_errno("cannot close the " + describe(file));
-  } catch (...) {
-    ::unlink(temporary.c_str());
-    throw;
-  }
+// The file's new content in a synced temporary file beside it; returns its name.
+std::string write_temporary(const std::filesystem::path& file,
+                            const std::vector<SealingKey>& keys) {
+  std::string text = key_file_text(keys);
+  const std::string temporary = write_private_temporary(file, as_bytes(text), describe(file));
+  crypto::cleanse(text.data(), text.size());
   return temporary;
 }
 
@@ -228,19 +148,11 @@ SealingKeyring load_or_create_sealing_keys(const std::filesystem::path& file) {
   }
   std::vector<SealingKey> keys;
   keys.push_back(generate_sealing_key());
-  std::string text = key_file_text(keys);
-  const std::string temporary = write_temporary(file, text);
-  crypto::cleanse(text.data(), text.size());
-  // link() never replaces: when another instance created the file first, its keys win.
-  const bool linked = ::link(temporary.c_str(), file.c_str()) == 0;
-  const int link_error = errno;
-  ::unlink(temporary.c_str());
-  if (!linked) {
-    if (link_error == EEXIST) return load_sealing_keys(file);
-    errno = link_error;
-    throw_errno("cannot create the " + describe(file));
+  const std::string temporary = write_temporary(file, keys);
+  // Never replaces: when another instance created the file first, its keys win.
+  if (publish_new_file(temporary, file, describe(file)) == Publication::already_there) {
+    return load_sealing_keys(file);
   }
-  sync_folder(folder_of(file));
   spdlog::info("created the {} (mode 0600) with key {}", describe(file), keys.back().id);
   return SealingKeyring(std::move(keys));
 }
@@ -249,16 +161,7 @@ namespace {
 
 // Replaces the file's content with keys (temporary file, then rename).
 void replace_key_file(const std::filesystem::path& file, const SealingKeyring& keys) {
-  std::string text = key_file_text(keys.keys());
-  const std::string temporary = write_temporary(file, text);
-  crypto::cleanse(text.data(), text.size());
-  if (::rename(temporary.c_str(), file.c_str()) != 0) {
-    const int rename_error = errno;
-    ::unlink(temporary.c_str());
-    errno = rename_error;
-    throw_errno("cannot replace the " + describe(file));
-  }
-  sync_folder(folder_of(file));
+  replace_file(write_temporary(file, keys.keys()), file, describe(file));
 }
 
 }  // namespace
