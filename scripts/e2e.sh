@@ -13,17 +13,7 @@ source scripts/lib.sh
 WORK=$(mktemp -d)
 trap 'stop_daemons; rm -rf "$WORK"' EXIT
 CERTS=$WORK/certs
-PASSED=0
-FAILED=0
 
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-# check "description" command...: passes when the command succeeds
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
 
 start_daemon ttp "$WORK/ttp.log" "$WORK/ttp.port" \
   "$BIN/ttp" serve --certs-dir "$CERTS/ttp" --listen 127.0.0.1:0 --port-file "$WORK/ttp.port" \

@@ -62,3 +62,22 @@ wait_for_line() {
   done
   return 0
 }
+
+# Checks for the test scripts: PASS/FAIL lines, counted; finish prints the count and exits 1 when
+# anything failed.
+PASSED=0
+FAILED=0
+pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+# check "description" command...: passes when the command succeeds
+check() {
+  local what=$1
+  shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+finish() {
+  echo
+  echo "$PASSED passed, $FAILED failed"
+  ((FAILED == 0))
+  exit $?
+}

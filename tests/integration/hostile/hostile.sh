@@ -50,23 +50,8 @@ WORK=$(mktemp -d)
 [[ -n ${KEEP_WORK:-} ]] && echo "work folder: $WORK"
 trap 'stop_daemons; kill_helpers; [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"' EXIT
 CERTS=$WORK/certs
-PASSED=0
-FAILED=0
 HELPERS=()
 
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-  echo
-  echo "$PASSED passed, $FAILED failed"
-  ((FAILED == 0))
-  exit $?
-}
 kill_helpers() {
   local pid
   for pid in "${HELPERS[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -36,22 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 CERTS=$WORK/certs
-PASSED=0
-FAILED=0
 
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-  echo
-  echo "$PASSED passed, $FAILED failed"
-  ((FAILED == 0))
-  exit $?
-}
 abort() {
   fail "$*"
   finish

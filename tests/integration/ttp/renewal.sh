@@ -22,21 +22,6 @@ cd "$ROOT" || exit 1
 BIN=${BIN:-build/bin}
 source scripts/lib.sh
 
-PASSED=0
-FAILED=0
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-  echo
-  echo "$PASSED passed, $FAILED failed"
-  ((FAILED == 0))
-  exit $?
-}
 
 WORK=$(mktemp -d /tmp/sc-renewal.XXXXXX)
 [[ -n ${KEEP_WORK:-} ]] && echo "work folder: $WORK"

@@ -21,15 +21,6 @@ BIN=${BIN:-build/bin}
 TTP_REQUEST=${TTP_REQUEST:-build/tests/bin/ttp_request}
 source scripts/lib.sh
 
-PASSED=0
-FAILED=0
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
 
 WORK=$(mktemp -d /tmp/sc-two-ttp.XXXXXX)
 # The cluster has its own folder: when run as root, the server runs as `postgres`, which must
