@@ -5,7 +5,7 @@
 //                   [--key-update] [--suites ...|--cipher X --hash Y] [--groups ...]
 //                   [--status [--save-staple F]] [--ocsp-staple DER]
 //   tls_peer server --listen 127.0.0.1:0 --cert F --key F [--ca-file CA --require-client-cert]
-//                   [--ocsp-staple DER] [--request-client-status] [--http | --echo]
+//                   [--ocsp-staple DER] [--request-client-status] [--http | --echo] [--quiet]
 //   Both: [--records-per-key N] (RFC 8446 section 5.5 limit, lowered to see KeyUpdates)
 //
 // Machine-readable lines on stdout (stderr carries the spdlog protocol log):
@@ -23,6 +23,7 @@
 //   failed: ...                             (the alert or error, exit status 1)
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -83,6 +84,7 @@ struct ServerOptions : PeerOptions {
   bool request_client_certificate = false;
   bool require_client_certificate = false;
   bool request_client_status = false;  // status_request in the CertificateRequest
+  bool quiet = false;                  // no line per connection on stdout
   std::size_t max_connections = 64;
   unsigned threads = 1;
 };
@@ -122,6 +124,14 @@ std::mutex output_mutex;
 void say(const std::string& line) {
   std::lock_guard lock(output_mutex);
   std::cout << line << std::endl;  // flushed: tests read it while we run
+}
+
+// server --quiet: no line per connection (a benchmark's server must not write per handshake);
+// "listening on PORT", "stopped" and a fatal "failed: ..." are still printed.
+std::atomic<bool> connection_lines_muted{false};
+
+void say_about_connection(const std::string& line) {
+  if (!connection_lines_muted.load(std::memory_order_relaxed)) say(line);
 }
 
 // Control bytes as \xNN so that every printed line stays one readable line.
@@ -386,12 +396,12 @@ std::string answer_for(const LineItem& item) {
 
 net::asio::awaitable<void> answer(net::TlsStream& stream, const LineItem& item) {
   if (const auto* line = std::get_if<TextLine>(&item)) {
-    say("received: " + line->text);
+    say_about_connection("received: " + line->text);
   }
   const std::string reply = answer_for(item);
   const std::string record = reply + "\n";
   co_await stream.write(as_bytes(record));
-  say("answered: " + reply);
+  say_about_connection("answered: " + reply);
 }
 
 // ---------------------------------------------------------------- --http and --echo
@@ -419,7 +429,7 @@ std::string http_response(const net::TlsStream& stream, const std::string& reque
 // Like openssl s_server -www: any request (up to its blank line, or 16 KiB, or the peer's
 // close_notify) gets one record holding a short HTTP/1.0 200 response, then close_notify.
 net::asio::awaitable<void> answer_http(net::TlsStream& stream) {
-  say(describe(stream.summary()) + " from=" + stream.peer_label());
+  say_about_connection(describe(stream.summary()) + " from=" + stream.peer_label());
   std::string request;
   while (!http_request_complete(request)) {
     Bytes chunk = co_await stream.read();
@@ -430,13 +440,13 @@ net::asio::awaitable<void> answer_http(net::TlsStream& stream) {
   const std::string response = http_response(stream, request_line);
   co_await stream.write(as_bytes(response));  // under 2^14 bytes: one record
   co_await stream.shutdown();
-  say("http: answered " + request_line + " from=" + stream.peer_label());
+  say_about_connection("http: answered " + request_line + " from=" + stream.peer_label());
 }
 
 // Every record of application data goes back as one record with the same bytes, until the
 // peer's close_notify (empty records are not echoed: the engine drops them).
 net::asio::awaitable<void> echo_records(net::TlsStream& stream) {
-  say(describe(stream.summary()) + " from=" + stream.peer_label());
+  say_about_connection(describe(stream.summary()) + " from=" + stream.peer_label());
   std::size_t records = 0;
   std::size_t bytes = 0;
   for (;;) {
@@ -446,16 +456,16 @@ net::asio::awaitable<void> echo_records(net::TlsStream& stream) {
     ++records;
     bytes += record.size();
   }
-  say("echoed: " + std::to_string(records) + " records, " + std::to_string(bytes) +
-      " bytes from=" + stream.peer_label());
-  say("closed: the peer sent close_notify from=" + stream.peer_label());
+  say_about_connection("echoed: " + std::to_string(records) + " records, " + std::to_string(bytes) +
+                       " bytes from=" + stream.peer_label());
+  say_about_connection("closed: the peer sent close_notify from=" + stream.peer_label());
 }
 
 // Answers every line; data that is not a text line gets an "error: ..." line, never silence.
 net::asio::awaitable<void> answer_lines(net::TlsStream& stream) {
-  say(describe(stream.summary()) + " from=" + stream.peer_label());
+  say_about_connection(describe(stream.summary()) + " from=" + stream.peer_label());
   if (stream.summary().peer_ocsp_response) {
-    say(describe_staple(stream.summary()) + " from=" + stream.peer_label());
+    say_about_connection(describe_staple(stream.summary()) + " from=" + stream.peer_label());
   }
   LineBuffer buffer;
   try {
@@ -467,10 +477,11 @@ net::asio::awaitable<void> answer_lines(net::TlsStream& stream) {
     }
   } catch (const net::ChannelError& error) {
     if (error.code() == make_error_code(net::ChannelFailure::shutting_down)) {
-      say("closed: the server is stopping (close_notify follows) from=" + stream.peer_label());
+      say_about_connection("closed: the server is stopping (close_notify follows) from=" +
+                           stream.peer_label());
       co_return;  // the listener sends close_notify
     }
-    say(describe_failure(error) + " from=" + stream.peer_label());
+    say_about_connection(describe_failure(error) + " from=" + stream.peer_label());
     throw;
   }
   if (auto rest = buffer.take_rest()) {
@@ -482,7 +493,7 @@ net::asio::awaitable<void> answer_lines(net::TlsStream& stream) {
                    error.what());
     }
   }
-  say("closed: the peer sent close_notify from=" + stream.peer_label());
+  say_about_connection("closed: the peer sent close_notify from=" + stream.peer_label());
 }
 
 net::SessionHandler session_handler(ServerMode mode) {
@@ -516,7 +527,10 @@ int server_main(int argc, char** argv) {
       "answer any request with one record holding a short HTTP/1.0 200 response, then "
       "close_notify (like openssl s_server -www)")(
       "echo", po::bool_switch(&options.echo),
-      "return the application data verbatim, record for record, until the peer closes");
+      "return the application data verbatim, record for record, until the peer closes")(
+      "quiet", po::bool_switch(&options.quiet),
+      "print no line per connection, only \"listening on PORT\", \"stopped\" and a fatal "
+      "\"failed: ...\" (benchmarks: no write to stdout per handshake)");
   add_peer_options(description, options);
   if (!parse(argc, argv, description)) return EXIT_SUCCESS;
   app::configure_logging("tls_peer", options.log_level);
@@ -526,6 +540,7 @@ int server_main(int argc, char** argv) {
                           : options.echo ? ServerMode::echo
                                          : ServerMode::lines;
 
+  connection_lines_muted = options.quiet;
   auto [host, port] = net::parse_host_port(options.listen);
   tls::ServerConfig config = server_config(options);
   spdlog::info("accepting {}", app::describe_suites(config.cipher_suites));
