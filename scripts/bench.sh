@@ -748,9 +748,11 @@ $(sed 's/^/  /' "$WORK/nginx.conf.example" 2>/dev/null || echo "  (nginx not ins
   connection waiting for its first request is freed. Kernel socket memory is in neither.
 - **Other references**: the same loopback runs against \`openssl s_server\` (above). Thread
   scaling: \`tls_peer server --threads 1, 2, 4\` (RSA-2048, server-only) with the same
-  one-thread load generator; with 2 cores shared by the server and the load generator, more
-  server threads cannot show more than the second core, and the figure mostly tells what the
-  locking and the strands cost.
+  one-thread load generator. Caveat: with 2 cores shared by the server and the load generator,
+  more server threads cannot show more than the second core; on a quiet machine the figure
+  mostly tells what the locking and the strands cost, while on a busy one more threads also
+  win a larger share of the cores from the other processes, so the gain there is not the
+  server's scaling.
 - **Engine** (\`tests/bench/bench_engine\`): client and server engines in one thread, bytes
   handed over in memory. A handshake is complete on both sides: X25519, RSA-2048 certificates
   (RSA-PSS signatures) on both sides, each chain verified. Reference: \`openssl speed rsa2048\`
