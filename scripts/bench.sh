@@ -7,6 +7,7 @@
 #   BUILD_DIR=out RUNS=5 SECONDS_PER_RUN=3 scripts/bench.sh
 #   OUTPUT=/tmp/perf.md scripts/bench.sh   # write the page elsewhere
 #   IDLE_COUNTS="1000 20000" SCALE=0 scripts/bench.sh
+#   NGINX=none scripts/bench.sh      # without nginx (its rows stay empty)
 #
 # Noisy figures are the median of RUNS runs. Sections: (1) in-memory engine, one thread
 # (tests/bench/bench_engine); (2) ceilings from `openssl speed`; (3) the headline: our server
@@ -67,8 +68,13 @@ BIN=$ROOT/$BUILD_DIR/bin
 
 # ---------------------------------------------------------------- nginx (the headline reference)
 find_nginx() { command -v nginx 2>/dev/null || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true; }
-NGINX=$(find_nginx)
-if [[ -z $NGINX && $(id -u) -eq 0 ]]; then
+if [[ ${NGINX:-} == none ]]; then  # NGINX=none: measure without it (as when it is missing)
+  NGINX=""
+  SKIP_NGINX_INSTALL=1
+else
+  NGINX=$(find_nginx)
+fi
+if [[ -z $NGINX && -z ${SKIP_NGINX_INSTALL:-} && $(id -u) -eq 0 ]]; then
   log "installing nginx-light (apt-get install -y nginx-light)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq nginx-light >/dev/null 2>&1 ||
@@ -394,7 +400,7 @@ if [[ -n $NGINX ]]; then  # for the page: the configuration of one case, paths s
 fi
 
 # ---------------------------------------------------------------- 4. scale
-log "4/5 scale: memory per idle connection ($IDLE_COUNTS; ours and nginx) and server threads 1, 2, 4"
+log "4/5 scale: memory per idle connection ($IDLE_COUNTS; ours${NGINX:+ and nginx}) and server threads 1, 2, 4"
 # One descriptor per channel on each side: raise the open-files limit (hard limit first, as
 # root) so that the largest count fits; servers and the holder inherit it.
 largest=0
