@@ -63,7 +63,7 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t value) {
 class ClientEngineImpl final : public ClientEngine {
  public:
   explicit ClientEngineImpl(ClientConfig config)
-      : config_(std::move(config)), connection_(true, config_.limits) {
+      : config_(std::move(config)), connection_(Role::client, config_.limits) {
     if (!config_.verifier) throw std::invalid_argument("ClientConfig.verifier is required");
     if (config_.cipher_suites.empty() || config_.groups.empty() ||
         config_.signature_schemes.empty()) {
@@ -84,9 +84,7 @@ class ClientEngineImpl final : public ClientEngine {
   Bytes take_output() override { return connection_.take_output(); }
   std::vector<Event> take_events() override { return connection_.take_events(); }
   void send_application_data(ByteView data) override { connection_.send_application_data(data); }
-  void send_key_update(bool request_peer_update) override {
-    connection_.send_key_update(request_peer_update);
-  }
+  void send_key_update(KeyUpdateRequest request) override { connection_.send_key_update(request); }
   void close() override { connection_.close(); }
   void abort(AlertDescription alert, const std::string& reason) override {
     connection_.fail(alert, reason);
@@ -147,7 +145,7 @@ class ClientEngineImpl final : public ClientEngine {
     }
     learn_offer();
     transcript_.add(message);
-    connection_.send_handshake(message, true);
+    connection_.send_handshake(message, RecordVersion::tls10);
     connection_.allow_change_cipher_spec();
   }
 
@@ -191,15 +189,13 @@ class ClientEngineImpl final : public ClientEngine {
   void check_extensions(const Extensions& extensions, const std::vector<ExtensionType>& allowed,
                         const char* message_name) const {
     for (const Extension& extension : extensions) {
-      if (!offered_extension(extension.type) &&
-          extension.type != static_cast<std::uint16_t>(ExtensionType::cookie)) {
+      if (!offered_extension(extension.type) && !extension.is(ExtensionType::cookie)) {
         throw ProtocolError(AlertDescription::unsupported_extension,
                             std::string(message_name) + " carries " +
                                 extension_name(extension.type) + ", which we did not offer");
       }
-      if (std::none_of(allowed.begin(), allowed.end(), [&](ExtensionType type) {
-            return static_cast<std::uint16_t>(type) == extension.type;
-          })) {
+      if (std::none_of(allowed.begin(), allowed.end(),
+                       [&](ExtensionType type) { return extension.is(type); })) {
         throw ProtocolError(AlertDescription::illegal_parameter,
                             extension_name(extension.type) + " is not allowed in " + message_name);
       }
@@ -423,20 +419,18 @@ class ClientEngineImpl final : public ClientEngine {
     // pre_shared_key, which stays last, 4.2.11).
     Extensions extensions;
     for (const Extension& extension : hello_.extensions) {
-      if (extension.type == static_cast<std::uint16_t>(ExtensionType::early_data)) continue;
-      if (extension.type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) &&
-          cookie != nullptr) {
+      if (extension.is(ExtensionType::early_data)) continue;
+      if (extension.is(ExtensionType::pre_shared_key) && cookie != nullptr) {
         extensions.push_back(*cookie);
         cookie = nullptr;
       }
-      if (extension.type == static_cast<std::uint16_t>(ExtensionType::key_share) &&
-          selected_group) {
+      if (extension.is(ExtensionType::key_share) && selected_group) {
         key_shares_.clear();
         key_shares_.push_back(fresh_key_share(config_.test_hooks, *selected_group));
         extensions.push_back(
             {extension.type, encode_client_key_shares({{static_cast<std::uint16_t>(*selected_group),
                                                         key_shares_.back().public_key()}})});
-      } else if (extension.type != static_cast<std::uint16_t>(ExtensionType::cookie)) {
+      } else if (!extension.is(ExtensionType::cookie)) {
         extensions.push_back(extension);
       }
     }
@@ -459,11 +453,16 @@ class ClientEngineImpl final : public ClientEngine {
     // client/server_certificate_type, record_size_limit, early_data. Those we did not offer are
     // refused by check_extensions; offered ones we do not act on are ignored.
     static const std::vector<ExtensionType> kAllowed = {
-        ExtensionType::server_name,      static_cast<ExtensionType>(1),
-        ExtensionType::supported_groups, static_cast<ExtensionType>(14),
-        static_cast<ExtensionType>(15),  static_cast<ExtensionType>(16),
-        static_cast<ExtensionType>(19),  static_cast<ExtensionType>(20),
-        static_cast<ExtensionType>(28),  ExtensionType::early_data};
+        ExtensionType::server_name,
+        ExtensionType::max_fragment_length,
+        ExtensionType::supported_groups,
+        ExtensionType::use_srtp,
+        ExtensionType::heartbeat,
+        ExtensionType::application_layer_protocol_negotiation,
+        ExtensionType::client_certificate_type,
+        ExtensionType::server_certificate_type,
+        ExtensionType::record_size_limit,
+        ExtensionType::early_data};
     check_extensions(extensions.extensions, kAllowed, "EncryptedExtensions");
     transcript_.add(message.encoded);
     state_ = ExpectCertificateOrCertificateRequest{};
@@ -532,7 +531,7 @@ class ClientEngineImpl final : public ClientEngine {
   void handle_certificate_verify(const HandshakeMessage& message,
                                  const crypto::PublicKey& server_key) {
     summary_.peer_signature_scheme = check_certificate_verify(
-        message.body(), true, offered_schemes_, server_key, transcript_.current_hash());
+        message.body(), PeerRole::Server, offered_schemes_, server_key, transcript_.current_hash());
     transcript_.add(message.encoded);
     state_ = ExpectFinished{};
   }
@@ -609,7 +608,7 @@ class ClientEngineImpl final : public ClientEngine {
     transcript_.add(certificate_message);
     connection_.send_handshake(certificate_message);
     if (!scheme) return;
-    const Bytes content = certificate_verify_content(false, transcript_.current_hash());
+    const Bytes content = certificate_verify_content(PeerRole::Client, transcript_.current_hash());
     CertificateVerify verify;
     verify.algorithm = static_cast<std::uint16_t>(*scheme);
     verify.signature = config_.credentials->private_key->sign(*scheme, content);

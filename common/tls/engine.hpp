@@ -57,14 +57,24 @@ struct AlertSent {
   std::string reason;  // the sentence saying what went wrong
 };
 struct PeerClosed {};  // close_notify received: the peer will send nothing more
+// Which traffic keys a KeyUpdate replaced: ours (we sent it) or the peer's (we received it).
+enum class KeyDirection { sending, receiving };
 struct KeyUpdated {
-  bool sending;  // true: our sending keys changed; false: the peer's
+  KeyDirection direction;
 };
 
 using Event = std::variant<HandshakeComplete, ApplicationData, AlertReceived, AlertSent, PeerClosed,
                            KeyUpdated>;
 
 // ---------------------------------------------------------------- configuration
+// KeyUpdate.request_update (RFC 8446 section 4.6.3): whether the peer is asked to update its
+// sending keys too.
+enum class KeyUpdateRequest { not_requested, requested };
+
+// Whether the server asks for a client certificate (CertificateRequest, RFC 8446 section
+// 4.3.2) and what it does when the client sends none (4.4.2.4: continue, or certificate_required).
+enum class ClientAuthentication { none, optional, required };
+
 struct Credentials {
   std::vector<Bytes> certificate_chain;  // DER, leaf first
   std::shared_ptr<const crypto::PrivateKey> private_key;
@@ -146,9 +156,9 @@ struct ServerConfig {
   // engine keeps the first ClientHello anyway, so it is off by default, as in OpenSSL 3.0's
   // stateful servers; tlsfuzzer's HRR scripts expect no cookie unless run with --cookie.
   bool hello_retry_cookie = false;
-  bool request_client_certificate = false;
-  bool require_client_certificate = false;  // certificate_required if the client sends none
-  std::shared_ptr<const CertificateVerifier> verifier;  // required if client certs requested
+  ClientAuthentication client_authentication = ClientAuthentication::none;
+  std::shared_ptr<const CertificateVerifier>
+      verifier;  // required unless client_authentication none
   // Stapled to our certificate when the ClientHello carries status_request.
   OcspStapleSource ocsp_staple;
   // status_request in the CertificateRequest: the client's staple goes to the verifier.
@@ -173,9 +183,9 @@ class Engine {
   // Protects and queues application data (split into records of at most 2^14 bytes).
   // Throws std::logic_error before the handshake is complete or after close.
   virtual void send_application_data(ByteView data) = 0;
-  // Sends KeyUpdate and switches our sending keys; update_requested asks the peer to do the
-  // same for its sending direction.
-  virtual void send_key_update(bool request_peer_update) = 0;
+  // Sends KeyUpdate and switches our sending keys; KeyUpdateRequest::requested asks the peer to
+  // do the same for its sending direction.
+  virtual void send_key_update(KeyUpdateRequest request) = 0;
   // Sends close_notify; nothing can be sent afterwards.
   virtual void close() = 0;
   // Ends the connection with a fatal alert (e.g. certificate_revoked once the application has

@@ -75,14 +75,13 @@ struct ClientOffer {
 class ServerEngineImpl final : public ServerEngine {
  public:
   explicit ServerEngineImpl(ServerConfig config)
-      : config_(std::move(config)), connection_(false, config_.limits) {
+      : config_(std::move(config)), connection_(Role::server, config_.limits) {
     if (config_.credentials.certificate_chain.empty() || !config_.credentials.private_key) {
       throw std::invalid_argument("ServerConfig.credentials needs a chain and a private key");
     }
-    if (config_.request_client_certificate && !config_.verifier) {
+    if (config_.client_authentication != ClientAuthentication::none && !config_.verifier) {
       throw std::invalid_argument("ServerConfig.verifier is required to request certificates");
     }
-    if (config_.require_client_certificate) config_.request_client_certificate = true;
   }
 
   void receive(ByteView bytes) override {
@@ -91,9 +90,7 @@ class ServerEngineImpl final : public ServerEngine {
   Bytes take_output() override { return connection_.take_output(); }
   std::vector<Event> take_events() override { return connection_.take_events(); }
   void send_application_data(ByteView data) override { connection_.send_application_data(data); }
-  void send_key_update(bool request_peer_update) override {
-    connection_.send_key_update(request_peer_update);
-  }
+  void send_key_update(KeyUpdateRequest request) override { connection_.send_key_update(request); }
   void close() override { connection_.close(); }
   void abort(AlertDescription alert, const std::string& reason) override {
     connection_.fail(alert, reason);
@@ -185,7 +182,7 @@ class ServerEngineImpl final : public ServerEngine {
       }
     }
     if (find_extension(hello.extensions, ExtensionType::pre_shared_key) != nullptr &&
-        hello.extensions.back().type != static_cast<std::uint16_t>(ExtensionType::pre_shared_key)) {
+        !hello.extensions.back().is(ExtensionType::pre_shared_key)) {
       // RFC 8446 section 4.2.11: pre_shared_key MUST be the last extension.
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "pre_shared_key is not the last ClientHello extension");
@@ -402,17 +399,14 @@ class ServerEngineImpl final : public ServerEngine {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "second ClientHello still offers early_data");
     }
-    auto may_change = [](std::uint16_t type) {
-      return type == static_cast<std::uint16_t>(ExtensionType::key_share) ||
-             type == static_cast<std::uint16_t>(ExtensionType::cookie) ||
-             type == static_cast<std::uint16_t>(ExtensionType::early_data) ||
-             type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) ||
-             type == kPaddingExtension;
+    auto may_change = [](const Extension& extension) {
+      return extension.is(ExtensionType::key_share) || extension.is(ExtensionType::cookie) ||
+             extension.is(ExtensionType::early_data) ||
+             extension.is(ExtensionType::pre_shared_key) || extension.is(ExtensionType::padding);
     };
     for (const Extension& before : first.extensions) {
-      if (may_change(before.type)) continue;
-      const Extension* after =
-          find_extension(second.extensions, static_cast<ExtensionType>(before.type));
+      if (may_change(before)) continue;
+      const Extension* after = find_extension_code(second.extensions, before.type);
       if (after == nullptr || after->data != before.data) {
         throw ProtocolError(AlertDescription::illegal_parameter,
                             "second ClientHello " +
@@ -421,8 +415,7 @@ class ServerEngineImpl final : public ServerEngine {
       }
     }
     for (const Extension& after : second.extensions) {
-      if (!may_change(after.type) &&
-          find_extension(first.extensions, static_cast<ExtensionType>(after.type)) == nullptr) {
+      if (!may_change(after) && find_extension_code(first.extensions, after.type) == nullptr) {
         throw ProtocolError(AlertDescription::illegal_parameter,
                             "second ClientHello adds " + extension_name(after.type));
       }
@@ -439,10 +432,8 @@ class ServerEngineImpl final : public ServerEngine {
       std::vector<std::uint16_t> types;
       for (const Extension& extension : hello.extensions) {
         const bool may_come_or_go =
-            extension.type == static_cast<std::uint16_t>(ExtensionType::cookie) ||
-            extension.type == static_cast<std::uint16_t>(ExtensionType::early_data) ||
-            extension.type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) ||
-            extension.type == kPaddingExtension;
+            extension.is(ExtensionType::cookie) || extension.is(ExtensionType::early_data) ||
+            extension.is(ExtensionType::pre_shared_key) || extension.is(ExtensionType::padding);
         if (!may_come_or_go) types.push_back(extension.type);
       }
       return types;
@@ -494,7 +485,7 @@ class ServerEngineImpl final : public ServerEngine {
       add_extension(extensions.extensions, ExtensionType::server_name, {});
     }
     send(encode_encrypted_extensions(extensions));
-    if (config_.request_client_certificate) {
+    if (config_.client_authentication != ClientAuthentication::none) {
       CertificateRequest request;
       add_extension(request.extensions, ExtensionType::signature_algorithms,
                     encode_code_point_list(code_points(config_.signature_schemes)));
@@ -519,7 +510,7 @@ class ServerEngineImpl final : public ServerEngine {
     CertificateVerify verify;
     verify.algorithm = static_cast<std::uint16_t>(scheme_);
     verify.signature = config_.credentials.private_key->sign(
-        scheme_, certificate_verify_content(true, transcript_.current_hash()));
+        scheme_, certificate_verify_content(PeerRole::Server, transcript_.current_hash()));
     send(encode_certificate_verify(verify));
     send(encode_finished(Finished{compute_finished(
         info.hash, schedule_->server_handshake_traffic_secret(), transcript_.current_hash())}));
@@ -537,7 +528,7 @@ class ServerEngineImpl final : public ServerEngine {
     summary_.suite = suite;
     summary_.group = group;
     summary_.own_signature_scheme = scheme_;
-    if (config_.request_client_certificate) {
+    if (config_.client_authentication != ClientAuthentication::none) {
       state_ = ExpectClientCertificate{};
     } else {
       state_ = ExpectClientFinished{};
@@ -567,7 +558,7 @@ class ServerEngineImpl final : public ServerEngine {
     if (certificate.certificate_list.empty()) {
       // RFC 8446 section 4.4.2.4: the server may continue without client authentication or
       // abort with certificate_required.
-      if (config_.require_client_certificate) {
+      if (config_.client_authentication == ClientAuthentication::required) {
         throw ProtocolError(AlertDescription::certificate_required,
                             "client sent no certificate but one is required");
       }
@@ -598,9 +589,8 @@ class ServerEngineImpl final : public ServerEngine {
   // we may have sent.
   void check_client_entry_extensions(const CertificateEntry& entry) const {
     for (const Extension& extension : entry.extensions) {
-      const bool requested =
-          extension.type == static_cast<std::uint16_t>(ExtensionType::status_request) &&
-          config_.request_client_status == StatusRequest::ocsp;
+      const bool requested = extension.is(ExtensionType::status_request) &&
+                             config_.request_client_status == StatusRequest::ocsp;
       if (!requested) {
         throw ProtocolError(AlertDescription::unsupported_extension,
                             "client CertificateEntry carries " + extension_name(extension.type) +
@@ -611,9 +601,9 @@ class ServerEngineImpl final : public ServerEngine {
 
   void handle_client_certificate_verify(const HandshakeMessage& message,
                                         const crypto::PublicKey& client_key) {
-    summary_.peer_signature_scheme =
-        check_certificate_verify(message.body(), false, code_points(config_.signature_schemes),
-                                 client_key, transcript_.current_hash());
+    summary_.peer_signature_scheme = check_certificate_verify(
+        message.body(), PeerRole::Client, code_points(config_.signature_schemes), client_key,
+        transcript_.current_hash());
     transcript_.add(message.encoded);
     state_ = ExpectClientFinished{};
   }

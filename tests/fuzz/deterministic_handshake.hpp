@@ -56,7 +56,7 @@ inline tls::ServerConfig fuzz_server_config() {
   tls::ServerConfig config;
   config.credentials = tls::testing::credentials_of(pki.server_ecdsa);
   config.verifier = pki.verifier;
-  config.request_client_certificate = true;
+  config.client_authentication = tls::ClientAuthentication::optional;
   config.test_hooks = fixed_hooks(0x22);
   return config;
 }
