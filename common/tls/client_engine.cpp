@@ -29,8 +29,8 @@ struct ExpectServerHello {
 };
 struct ExpectServerHelloAfterRetry {
   static constexpr const char* name = "ExpectServerHelloAfterRetry";
-  std::uint16_t suite;  // the HelloRetryRequest's; the ServerHello must repeat it (4.1.4)
-  NamedGroup group;     // the group the HelloRetryRequest selected
+  CipherSuite suite;  // the HelloRetryRequest's; the ServerHello must repeat it (4.1.4)
+  NamedGroup group;   // the group the HelloRetryRequest selected
 };
 struct ExpectEncryptedExtensions {
   static constexpr const char* name = "ExpectEncryptedExtensions";
@@ -249,8 +249,8 @@ class ClientEngineImpl final : public ClientEngine {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "server chose a compression method other than null");
     }
-    if (!contains(offered_suites_, hello.cipher_suite) ||
-        !cipher_suite_from_code(hello.cipher_suite)) {
+    const std::optional<CipherSuite> suite = known_cipher_suite(hello);
+    if (!suite || !contains(offered_suites_, hello.cipher_suite)) {
       throw ProtocolError(
           AlertDescription::illegal_parameter,
           "server chose " + suite_description(hello.cipher_suite) + " which we did not offer");
@@ -261,41 +261,38 @@ class ClientEngineImpl final : public ClientEngine {
         throw ProtocolError(AlertDescription::unexpected_message,
                             "server sent a second HelloRetryRequest");
       }
-      handle_hello_retry_request(message, hello);
+      handle_hello_retry_request(message, hello, *suite);
       return;
     }
     check_extensions(hello.extensions,
                      {ExtensionType::supported_versions, ExtensionType::key_share}, "ServerHello");
-    if (retry && hello.cipher_suite != retry->suite) {
+    if (retry && *suite != retry->suite) {
       throw ProtocolError(AlertDescription::illegal_parameter,
-                          "ServerHello chose " + suite_description(hello.cipher_suite) +
+                          "ServerHello chose " + suite_description(*suite) +
                               " but the HelloRetryRequest chose " +
                               suite_description(retry->suite));
     }
-    const Extension* share_extension = find_extension(hello.extensions, ExtensionType::key_share);
-    if (share_extension == nullptr) {
+    const std::optional<ServerKeyShare> server_share = server_key_share(hello);
+    if (!server_share) {
       throw ProtocolError(AlertDescription::missing_extension, "ServerHello lacks key_share");
     }
-    const KeyShareEntry server_share = decode_server_key_share(share_extension->data);
     // RFC 8446 section 4.2.8: the server's share must be in a group we sent a share for.
     const crypto::KeyShare* own_share = nullptr;
     for (const crypto::KeyShare& share : key_shares_) {
-      if (static_cast<std::uint16_t>(named_group_of(share)) == server_share.group) {
-        own_share = &share;
-      }
+      if (named_group_of(share) == server_share->group) own_share = &share;
     }
     if (own_share == nullptr) {
       throw ProtocolError(AlertDescription::illegal_parameter,
-                          "server's key share is for " + group_description(server_share.group) +
+                          "server's key share is for " + group_description(server_share->group) +
                               ", for which we sent no share");
     }
-    std::optional<SecretBytes> shared = own_share->derive(server_share.key_exchange);
+    std::optional<SecretBytes> shared = own_share->derive(server_share->key_exchange);
     if (!shared) {
       throw ProtocolError(AlertDescription::illegal_parameter,
-                          "server's " + group_description(server_share.group) +
+                          "server's " + group_description(server_share->group) +
                               " key share is not a valid public value");
     }
-    suite_ = *cipher_suite_from_code(hello.cipher_suite);
+    suite_ = *suite;
     const CipherSuiteInfo& info = cipher_suite_info(suite_);
     transcript_.select_hash(info.hash);
     transcript_.add(message.encoded);
@@ -307,7 +304,7 @@ class ClientEngineImpl final : public ClientEngine {
                   schedule_->server_handshake_traffic_secret());
     connection_.set_read_secret(suite_, schedule_->server_handshake_traffic_secret());
     summary_.suite = suite_;
-    summary_.group = *named_group_from_code(server_share.group);
+    summary_.group = server_share->group;
     state_ = ExpectEncryptedExtensions{};
   }
 
@@ -324,8 +321,8 @@ class ClientEngineImpl final : public ClientEngine {
   }
 
   void check_version(const ServerHello& hello) {
-    const Extension* versions = find_extension(hello.extensions, ExtensionType::supported_versions);
-    if (versions == nullptr) {
+    const std::optional<std::uint16_t> selected = selected_version(hello);
+    if (!selected) {
       // RFC 8446 section 4.1.3: a TLS 1.3 client receiving a ServerHello for TLS 1.2 or below
       // "MUST check" the last 8 bytes of random for the downgrade sentinels and abort with
       // illegal_parameter when they match.
@@ -340,12 +337,11 @@ class ClientEngineImpl final : public ClientEngine {
                           "server chose TLS " + legacy_version_name(hello.legacy_version) +
                               " (no supported_versions); only TLS 1.3 is supported");
     }
-    const std::uint16_t selected = decode_selected_version(versions->data);
-    if (selected != kTls13) {
+    if (*selected != kTls13) {
       // RFC 8446 section 4.2.1: a version not offered is illegal_parameter.
       throw ProtocolError(
           AlertDescription::illegal_parameter,
-          "server selected version " + legacy_version_name(selected) + " which we did not offer");
+          "server selected version " + legacy_version_name(*selected) + " which we did not offer");
     }
     if (hello.legacy_version != kTls12) {
       throw ProtocolError(AlertDescription::protocol_version,
@@ -378,38 +374,38 @@ class ClientEngineImpl final : public ClientEngine {
     return "version " + std::to_string(version >> 8) + "." + std::to_string(version & 0xFF);
   }
 
-  void handle_hello_retry_request(const HandshakeMessage& message, const ServerHello& retry) {
+  void handle_hello_retry_request(const HandshakeMessage& message, const ServerHello& retry,
+                                  CipherSuite suite) {
     check_extensions(
         retry.extensions,
         {ExtensionType::supported_versions, ExtensionType::key_share, ExtensionType::cookie},
         "HelloRetryRequest");
-    const Extension* share = find_extension(retry.extensions, ExtensionType::key_share);
-    const Extension* cookie = find_extension(retry.extensions, ExtensionType::cookie);
-    if (share == nullptr && cookie == nullptr) {
+    const HelloRetryRequestChanges changes = hello_retry_request_changes(retry);
+    if (!changes.selected_group && !changes.cookie) {
       // RFC 8446 section 4.1.4: an HRR that would not change the ClientHello.
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "HelloRetryRequest asks for no change to the ClientHello");
     }
-    std::optional<NamedGroup> selected_group;
-    if (share != nullptr) {
-      const std::uint16_t group = decode_hello_retry_key_share(share->data);
+    const std::optional<NamedGroup> selected_group = changes.selected_group;
+    if (selected_group) {
+      const NamedGroup group = *selected_group;
       // RFC 8446 section 4.2.8: the selected group must be in supported_groups and must not be
       // one for which the ClientHello already carried a share.
-      if (!contains(offered_groups_, group) || !named_group_from_code(group)) {
+      if (!contains(offered_groups_, static_cast<std::uint16_t>(group)) ||
+          !named_group_from_code(static_cast<std::uint16_t>(group))) {
         throw ProtocolError(
             AlertDescription::illegal_parameter,
             "HelloRetryRequest selects " + group_description(group) + " which we did not offer");
       }
       for (const crypto::KeyShare& own : key_shares_) {
-        if (static_cast<std::uint16_t>(named_group_of(own)) == group) {
+        if (named_group_of(own) == group) {
           throw ProtocolError(AlertDescription::illegal_parameter,
                               "HelloRetryRequest selects " + group_description(group) +
                                   ", for which we already sent a share");
         }
       }
-      selected_group = *named_group_from_code(group);
     }
-    const CipherSuiteInfo& info = cipher_suite_info(*cipher_suite_from_code(retry.cipher_suite));
+    const CipherSuiteInfo& info = cipher_suite_info(suite);
     transcript_.select_hash(info.hash);
     transcript_.replace_with_message_hash();  // RFC 8446 section 4.4.1
     transcript_.add(message.encoded);
@@ -417,12 +413,13 @@ class ClientEngineImpl final : public ClientEngine {
     // RFC 8446 section 4.1.2: the second ClientHello is the first with the key_share replaced
     // by a single share for the selected group, early_data removed and the cookie added (before
     // pre_shared_key, which stays last, 4.2.11).
+    std::optional<Bytes> cookie = changes.cookie;
     Extensions extensions;
     for (const Extension& extension : hello_.extensions) {
       if (extension.is(ExtensionType::early_data)) continue;
-      if (extension.is(ExtensionType::pre_shared_key) && cookie != nullptr) {
-        extensions.push_back(*cookie);
-        cookie = nullptr;
+      if (extension.is(ExtensionType::pre_shared_key) && cookie) {
+        add_extension(extensions, ExtensionType::cookie, std::move(*cookie));
+        cookie.reset();
       }
       if (extension.is(ExtensionType::key_share) && selected_group) {
         key_shares_.clear();
@@ -434,7 +431,7 @@ class ClientEngineImpl final : public ClientEngine {
         extensions.push_back(extension);
       }
     }
-    if (cookie != nullptr) extensions.push_back(*cookie);
+    if (cookie) add_extension(extensions, ExtensionType::cookie, std::move(*cookie));
     hello_.extensions = std::move(extensions);
     const Bytes second_hello = encode_client_hello(hello_);
     transcript_.add(second_hello);
@@ -442,7 +439,7 @@ class ClientEngineImpl final : public ClientEngine {
     connection_.send_handshake(second_hello);
     summary_.hello_retry_request = true;
     state_ = ExpectServerHelloAfterRetry{
-        retry.cipher_suite, selected_group.value_or(named_group_of(key_shares_.front()))};
+        suite, selected_group.value_or(named_group_of(key_shares_.front()))};
   }
 
   // ---------------------------------------------------------------- encrypted flight
@@ -475,25 +472,12 @@ class ClientEngineImpl final : public ClientEngine {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "CertificateRequest in the handshake has a non-empty context");
     }
-    const Extension* schemes =
-        find_extension(request.extensions, ExtensionType::signature_algorithms);
-    server_accepted_schemes_ = decode_code_point_list(schemes->data, "signature_algorithms");
-    server_requested_status_ = status_request_in(request);
+    CertificateRequestTerms terms = certificate_request_terms(request);
+    server_accepted_schemes_ = std::move(terms.signature_schemes);
+    server_requested_status_ = terms.status_request;
     certificate_requested_ = true;
     transcript_.add(message.encoded);
     state_ = ExpectCertificate{};
-  }
-
-  // RFC 8446 section 4.4.2.1: a server asks for the client's OCSP response with an empty
-  // status_request in its CertificateRequest; a CertificateStatusRequest there is read as the
-  // same question when its status_type is ocsp.
-  static StatusRequest status_request_in(const CertificateRequest& request) {
-    const Extension* status = find_extension(request.extensions, ExtensionType::status_request);
-    if (status == nullptr) return StatusRequest::none;
-    if (status->data.empty() || decode_certificate_status_request(status->data)) {
-      return StatusRequest::ocsp;
-    }
-    return StatusRequest::none;
   }
 
   void handle_certificate(const HandshakeMessage& message) {
@@ -585,7 +569,8 @@ class ClientEngineImpl final : public ClientEngine {
     if (config_.credentials && config_.credentials->private_key &&
         !config_.credentials->certificate_chain.empty()) {
       for (crypto::SignatureScheme candidate : config_.signature_schemes) {
-        if (contains(server_accepted_schemes_, static_cast<std::uint16_t>(candidate)) &&
+        if (std::find(server_accepted_schemes_.begin(), server_accepted_schemes_.end(),
+                      candidate) != server_accepted_schemes_.end() &&
             config_.credentials->private_key->supports(candidate)) {
           scheme = candidate;
           break;
@@ -626,7 +611,7 @@ class ClientEngineImpl final : public ClientEngine {
   std::vector<std::uint16_t> offered_suites_;
   std::vector<std::uint16_t> offered_groups_;
   std::vector<std::uint16_t> offered_schemes_;
-  std::vector<std::uint16_t> server_accepted_schemes_;
+  std::vector<crypto::SignatureScheme> server_accepted_schemes_;
   bool certificate_requested_ = false;
   StatusRequest server_requested_status_ = StatusRequest::none;
   CipherSuite suite_{};

@@ -23,6 +23,7 @@
 #include "common/tls/alert.hpp"
 #include "common/tls/certificate_verifier.hpp"
 #include "common/tls/cipher_suite.hpp"
+#include "common/tls/status_request.hpp"
 
 namespace sc::tls {
 
@@ -103,10 +104,6 @@ struct Limits {
   // It counts the application traffic keys; handshake keys keep the suite's limit.
   std::uint64_t records_per_traffic_key = 0;
 };
-
-// status_request (RFC 6066 section 8, RFC 8446 section 4.4.2.1): whether we ask the peer to
-// staple an OCSP response for its certificate.
-enum class StatusRequest { none, ocsp };
 
 // Our own stapled OCSP response (DER), asked at each handshake so that a refreshed response is
 // used at once; nullopt when there is none to staple. Must be thread-safe.
