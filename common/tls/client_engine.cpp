@@ -296,13 +296,13 @@ class ClientEngineImpl final : public ClientEngine {
     const CipherSuiteInfo& info = cipher_suite_info(suite_);
     transcript_.select_hash(info.hash);
     transcript_.add(message.encoded);
-    schedule_.emplace(info.hash);
-    schedule_->derive_handshake_secrets(*shared, transcript_.current_hash());
+    handshake_secret_.emplace(
+        EarlySecret(info.hash).into_handshake_secret(*shared, transcript_.current_hash()));
     write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", hello_.random,
-                  schedule_->client_handshake_traffic_secret());
+                  handshake_secret_->client_handshake_traffic_secret());
     write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", hello_.random,
-                  schedule_->server_handshake_traffic_secret());
-    connection_.set_read_secret(suite_, schedule_->server_handshake_traffic_secret());
+                  handshake_secret_->server_handshake_traffic_secret());
+    connection_.set_read_secret(suite_, handshake_secret_->server_handshake_traffic_secret());
     summary_.suite = suite_;
     summary_.group = server_share->group;
     state_ = ExpectEncryptedExtensions{};
@@ -521,39 +521,43 @@ class ClientEngineImpl final : public ClientEngine {
   }
 
   void handle_finished(const HandshakeMessage& message) {
-    const crypto::HashAlgorithm hash = schedule_->hash();
+    const crypto::HashAlgorithm hash = handshake_secret_->hash();
     const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
-    const Bytes expected = compute_finished(hash, schedule_->server_handshake_traffic_secret(),
-                                            transcript_.current_hash());
+    const Bytes expected = compute_finished(
+        hash, handshake_secret_->server_handshake_traffic_secret(), transcript_.current_hash());
     if (!crypto::equal_constant_time(expected, finished.verify_data)) {
       throw ProtocolError(AlertDescription::decrypt_error,
                           "server Finished does not match the handshake transcript");
     }
     transcript_.add(message.encoded);
     // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
-    schedule_->derive_application_secrets(transcript_.current_hash());
+    master_secret_.emplace(
+        std::move(*handshake_secret_).into_master_secret(transcript_.current_hash()));
+    handshake_secret_.reset();
     write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", hello_.random,
-                  schedule_->client_application_traffic_secret());
+                  master_secret_->client_application_traffic_secret());
     write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", hello_.random,
-                  schedule_->server_application_traffic_secret());
+                  master_secret_->server_application_traffic_secret());
     write_key_log(config_.key_log, "EXPORTER_SECRET", hello_.random,
-                  schedule_->exporter_master_secret());
-    connection_.set_read_secret(suite_, schedule_->server_application_traffic_secret());
+                  master_secret_->exporter_master_secret());
+    connection_.set_read_secret(suite_, master_secret_->server_application_traffic_secret());
     send_second_flight();
   }
 
   void send_second_flight() {
     send_compatibility_change_cipher_spec();
-    connection_.set_write_secret(suite_, schedule_->client_handshake_traffic_secret());
+    connection_.set_write_secret(suite_, master_secret_->client_handshake_traffic_secret());
     if (certificate_requested_) send_client_certificate();
     const Bytes verify_data =
-        compute_finished(schedule_->hash(), schedule_->client_handshake_traffic_secret(),
+        compute_finished(master_secret_->hash(), master_secret_->client_handshake_traffic_secret(),
                          transcript_.current_hash());
     const Bytes finished = encode_finished(Finished{verify_data});
     transcript_.add(finished);
     connection_.send_handshake(finished);
-    schedule_->derive_resumption_secret(transcript_.current_hash());
-    connection_.set_write_secret(suite_, schedule_->client_application_traffic_secret());
+    const ApplicationSecrets secrets =
+        std::move(*master_secret_).into_application_secrets(transcript_.current_hash());
+    master_secret_.reset();
+    connection_.set_write_secret(suite_, secrets.client_application_traffic_secret());
     state_ = Connected{};
     connection_.complete_handshake(summary_);
   }
@@ -616,7 +620,8 @@ class ClientEngineImpl final : public ClientEngine {
   StatusRequest server_requested_status_ = StatusRequest::none;
   CipherSuite suite_{};
   Transcript transcript_;
-  std::optional<KeySchedule> schedule_;
+  std::optional<HandshakeSecret> handshake_secret_;  // from ServerHello to server Finished
+  std::optional<MasterSecret> master_secret_;        // from server Finished to our Finished
   HandshakeSummary summary_;
 };
 

@@ -470,14 +470,14 @@ class ServerEngineImpl final : public ServerEngine {
     connection_.send_handshake(server_hello_message);
     send_compatibility_change_cipher_spec(hello);
 
-    schedule_.emplace(info.hash);
-    schedule_->derive_handshake_secrets(*shared, transcript_.current_hash());
+    HandshakeSecret handshake =
+        EarlySecret(info.hash).into_handshake_secret(*shared, transcript_.current_hash());
     write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_random_,
-                  schedule_->client_handshake_traffic_secret());
+                  handshake.client_handshake_traffic_secret());
     write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", client_random_,
-                  schedule_->server_handshake_traffic_secret());
-    connection_.set_write_secret(suite, schedule_->server_handshake_traffic_secret());
-    connection_.set_read_secret(suite, schedule_->client_handshake_traffic_secret());
+                  handshake.server_handshake_traffic_secret());
+    connection_.set_write_secret(suite, handshake.server_handshake_traffic_secret());
+    connection_.set_read_secret(suite, handshake.client_handshake_traffic_secret());
 
     EncryptedExtensions extensions;
     if (!summary_.server_name.empty()) {
@@ -513,17 +513,17 @@ class ServerEngineImpl final : public ServerEngine {
         scheme_, certificate_verify_content(PeerRole::Server, transcript_.current_hash()));
     send(encode_certificate_verify(verify));
     send(encode_finished(Finished{compute_finished(
-        info.hash, schedule_->server_handshake_traffic_secret(), transcript_.current_hash())}));
+        info.hash, handshake.server_handshake_traffic_secret(), transcript_.current_hash())}));
 
     // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
-    schedule_->derive_application_secrets(transcript_.current_hash());
+    master_secret_.emplace(std::move(handshake).into_master_secret(transcript_.current_hash()));
     write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", client_random_,
-                  schedule_->client_application_traffic_secret());
+                  master_secret_->client_application_traffic_secret());
     write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", client_random_,
-                  schedule_->server_application_traffic_secret());
+                  master_secret_->server_application_traffic_secret());
     write_key_log(config_.key_log, "EXPORTER_SECRET", client_random_,
-                  schedule_->exporter_master_secret());
-    connection_.set_write_secret(suite, schedule_->server_application_traffic_secret());
+                  master_secret_->exporter_master_secret());
+    connection_.set_write_secret(suite, master_secret_->server_application_traffic_secret());
 
     summary_.suite = suite;
     summary_.group = group;
@@ -609,17 +609,19 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
   void handle_client_finished(const HandshakeMessage& message) {
-    const crypto::HashAlgorithm hash = schedule_->hash();
+    const crypto::HashAlgorithm hash = master_secret_->hash();
     const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
-    const Bytes expected = compute_finished(hash, schedule_->client_handshake_traffic_secret(),
+    const Bytes expected = compute_finished(hash, master_secret_->client_handshake_traffic_secret(),
                                             transcript_.current_hash());
     if (!crypto::equal_constant_time(expected, finished.verify_data)) {
       throw ProtocolError(AlertDescription::decrypt_error,
                           "client Finished does not match the handshake transcript");
     }
     transcript_.add(message.encoded);
-    schedule_->derive_resumption_secret(transcript_.current_hash());
-    connection_.set_read_secret(suite_, schedule_->client_application_traffic_secret());
+    const ApplicationSecrets secrets =
+        std::move(*master_secret_).into_application_secrets(transcript_.current_hash());
+    master_secret_.reset();
+    connection_.set_read_secret(suite_, secrets.client_application_traffic_secret());
     state_ = Connected{};
     connection_.complete_handshake(summary_);
   }
@@ -631,7 +633,7 @@ class ServerEngineImpl final : public ServerEngine {
   CipherSuite suite_{};
   crypto::SignatureScheme scheme_{};
   Transcript transcript_;
-  std::optional<KeySchedule> schedule_;
+  std::optional<MasterSecret> master_secret_;  // from our Finished to the client's
   HandshakeSummary summary_;
 };
 

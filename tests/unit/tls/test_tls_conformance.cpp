@@ -1173,7 +1173,7 @@ struct ScriptedServer {
   bool corrupt_finished = false;
 
   Transcript transcript;
-  std::optional<KeySchedule> schedule;
+  std::optional<MasterSecret> schedule;  // after the server Finished
 
   Bytes answer(const Bytes& client_wire) {
     const ClientHello hello = queued_hello(client_wire);
@@ -1197,10 +1197,10 @@ struct ScriptedServer {
                                      encode_server_key_share({kX25519, own.public_key()}))}});
     transcript.add(server_hello);
     Bytes out = record(22, server_hello);
-    schedule.emplace(crypto::HashAlgorithm::Sha256);
-    schedule->derive_handshake_secrets(*shared, transcript.current_hash());
+    HandshakeSecret handshake = EarlySecret(crypto::HashAlgorithm::Sha256)
+                                    .into_handshake_secret(*shared, transcript.current_hash());
     RecordProtection protection(crypto::AeadAlgorithm::Aes128Gcm,
-                                aes128_keys(schedule->server_handshake_traffic_secret()));
+                                aes128_keys(handshake.server_handshake_traffic_secret()));
     auto send = [&](const Bytes& message) {
       transcript.add(message);
       append(out, protection.seal(ContentType::handshake, message));
@@ -1218,11 +1218,11 @@ struct ScriptedServer {
     if (corrupt_signature) verify.signature[verify.signature.size() / 2] ^= 1;
     send(encode_certificate_verify(verify));
     Bytes verify_data =
-        compute_finished(crypto::HashAlgorithm::Sha256, schedule->server_handshake_traffic_secret(),
+        compute_finished(crypto::HashAlgorithm::Sha256, handshake.server_handshake_traffic_secret(),
                          transcript.current_hash());
     if (corrupt_finished) verify_data[0] ^= 1;
     send(encode_finished(Finished{verify_data}));
-    schedule->derive_application_secrets(transcript.current_hash());
+    schedule.emplace(std::move(handshake).into_master_secret(transcript.current_hash()));
     return out;
   }
 
