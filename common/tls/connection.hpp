@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "common/tls/engine.hpp"
+#include "common/tls/events.hpp"
 #include "common/tls/handshake/handshake_message.hpp"
 #include "common/tls/handshake/handshake_reassembler.hpp"
+#include "common/tls/limits.hpp"
 #include "common/tls/record/record_deframer.hpp"
 #include "common/tls/record/record_protection.hpp"
 

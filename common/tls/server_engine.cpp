@@ -17,6 +17,7 @@
 #include "common/tls/handshake/server_hello.hpp"
 #include "common/tls/key_schedule.hpp"
 #include "common/tls/keylog.hpp"
+#include "common/tls/peer_verification.hpp"
 #include "common/tls/transcript.hpp"
 
 namespace sc::tls {
@@ -24,6 +25,11 @@ namespace sc::tls {
 namespace {
 
 // ---------------------------------------------------------------- states
+// Each state holds what the rest of the handshake needs from it: the transcript, the key
+// schedule stage and the proofs of what has been checked. A state is consumed by the handler
+// of the next message, which builds the following state from it. ExpectClientFinished cannot
+// be built without a proof that the client is authenticated as the configuration demands: a
+// PeerSignatureChecked, or an AnonymousClient that only the policy check makes.
 struct ExpectClientHello {
   static constexpr const char* name = "ExpectClientHello";
 };
@@ -33,16 +39,47 @@ struct ExpectSecondClientHello {
   CipherSuite suite;
   NamedGroup group;
   Bytes cookie;
+  Transcript transcript;  // message_hash(ClientHello1), HelloRetryRequest
+};
+// What every state of the client's second flight carries.
+struct ClientFlight {
+  CipherSuite suite;
+  Transcript transcript;
+  MasterSecret key_schedule;  // the client handshake traffic secret, for its Finished
 };
 struct ExpectClientCertificate {
   static constexpr const char* name = "ExpectClientCertificate";
+  ClientFlight flight;
 };
 struct ExpectClientCertificateVerify {
   static constexpr const char* name = "ExpectClientCertificateVerify";
-  crypto::PublicKey client_key;
+  ClientFlight flight;
+  VerifiedCertificate client_certificate;
 };
+
+// A client without a certificate, allowed by ServerConfig::client_authentication.
+class AnonymousClient {
+ public:
+  // RFC 8446 section 4.4.2.4: with no certificate from the client the server "MAY at its
+  // discretion either continue the handshake without client authentication, or abort the
+  // handshake with a "certificate_required" alert".
+  static AnonymousClient allowed_by(ClientAuthentication policy) {
+    if (policy == ClientAuthentication::required) {
+      throw ProtocolError(AlertDescription::certificate_required,
+                          "client sent no certificate but one is required");
+    }
+    return AnonymousClient();
+  }
+
+ private:
+  AnonymousClient() = default;
+};
+using ClientAuthenticated = std::variant<AnonymousClient, PeerSignatureChecked>;
+
 struct ExpectClientFinished {
   static constexpr const char* name = "ExpectClientFinished";
+  ClientFlight flight;
+  ClientAuthenticated client;
 };
 struct Connected {
   static constexpr const char* name = "Connected";
@@ -104,28 +141,36 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
  private:
+  // The state is moved out of state_ into the handler of the message, which returns the next
+  // state. When a handler throws, the connection fails and takes no more messages.
   void handle(const HandshakeMessage& message) {
-    if (std::holds_alternative<ExpectClientHello>(state_)) {
-      expect_message(message, HandshakeType::client_hello);
-      handle_client_hello(message);
-    } else if (auto* retry = std::get_if<ExpectSecondClientHello>(&state_)) {
-      expect_message(message, HandshakeType::client_hello);
-      ExpectSecondClientHello pending = std::move(*retry);
-      handle_second_client_hello(message, pending);
-    } else if (std::holds_alternative<ExpectClientCertificate>(state_)) {
-      expect_message(message, HandshakeType::certificate);
-      handle_client_certificate(message);
-    } else if (auto* verify = std::get_if<ExpectClientCertificateVerify>(&state_)) {
-      expect_message(message, HandshakeType::certificate_verify);
-      crypto::PublicKey key = std::move(verify->client_key);
-      handle_client_certificate_verify(message, key);
-    } else if (std::holds_alternative<ExpectClientFinished>(state_)) {
-      expect_message(message, HandshakeType::finished);
-      handle_client_finished(message);
-    } else {
-      throw ProtocolError(AlertDescription::unexpected_message,
-                          "unexpected " + handshake_type_name(message.type));
-    }
+    state_ = std::visit(
+        [&](auto& state) -> ServerState { return on_message(std::move(state), message); }, state_);
+  }
+
+  ServerState on_message(ExpectClientHello, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::client_hello);
+    return handle_client_hello(message);
+  }
+  ServerState on_message(ExpectSecondClientHello state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::client_hello);
+    return handle_second_client_hello(message, std::move(state));
+  }
+  ServerState on_message(ExpectClientCertificate state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::certificate);
+    return handle_client_certificate(message, std::move(state.flight));
+  }
+  ServerState on_message(ExpectClientCertificateVerify state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::certificate_verify);
+    return handle_client_certificate_verify(message, std::move(state));
+  }
+  ServerState on_message(ExpectClientFinished state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::finished);
+    return handle_client_finished(message, std::move(state));
+  }
+  ServerState on_message(Connected, const HandshakeMessage& message) {
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "unexpected " + handshake_type_name(message.type));
   }
 
   // ---------------------------------------------------------------- ClientHello checks
@@ -293,32 +338,37 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
   // ---------------------------------------------------------------- first ClientHello
-  void handle_client_hello(const HandshakeMessage& message) {
+  ServerState handle_client_hello(const HandshakeMessage& message) {
     connection_.allow_change_cipher_spec();
     ClientHello hello = decode_client_hello(message.body());
     const ClientOffer offer = read_offer(hello);
     const CipherSuite suite = choose_suite(offer);
-    scheme_ = choose_signature_scheme(offer);
+    const crypto::SignatureScheme scheme = choose_signature_scheme(offer);
     const auto [group, share] = choose_group(offer);
     summary_.server_name = offer.server_name;
-    client_random_ = hello.random;
-    transcript_.select_hash(cipher_suite_info(suite).hash);
-    transcript_.add(message.encoded);
+    Transcript transcript;
+    transcript.select_hash(cipher_suite_info(suite).hash);
+    transcript.add(message.encoded);
     // RFC 8446 section 4.2.10: we never accept 0-RTT, so early data the client sends after this
     // ClientHello is skipped: with HelloRetryRequest every application_data record up to the
     // second ClientHello, else every record that does not open under the handshake keys.
     const bool early_data = find_extension(hello.extensions, ExtensionType::early_data) != nullptr;
     if (share != nullptr) {
-      send_server_flight(hello, offer.status_request, suite, group, *share);
+      ServerState next = send_server_flight(hello, offer.status_request, suite, scheme, group,
+                                            *share, std::move(transcript));
       if (early_data) connection_.skip_rejected_early_data(RejectedEarlyData::undecryptable);
-      return;
+      return next;
     }
-    send_hello_retry_request(std::move(hello), suite, group);
+    ServerState next =
+        send_hello_retry_request(std::move(hello), suite, group, std::move(transcript));
     if (early_data) connection_.skip_rejected_early_data(RejectedEarlyData::application_data);
+    return next;
   }
 
-  void send_hello_retry_request(ClientHello hello, CipherSuite suite, NamedGroup group) {
-    transcript_.replace_with_message_hash();  // RFC 8446 section 4.4.1
+  // (The scheme chosen for the first ClientHello is chosen again for the second.)
+  ServerState send_hello_retry_request(ClientHello hello, CipherSuite suite, NamedGroup group,
+                                       Transcript transcript) {
+    transcript.replace_with_message_hash();  // RFC 8446 section 4.4.1
     ServerHello retry;
     const ByteView special = hello_retry_request_random();
     retry.random.assign(special.begin(), special.end());
@@ -334,16 +384,17 @@ class ServerEngineImpl final : public ServerEngine {
       add_extension(retry.extensions, ExtensionType::cookie, encode_cookie(cookie));
     }
     const Bytes message = encode_server_hello(retry);
-    transcript_.add(message);
+    transcript.add(message);
     connection_.send_handshake(message);
     send_compatibility_change_cipher_spec(hello);
     summary_.hello_retry_request = true;
-    state_ = ExpectSecondClientHello{std::move(hello), suite, group, std::move(cookie)};
+    return ExpectSecondClientHello{std::move(hello), suite, group, std::move(cookie),
+                                   std::move(transcript)};
   }
 
   // ---------------------------------------------------------------- second ClientHello
-  void handle_second_client_hello(const HandshakeMessage& message,
-                                  const ExpectSecondClientHello& retry) {
+  ServerState handle_second_client_hello(const HandshakeMessage& message,
+                                         ExpectSecondClientHello retry) {
     connection_.skip_rejected_early_data(RejectedEarlyData::none);  // 4.2.10: it ends here
     ClientHello hello = decode_client_hello(message.body());
     check_second_hello_repeats_first(retry.first, hello);
@@ -374,9 +425,10 @@ class ServerEngineImpl final : public ServerEngine {
                                       "for ") +
                               named_group_name(retry.group));
     }
-    scheme_ = choose_signature_scheme(offer);
-    transcript_.add(message.encoded);
-    send_server_flight(hello, offer.status_request, retry.suite, retry.group, offer.shares.front());
+    const crypto::SignatureScheme scheme = choose_signature_scheme(offer);
+    retry.transcript.add(message.encoded);
+    return send_server_flight(hello, offer.status_request, retry.suite, scheme, retry.group,
+                              offer.shares.front(), std::move(retry.transcript));
   }
 
   // RFC 8446 section 4.1.2: the second ClientHello is the first one with only these changes:
@@ -445,9 +497,10 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
   // ---------------------------------------------------------------- server flight
-  void send_server_flight(const ClientHello& hello, StatusRequest client_status_request,
-                          CipherSuite suite, NamedGroup group, const KeyShareEntry& client_share) {
-    suite_ = suite;
+  ServerState send_server_flight(const ClientHello& hello, StatusRequest client_status_request,
+                                 CipherSuite suite, crypto::SignatureScheme scheme,
+                                 NamedGroup group, const KeyShareEntry& client_share,
+                                 Transcript transcript) {
     const CipherSuiteInfo& info = cipher_suite_info(suite);
     const crypto::KeyShare own_share = fresh_key_share(config_.test_hooks, group);
     std::optional<SecretBytes> shared = own_share.derive(client_share.key_exchange);
@@ -466,15 +519,15 @@ class ServerEngineImpl final : public ServerEngine {
         server_hello.extensions, ExtensionType::key_share,
         encode_server_key_share({static_cast<std::uint16_t>(group), own_share.public_key()}));
     const Bytes server_hello_message = encode_server_hello(server_hello);
-    transcript_.add(server_hello_message);
+    transcript.add(server_hello_message);
     connection_.send_handshake(server_hello_message);
     send_compatibility_change_cipher_spec(hello);
 
     HandshakeSecret handshake =
-        EarlySecret(info.hash).into_handshake_secret(*shared, transcript_.current_hash());
-    write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_random_,
+        EarlySecret(info.hash).into_handshake_secret(*shared, transcript.current_hash());
+    write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", hello.random,
                   handshake.client_handshake_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", client_random_,
+    write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", hello.random,
                   handshake.server_handshake_traffic_secret());
     connection_.set_write_secret(suite, handshake.server_handshake_traffic_secret());
     connection_.set_read_secret(suite, handshake.client_handshake_traffic_secret());
@@ -484,7 +537,7 @@ class ServerEngineImpl final : public ServerEngine {
       // RFC 6066 section 3: the server acknowledges a used server_name with an empty one.
       add_extension(extensions.extensions, ExtensionType::server_name, {});
     }
-    send(encode_encrypted_extensions(extensions));
+    send(transcript, encode_encrypted_extensions(extensions));
     if (config_.client_authentication != ClientAuthentication::none) {
       CertificateRequest request;
       add_extension(request.extensions, ExtensionType::signature_algorithms,
@@ -495,7 +548,7 @@ class ServerEngineImpl final : public ServerEngine {
         // CertificateRequest message."
         add_extension(request.extensions, ExtensionType::status_request, {});
       }
-      send(encode_certificate_request(request));
+      send(transcript, encode_certificate_request(request));
     }
     Certificate certificate;
     for (const Bytes& der : config_.credentials.certificate_chain) {
@@ -506,33 +559,35 @@ class ServerEngineImpl final : public ServerEngine {
     if (client_status_request == StatusRequest::ocsp && config_.ocsp_staple) {
       staple_ocsp_response(certificate.certificate_list.front(), config_.ocsp_staple());
     }
-    send(encode_certificate(certificate));
+    send(transcript, encode_certificate(certificate));
     CertificateVerify verify;
-    verify.algorithm = static_cast<std::uint16_t>(scheme_);
+    verify.algorithm = static_cast<std::uint16_t>(scheme);
     verify.signature = config_.credentials.private_key->sign(
-        scheme_, certificate_verify_content(PeerRole::Server, transcript_.current_hash()));
-    send(encode_certificate_verify(verify));
-    send(encode_finished(Finished{compute_finished(
-        info.hash, handshake.server_handshake_traffic_secret(), transcript_.current_hash())}));
+        scheme, certificate_verify_content(PeerRole::Server, transcript.current_hash()));
+    send(transcript, encode_certificate_verify(verify));
+    send(transcript,
+         encode_finished(Finished{compute_finished(
+             info.hash, handshake.server_handshake_traffic_secret(), transcript.current_hash())}));
 
     // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
-    master_secret_.emplace(std::move(handshake).into_master_secret(transcript_.current_hash()));
-    write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", client_random_,
-                  master_secret_->client_application_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", client_random_,
-                  master_secret_->server_application_traffic_secret());
-    write_key_log(config_.key_log, "EXPORTER_SECRET", client_random_,
-                  master_secret_->exporter_master_secret());
-    connection_.set_write_secret(suite, master_secret_->server_application_traffic_secret());
+    MasterSecret key_schedule = std::move(handshake).into_master_secret(transcript.current_hash());
+    write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", hello.random,
+                  key_schedule.client_application_traffic_secret());
+    write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", hello.random,
+                  key_schedule.server_application_traffic_secret());
+    write_key_log(config_.key_log, "EXPORTER_SECRET", hello.random,
+                  key_schedule.exporter_master_secret());
+    connection_.set_write_secret(suite, key_schedule.server_application_traffic_secret());
 
     summary_.suite = suite;
     summary_.group = group;
-    summary_.own_signature_scheme = scheme_;
+    summary_.own_signature_scheme = scheme;
+    ClientFlight flight{suite, std::move(transcript), std::move(key_schedule)};
     if (config_.client_authentication != ClientAuthentication::none) {
-      state_ = ExpectClientCertificate{};
-    } else {
-      state_ = ExpectClientFinished{};
+      return ExpectClientCertificate{std::move(flight)};
     }
+    return ExpectClientFinished{std::move(flight),
+                                AnonymousClient::allowed_by(config_.client_authentication)};
   }
 
   // RFC 8446 appendix D.4: when the client asked for middlebox compatibility (non-empty
@@ -542,46 +597,33 @@ class ServerEngineImpl final : public ServerEngine {
     if (!hello.legacy_session_id.empty()) connection_.send_change_cipher_spec();
   }
 
-  void send(const Bytes& message) {
-    transcript_.add(message);
+  void send(Transcript& transcript, const Bytes& message) {
+    transcript.add(message);
     connection_.send_handshake(message);
   }
 
   // ---------------------------------------------------------------- client flight
-  void handle_client_certificate(const HandshakeMessage& message) {
+  ServerState handle_client_certificate(const HandshakeMessage& message, ClientFlight flight) {
     const Certificate certificate = decode_certificate(message.body());
     if (!certificate.certificate_request_context.empty()) {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "client Certificate has a certificate_request_context we never sent");
     }
-    transcript_.add(message.encoded);
+    flight.transcript.add(message.encoded);
     if (certificate.certificate_list.empty()) {
       // RFC 8446 section 4.4.2.4: the server may continue without client authentication or
       // abort with certificate_required.
-      if (config_.client_authentication == ClientAuthentication::required) {
-        throw ProtocolError(AlertDescription::certificate_required,
-                            "client sent no certificate but one is required");
-      }
-      state_ = ExpectClientFinished{};
-      return;
+      return ExpectClientFinished{std::move(flight),
+                                  AnonymousClient::allowed_by(config_.client_authentication)};
     }
-    std::vector<Bytes> chain;
     for (const CertificateEntry& entry : certificate.certificate_list) {
       check_client_entry_extensions(entry);
-      chain.push_back(entry.cert_data);
     }
     // RFC 8446 section 4.4.2.1: the client's OCSP response comes in its leaf's entry; one on
     // another entry is accepted and ignored.
-    std::optional<Bytes> staple = stapled_ocsp_response(certificate.certificate_list.front());
-    const CertificateCheck check = config_.verifier->verify(
-        chain, PeerRole::Client, "", staple ? ByteView(*staple) : ByteView());
-    if (!check.accepted) throw ProtocolError(check.alert, check.reason);
-    crypto::PublicKey key = peer_public_key(check, chain.front());
-    summary_.peer_ocsp_response = std::move(staple);
-    summary_.peer_certificate_chain = std::move(chain);
-    summary_.peer_subject = check.subject;
-    summary_.peer_revocation = check.revocation;
-    state_ = ExpectClientCertificateVerify{std::move(key)};
+    VerifiedCertificate client_certificate =
+        verify_peer_certificate(*config_.verifier, certificate, PeerRole::Client, "");
+    return ExpectClientCertificateVerify{std::move(flight), std::move(client_certificate)};
   }
 
   // RFC 8446 section 4.4.2: extensions in the client's Certificate "MUST correspond to
@@ -599,42 +641,41 @@ class ServerEngineImpl final : public ServerEngine {
     }
   }
 
-  void handle_client_certificate_verify(const HandshakeMessage& message,
-                                        const crypto::PublicKey& client_key) {
-    summary_.peer_signature_scheme = check_certificate_verify(
-        message.body(), PeerRole::Client, code_points(config_.signature_schemes), client_key,
-        transcript_.current_hash());
-    transcript_.add(message.encoded);
-    state_ = ExpectClientFinished{};
+  ServerState handle_client_certificate_verify(const HandshakeMessage& message,
+                                               ExpectClientCertificateVerify state) {
+    PeerSignatureChecked client_signature = PeerSignatureChecked::check(
+        std::move(state.client_certificate), message.body(), code_points(config_.signature_schemes),
+        state.flight.transcript.current_hash());
+    state.flight.transcript.add(message.encoded);
+    return ExpectClientFinished{std::move(state.flight), std::move(client_signature)};
   }
 
-  void handle_client_finished(const HandshakeMessage& message) {
-    const crypto::HashAlgorithm hash = master_secret_->hash();
+  ServerState handle_client_finished(const HandshakeMessage& message, ExpectClientFinished state) {
+    ClientFlight& flight = state.flight;
+    const crypto::HashAlgorithm hash = flight.key_schedule.hash();
     const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
-    const Bytes expected = compute_finished(hash, master_secret_->client_handshake_traffic_secret(),
-                                            transcript_.current_hash());
+    const Bytes expected =
+        compute_finished(hash, flight.key_schedule.client_handshake_traffic_secret(),
+                         flight.transcript.current_hash());
     if (!crypto::equal_constant_time(expected, finished.verify_data)) {
       throw ProtocolError(AlertDescription::decrypt_error,
                           "client Finished does not match the handshake transcript");
     }
-    transcript_.add(message.encoded);
+    flight.transcript.add(message.encoded);
     const ApplicationSecrets secrets =
-        std::move(*master_secret_).into_application_secrets(transcript_.current_hash());
-    master_secret_.reset();
-    connection_.set_read_secret(suite_, secrets.client_application_traffic_secret());
-    state_ = Connected{};
+        std::move(flight.key_schedule).into_application_secrets(flight.transcript.current_hash());
+    connection_.set_read_secret(flight.suite, secrets.client_application_traffic_secret());
+    if (auto* signature = std::get_if<PeerSignatureChecked>(&state.client)) {
+      std::move(*signature).record_in(summary_);
+    }
     connection_.complete_handshake(summary_);
+    return Connected{};
   }
 
   ServerConfig config_;
   Connection connection_;
-  ServerState state_ = ExpectClientHello{};
-  Bytes client_random_;
-  CipherSuite suite_{};
-  crypto::SignatureScheme scheme_{};
-  Transcript transcript_;
-  std::optional<MasterSecret> master_secret_;  // from our Finished to the client's
-  HandshakeSummary summary_;
+  ServerState state_;
+  HandshakeSummary summary_;  // reported with HandshakeComplete
 };
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/tls/engine.hpp"
+#include "common/tls/config.hpp"
 #include "common/tls/handshake/handshake_message.hpp"
 
 namespace sc::tls {
