@@ -1,12 +1,13 @@
 // The TLS 1.3 client (RFC 8446 section 2, figure 1 and 2): a state machine whose states are
-// types held in a std::variant, on top of the shared Connection (records, alerts, KeyUpdate).
+// types held in a std::variant, on EngineCore (engine_core.hpp: the record layer and the Engine
+// methods both roles share).
 #include <algorithm>
 #include <stdexcept>
 #include <variant>
 
 #include "common/crypto/random.hpp"
-#include "common/tls/connection.hpp"
 #include "common/tls/engine.hpp"
+#include "common/tls/engine_core.hpp"
 #include "common/tls/handshake/certificate.hpp"
 #include "common/tls/handshake/certificate_request.hpp"
 #include "common/tls/handshake/certificate_verify.hpp"
@@ -16,7 +17,6 @@
 #include "common/tls/handshake/negotiation.hpp"
 #include "common/tls/handshake/server_hello.hpp"
 #include "common/tls/key_schedule.hpp"
-#include "common/tls/keylog.hpp"
 #include "common/tls/peer_verification.hpp"
 #include "common/tls/transcript.hpp"
 
@@ -85,10 +85,10 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-class ClientEngineImpl final : public ClientEngine {
+class ClientEngineImpl final : public EngineCore<ClientEngineImpl, ClientEngine, ClientState> {
  public:
   explicit ClientEngineImpl(ClientConfig config)
-      : config_(std::move(config)), connection_(Role::client, config_.limits) {
+      : EngineCore(Role::client, config.limits), config_(std::move(config)) {
     if (!config_.verifier) throw std::invalid_argument("ClientConfig.verifier is required");
     if (config_.cipher_suites.empty() || config_.groups.empty() ||
         config_.signature_schemes.empty()) {
@@ -103,26 +103,9 @@ class ClientEngineImpl final : public ClientEngine {
     send_client_hello();
   }
 
-  void receive(ByteView bytes) override {
-    connection_.receive(bytes, [this](const HandshakeMessage& message) { handle(message); });
-  }
-  Bytes take_output() override { return connection_.take_output(); }
-  std::vector<Event> take_events() override { return connection_.take_events(); }
-  void send_application_data(ByteView data) override { connection_.send_application_data(data); }
-  void send_key_update(KeyUpdateRequest request) override { connection_.send_key_update(request); }
-  void close() override { connection_.close(); }
-  void abort(AlertDescription alert, const std::string& reason) override {
-    connection_.fail(alert, reason);
-  }
-  bool handshake_complete() const override { return connection_.handshake_complete(); }
-  bool failed() const override { return connection_.failed(); }
-  bool peer_closed() const override { return connection_.peer_closed(); }
-  bool local_closed() const override { return connection_.local_closed(); }
-  std::string state_name() const override {
-    return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
-  }
-
  private:
+  friend class EngineCore<ClientEngineImpl, ClientEngine, ClientState>;  // calls on_message
+
   // ---------------------------------------------------------------- ClientHello
   void send_client_hello() {
     std::vector<crypto::KeyShare> key_shares;
@@ -233,13 +216,6 @@ class ClientEngineImpl final : public ClientEngine {
   }
 
   // ---------------------------------------------------------------- dispatch
-  // The state is moved out of state_ into the handler of the message, which returns the next
-  // state. When a handler throws, the connection fails and takes no more messages.
-  void handle(const HandshakeMessage& message) {
-    state_ = std::visit(
-        [&](auto& state) -> ClientState { return on_message(std::move(state), message); }, state_);
-  }
-
   ClientState on_message(ExpectServerHello state, const HandshakeMessage& message) {
     expect_message(message, HandshakeType::server_hello);
     return handle_server_hello(message, std::move(state.transcript), std::move(state.key_shares),
@@ -344,10 +320,7 @@ class ClientEngineImpl final : public ClientEngine {
     transcript.add(message.encoded);
     HandshakeSecret key_schedule =
         EarlySecret(info.hash).into_handshake_secret(*shared, transcript.current_hash());
-    write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", hello_.random,
-                  key_schedule.client_handshake_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", hello_.random,
-                  key_schedule.server_handshake_traffic_secret());
+    log_handshake_secrets(config_.key_log, hello_.random, key_schedule);
     connection_.set_read_secret(*suite, key_schedule.server_handshake_traffic_secret());
     summary_.suite = *suite;
     summary_.group = server_share->group;
@@ -561,25 +534,14 @@ class ClientEngineImpl final : public ClientEngine {
 
   ClientState handle_finished(const HandshakeMessage& message, ExpectFinished state) {
     ServerFlight& flight = state.flight;
-    const crypto::HashAlgorithm hash = flight.key_schedule.hash();
-    const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
-    const Bytes expected =
-        compute_finished(hash, flight.key_schedule.server_handshake_traffic_secret(),
-                         flight.transcript.current_hash());
-    if (!crypto::equal_constant_time(expected, finished.verify_data)) {
-      throw ProtocolError(AlertDescription::decrypt_error,
-                          "server Finished does not match the handshake transcript");
-    }
+    check_peer_finished(message, flight.key_schedule.hash(),
+                        flight.key_schedule.server_handshake_traffic_secret(), flight.transcript,
+                        PeerRole::Server);
     flight.transcript.add(message.encoded);
     // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
     MasterSecret key_schedule =
         std::move(flight.key_schedule).into_master_secret(flight.transcript.current_hash());
-    write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", hello_.random,
-                  key_schedule.client_application_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", hello_.random,
-                  key_schedule.server_application_traffic_secret());
-    write_key_log(config_.key_log, "EXPORTER_SECRET", hello_.random,
-                  key_schedule.exporter_master_secret());
+    log_application_secrets(config_.key_log, hello_.random, key_schedule);
     connection_.set_read_secret(flight.suite, key_schedule.server_application_traffic_secret());
     std::move(state.server_signature).record_in(summary_);
     send_second_flight(flight.suite, std::move(flight.transcript), std::move(key_schedule),
@@ -650,8 +612,6 @@ class ClientEngineImpl final : public ClientEngine {
   }
 
   ClientConfig config_;
-  Connection connection_;
-  ClientState state_;
   // What we offered: our ClientHello (the second one after a HelloRetryRequest) and the lists
   // read back from it.
   ClientHello hello_;

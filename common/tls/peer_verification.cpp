@@ -35,9 +35,8 @@ PeerSignatureChecked PeerSignatureChecked::check(VerifiedCertificate certificate
                                                  ByteView certificate_verify,
                                                  const std::vector<std::uint16_t>& offered,
                                                  ByteView transcript_hash) {
-  const crypto::SignatureScheme scheme =
-      check_certificate_verify(certificate_verify, certificate.role(), offered,
-                               certificate.public_key(), transcript_hash);
+  const crypto::SignatureScheme scheme = check_certificate_verify(
+      certificate_verify, certificate.role(), offered, certificate.public_key(), transcript_hash);
   return PeerSignatureChecked(scheme, std::move(certificate.identity_));
 }
 

@@ -1,12 +1,13 @@
 // The TLS 1.3 server (RFC 8446 section 2): a state machine whose states are types held in a
-// std::variant, on top of the shared Connection (records, alerts, KeyUpdate).
+// std::variant, on EngineCore (engine_core.hpp: the record layer and the Engine methods both
+// roles share).
 #include <algorithm>
 #include <stdexcept>
 #include <variant>
 
 #include "common/crypto/random.hpp"
-#include "common/tls/connection.hpp"
 #include "common/tls/engine.hpp"
+#include "common/tls/engine_core.hpp"
 #include "common/tls/handshake/certificate.hpp"
 #include "common/tls/handshake/certificate_request.hpp"
 #include "common/tls/handshake/certificate_verify.hpp"
@@ -16,7 +17,6 @@
 #include "common/tls/handshake/negotiation.hpp"
 #include "common/tls/handshake/server_hello.hpp"
 #include "common/tls/key_schedule.hpp"
-#include "common/tls/keylog.hpp"
 #include "common/tls/peer_verification.hpp"
 #include "common/tls/transcript.hpp"
 
@@ -109,10 +109,10 @@ struct ClientOffer {
   StatusRequest status_request = StatusRequest::none;  // an OCSP staple asked for
 };
 
-class ServerEngineImpl final : public ServerEngine {
+class ServerEngineImpl final : public EngineCore<ServerEngineImpl, ServerEngine, ServerState> {
  public:
   explicit ServerEngineImpl(ServerConfig config)
-      : config_(std::move(config)), connection_(Role::server, config_.limits) {
+      : EngineCore(Role::server, config.limits), config_(std::move(config)) {
     if (config_.credentials.certificate_chain.empty() || !config_.credentials.private_key) {
       throw std::invalid_argument("ServerConfig.credentials needs a chain and a private key");
     }
@@ -121,32 +121,8 @@ class ServerEngineImpl final : public ServerEngine {
     }
   }
 
-  void receive(ByteView bytes) override {
-    connection_.receive(bytes, [this](const HandshakeMessage& message) { handle(message); });
-  }
-  Bytes take_output() override { return connection_.take_output(); }
-  std::vector<Event> take_events() override { return connection_.take_events(); }
-  void send_application_data(ByteView data) override { connection_.send_application_data(data); }
-  void send_key_update(KeyUpdateRequest request) override { connection_.send_key_update(request); }
-  void close() override { connection_.close(); }
-  void abort(AlertDescription alert, const std::string& reason) override {
-    connection_.fail(alert, reason);
-  }
-  bool handshake_complete() const override { return connection_.handshake_complete(); }
-  bool failed() const override { return connection_.failed(); }
-  bool peer_closed() const override { return connection_.peer_closed(); }
-  bool local_closed() const override { return connection_.local_closed(); }
-  std::string state_name() const override {
-    return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
-  }
-
  private:
-  // The state is moved out of state_ into the handler of the message, which returns the next
-  // state. When a handler throws, the connection fails and takes no more messages.
-  void handle(const HandshakeMessage& message) {
-    state_ = std::visit(
-        [&](auto& state) -> ServerState { return on_message(std::move(state), message); }, state_);
-  }
+  friend class EngineCore<ServerEngineImpl, ServerEngine, ServerState>;  // calls on_message
 
   ServerState on_message(ExpectClientHello, const HandshakeMessage& message) {
     expect_message(message, HandshakeType::client_hello);
@@ -525,10 +501,7 @@ class ServerEngineImpl final : public ServerEngine {
 
     HandshakeSecret handshake =
         EarlySecret(info.hash).into_handshake_secret(*shared, transcript.current_hash());
-    write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", hello.random,
-                  handshake.client_handshake_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", hello.random,
-                  handshake.server_handshake_traffic_secret());
+    log_handshake_secrets(config_.key_log, hello.random, handshake);
     connection_.set_write_secret(suite, handshake.server_handshake_traffic_secret());
     connection_.set_read_secret(suite, handshake.client_handshake_traffic_secret());
 
@@ -571,12 +544,7 @@ class ServerEngineImpl final : public ServerEngine {
 
     // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
     MasterSecret key_schedule = std::move(handshake).into_master_secret(transcript.current_hash());
-    write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", hello.random,
-                  key_schedule.client_application_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", hello.random,
-                  key_schedule.server_application_traffic_secret());
-    write_key_log(config_.key_log, "EXPORTER_SECRET", hello.random,
-                  key_schedule.exporter_master_secret());
+    log_application_secrets(config_.key_log, hello.random, key_schedule);
     connection_.set_write_secret(suite, key_schedule.server_application_traffic_secret());
 
     summary_.suite = suite;
@@ -652,15 +620,9 @@ class ServerEngineImpl final : public ServerEngine {
 
   ServerState handle_client_finished(const HandshakeMessage& message, ExpectClientFinished state) {
     ClientFlight& flight = state.flight;
-    const crypto::HashAlgorithm hash = flight.key_schedule.hash();
-    const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
-    const Bytes expected =
-        compute_finished(hash, flight.key_schedule.client_handshake_traffic_secret(),
-                         flight.transcript.current_hash());
-    if (!crypto::equal_constant_time(expected, finished.verify_data)) {
-      throw ProtocolError(AlertDescription::decrypt_error,
-                          "client Finished does not match the handshake transcript");
-    }
+    check_peer_finished(message, flight.key_schedule.hash(),
+                        flight.key_schedule.client_handshake_traffic_secret(), flight.transcript,
+                        PeerRole::Client);
     flight.transcript.add(message.encoded);
     const ApplicationSecrets secrets =
         std::move(flight.key_schedule).into_application_secrets(flight.transcript.current_hash());
@@ -673,8 +635,6 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
   ServerConfig config_;
-  Connection connection_;
-  ServerState state_;
   HandshakeSummary summary_;  // reported with HandshakeComplete
 };
 
