@@ -132,8 +132,7 @@ tls::ServerConfig server_config(const BankOptions& options, const app::Identity&
   config.cipher_suites = app::resolve_cipher_suites(options.channel);
   config.groups = app::resolve_groups(options.channel);
   config.credentials = identity.credentials;
-  config.request_client_certificate = true;
-  config.require_client_certificate = true;
+  config.client_authentication = tls::ClientAuthentication::required;
   config.verifier = verifier;
   config.ocsp_staple = stapler->source();
   config.request_client_status = tls::StatusRequest::ocsp;

@@ -57,8 +57,7 @@ tls::ServerConfig service_channel(const pki::ServiceCredentials& credentials) {
   // authorised by the certificate being renewed. So the TTP asks for a client certificate but
   // does not require one (RFC 8446 section 4.4.2.4: the server "MAY at its discretion either
   // continue the handshake without client authentication" when the client sends none).
-  config.request_client_certificate = true;
-  config.require_client_certificate = false;
+  config.client_authentication = tls::ClientAuthentication::optional;
   config.verifier = std::make_shared<RequesterVerifier>(credentials.chain.back());
   return config;
 }

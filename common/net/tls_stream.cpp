@@ -169,8 +169,9 @@ void TlsStream::process_events() {
                      peer_closed_ = true;
                    },
                    [&](tls::KeyUpdated& update) {
-                     spdlog::info("{}: {} traffic keys updated (KeyUpdate)", peer_label_,
-                                  update.sending ? "sending" : "receiving");
+                     spdlog::info(
+                         "{}: {} traffic keys updated (KeyUpdate)", peer_label_,
+                         update.direction == tls::KeyDirection::sending ? "sending" : "receiving");
                    },
                },
                event);
@@ -242,9 +243,9 @@ asio::awaitable<void> TlsStream::write(ByteView data) {
   co_await flush_output();
 }
 
-asio::awaitable<void> TlsStream::key_update(bool request_peer_update) {
+asio::awaitable<void> TlsStream::key_update(tls::KeyUpdateRequest request) {
   throw_if_failed();
-  engine_->send_key_update(request_peer_update);
+  engine_->send_key_update(request);
   process_events();
   co_await flush_output();
 }

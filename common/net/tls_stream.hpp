@@ -51,7 +51,7 @@ class TlsStream : public std::enable_shared_from_this<TlsStream> {
   // channel with close_notify.
   asio::awaitable<Bytes> read();
   asio::awaitable<void> write(ByteView data);
-  asio::awaitable<void> key_update(bool request_peer_update);
+  asio::awaitable<void> key_update(tls::KeyUpdateRequest request);
   // Sends close_notify (within the write deadline) and closes the socket. Never throws.
   asio::awaitable<void> shutdown();
   // Ends the channel with a fatal alert, e.g. certificate_revoked once the application learns

@@ -1,12 +1,13 @@
 // The TLS 1.3 client (RFC 8446 section 2, figure 1 and 2): a state machine whose states are
-// types held in a std::variant, on top of the shared Connection (records, alerts, KeyUpdate).
+// types held in a std::variant, on EngineCore (engine_core.hpp: the record layer and the Engine
+// methods both roles share).
 #include <algorithm>
 #include <stdexcept>
 #include <variant>
 
 #include "common/crypto/random.hpp"
-#include "common/tls/connection.hpp"
 #include "common/tls/engine.hpp"
+#include "common/tls/engine_core.hpp"
 #include "common/tls/handshake/certificate.hpp"
 #include "common/tls/handshake/certificate_request.hpp"
 #include "common/tls/handshake/certificate_verify.hpp"
@@ -16,7 +17,7 @@
 #include "common/tls/handshake/negotiation.hpp"
 #include "common/tls/handshake/server_hello.hpp"
 #include "common/tls/key_schedule.hpp"
-#include "common/tls/keylog.hpp"
+#include "common/tls/peer_verification.hpp"
 #include "common/tls/transcript.hpp"
 
 namespace sc::tls {
@@ -24,29 +25,53 @@ namespace sc::tls {
 namespace {
 
 // ---------------------------------------------------------------- states
+// Each state holds what the rest of the handshake needs from it: the transcript, the key
+// schedule stage and the proofs of what has been checked. A state is consumed by the handler
+// of the next message, which builds the following state from it; a state that needs a proof
+// (ExpectCertificateVerify: VerifiedCertificate, ExpectFinished: PeerSignatureChecked) cannot
+// be built on a path that skipped the check.
 struct ExpectServerHello {
   static constexpr const char* name = "ExpectServerHello";
+  Transcript transcript;                     // ClientHello, hash not chosen yet
+  std::vector<crypto::KeyShare> key_shares;  // one per group the ClientHello has a share for
 };
 struct ExpectServerHelloAfterRetry {
   static constexpr const char* name = "ExpectServerHelloAfterRetry";
-  std::uint16_t suite;  // the HelloRetryRequest's; the ServerHello must repeat it (4.1.4)
-  NamedGroup group;     // the group the HelloRetryRequest selected
+  Transcript transcript;  // message_hash(ClientHello1), HelloRetryRequest, ClientHello2
+  std::vector<crypto::KeyShare> key_shares;
+  CipherSuite suite;  // the HelloRetryRequest's; the ServerHello must repeat it (4.1.4)
+  NamedGroup group;   // the group the HelloRetryRequest selected
+};
+// What every state of the server's encrypted flight carries.
+struct ServerFlight {
+  CipherSuite suite;
+  Transcript transcript;
+  HandshakeSecret key_schedule;  // both handshake traffic secrets
 };
 struct ExpectEncryptedExtensions {
   static constexpr const char* name = "ExpectEncryptedExtensions";
+  ServerFlight flight;
 };
 struct ExpectCertificateOrCertificateRequest {
   static constexpr const char* name = "ExpectCertificateOrCertificateRequest";
+  ServerFlight flight;
 };
 struct ExpectCertificate {
   static constexpr const char* name = "ExpectCertificate";
+  ServerFlight flight;
+  std::optional<CertificateRequestTerms> certificate_request;  // what the server asked of us
 };
 struct ExpectCertificateVerify {
   static constexpr const char* name = "ExpectCertificateVerify";
-  crypto::PublicKey server_key;
+  ServerFlight flight;
+  std::optional<CertificateRequestTerms> certificate_request;
+  VerifiedCertificate server_certificate;
 };
 struct ExpectFinished {
   static constexpr const char* name = "ExpectFinished";
+  ServerFlight flight;
+  std::optional<CertificateRequestTerms> certificate_request;
+  PeerSignatureChecked server_signature;
 };
 struct Connected {
   static constexpr const char* name = "Connected";
@@ -60,10 +85,10 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-class ClientEngineImpl final : public ClientEngine {
+class ClientEngineImpl final : public EngineCore<ClientEngineImpl, ClientEngine, ClientState> {
  public:
   explicit ClientEngineImpl(ClientConfig config)
-      : config_(std::move(config)), connection_(true, config_.limits) {
+      : EngineCore(Role::client, config.limits), config_(std::move(config)) {
     if (!config_.verifier) throw std::invalid_argument("ClientConfig.verifier is required");
     if (config_.cipher_suites.empty() || config_.groups.empty() ||
         config_.signature_schemes.empty()) {
@@ -78,30 +103,12 @@ class ClientEngineImpl final : public ClientEngine {
     send_client_hello();
   }
 
-  void receive(ByteView bytes) override {
-    connection_.receive(bytes, [this](const HandshakeMessage& message) { handle(message); });
-  }
-  Bytes take_output() override { return connection_.take_output(); }
-  std::vector<Event> take_events() override { return connection_.take_events(); }
-  void send_application_data(ByteView data) override { connection_.send_application_data(data); }
-  void send_key_update(bool request_peer_update) override {
-    connection_.send_key_update(request_peer_update);
-  }
-  void close() override { connection_.close(); }
-  void abort(AlertDescription alert, const std::string& reason) override {
-    connection_.fail(alert, reason);
-  }
-  bool handshake_complete() const override { return connection_.handshake_complete(); }
-  bool failed() const override { return connection_.failed(); }
-  bool peer_closed() const override { return connection_.peer_closed(); }
-  bool local_closed() const override { return connection_.local_closed(); }
-  std::string state_name() const override {
-    return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
-  }
-
  private:
+  friend class EngineCore<ClientEngineImpl, ClientEngine, ClientState>;  // calls on_message
+
   // ---------------------------------------------------------------- ClientHello
   void send_client_hello() {
+    std::vector<crypto::KeyShare> key_shares;
     Bytes message;
     if (config_.test_hooks.client_hello_message) {
       message = *config_.test_hooks.client_hello_message;
@@ -110,7 +117,7 @@ class ClientEngineImpl final : public ClientEngine {
         throw std::invalid_argument("test ClientHello is not a ClientHello message");
       }
       hello_ = decode_client_hello(ByteView(message).subspan(4));
-      adopt_offered_key_shares();
+      key_shares = adopt_offered_key_shares();
     } else {
       hello_.random = fresh_random(config_.test_hooks, 32);
       // Middlebox compatibility mode (RFC 8446 appendix D.4): a non-empty legacy_session_id.
@@ -139,30 +146,34 @@ class ClientEngineImpl final : public ClientEngine {
             config_.key_share_groups.end()) {
           continue;
         }
-        key_shares_.push_back(fresh_key_share(config_.test_hooks, group));
-        entries.push_back({static_cast<std::uint16_t>(group), key_shares_.back().public_key()});
+        key_shares.push_back(fresh_key_share(config_.test_hooks, group));
+        entries.push_back({static_cast<std::uint16_t>(group), key_shares.back().public_key()});
       }
       add_extension(hello_.extensions, ExtensionType::key_share, encode_client_key_shares(entries));
       message = encode_client_hello(hello_);
     }
     learn_offer();
-    transcript_.add(message);
-    connection_.send_handshake(message, true);
+    Transcript transcript;
+    transcript.add(message);
+    connection_.send_handshake(message, RecordVersion::tls10);
     connection_.allow_change_cipher_spec();
+    state_ = ExpectServerHello{std::move(transcript), std::move(key_shares)};
   }
 
   // With the ClientHello test hook: make the key shares the message announces.
-  void adopt_offered_key_shares() {
+  std::vector<crypto::KeyShare> adopt_offered_key_shares() const {
+    std::vector<crypto::KeyShare> key_shares;
     const Extension* extension = find_extension(hello_.extensions, ExtensionType::key_share);
-    if (extension == nullptr) return;
+    if (extension == nullptr) return key_shares;
     for (const KeyShareEntry& entry : decode_client_key_shares(extension->data)) {
       auto group = named_group_from_code(entry.group);
       if (!group) throw std::invalid_argument("test ClientHello offers an unknown group");
-      key_shares_.push_back(fresh_key_share(config_.test_hooks, *group));
-      if (key_shares_.back().public_key() != entry.key_exchange) {
+      key_shares.push_back(fresh_key_share(config_.test_hooks, *group));
+      if (key_shares.back().public_key() != entry.key_exchange) {
         throw std::invalid_argument("test ClientHello key share differs from the hook's share");
       }
     }
+    return key_shares;
   }
 
   // What the ClientHello offered, read back from it (also when it came from the test hook).
@@ -191,15 +202,13 @@ class ClientEngineImpl final : public ClientEngine {
   void check_extensions(const Extensions& extensions, const std::vector<ExtensionType>& allowed,
                         const char* message_name) const {
     for (const Extension& extension : extensions) {
-      if (!offered_extension(extension.type) &&
-          extension.type != static_cast<std::uint16_t>(ExtensionType::cookie)) {
+      if (!offered_extension(extension.type) && !extension.is(ExtensionType::cookie)) {
         throw ProtocolError(AlertDescription::unsupported_extension,
                             std::string(message_name) + " carries " +
                                 extension_name(extension.type) + ", which we did not offer");
       }
-      if (std::none_of(allowed.begin(), allowed.end(), [&](ExtensionType type) {
-            return static_cast<std::uint16_t>(type) == extension.type;
-          })) {
+      if (std::none_of(allowed.begin(), allowed.end(),
+                       [&](ExtensionType type) { return extension.is(type); })) {
         throw ProtocolError(AlertDescription::illegal_parameter,
                             extension_name(extension.type) + " is not allowed in " + message_name);
       }
@@ -207,41 +216,51 @@ class ClientEngineImpl final : public ClientEngine {
   }
 
   // ---------------------------------------------------------------- dispatch
-  void handle(const HandshakeMessage& message) {
-    if (std::holds_alternative<ExpectServerHello>(state_)) {
-      expect_message(message, HandshakeType::server_hello);
-      handle_server_hello(message, std::nullopt);
-    } else if (auto* retry = std::get_if<ExpectServerHelloAfterRetry>(&state_)) {
-      expect_message(message, HandshakeType::server_hello);
-      handle_server_hello(message, *retry);
-    } else if (std::holds_alternative<ExpectEncryptedExtensions>(state_)) {
-      expect_message(message, HandshakeType::encrypted_extensions);
-      handle_encrypted_extensions(message);
-    } else if (std::holds_alternative<ExpectCertificateOrCertificateRequest>(state_)) {
-      expect_message(message, HandshakeType::certificate, HandshakeType::certificate_request);
-      if (message.type == HandshakeType::certificate_request) {
-        handle_certificate_request(message);
-      } else {
-        handle_certificate(message);
-      }
-    } else if (std::holds_alternative<ExpectCertificate>(state_)) {
-      expect_message(message, HandshakeType::certificate);
-      handle_certificate(message);
-    } else if (auto* verify = std::get_if<ExpectCertificateVerify>(&state_)) {
-      expect_message(message, HandshakeType::certificate_verify);
-      handle_certificate_verify(message, verify->server_key);
-    } else if (std::holds_alternative<ExpectFinished>(state_)) {
-      expect_message(message, HandshakeType::finished);
-      handle_finished(message);
-    } else {
-      throw ProtocolError(AlertDescription::unexpected_message,
-                          "unexpected " + handshake_type_name(message.type));
+  ClientState on_message(ExpectServerHello state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::server_hello);
+    return handle_server_hello(message, std::move(state.transcript), std::move(state.key_shares),
+                               std::nullopt);
+  }
+  ClientState on_message(ExpectServerHelloAfterRetry state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::server_hello);
+    const CipherSuite retry_suite = state.suite;
+    return handle_server_hello(message, std::move(state.transcript), std::move(state.key_shares),
+                               retry_suite);
+  }
+  ClientState on_message(ExpectEncryptedExtensions state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::encrypted_extensions);
+    return handle_encrypted_extensions(message, std::move(state.flight));
+  }
+  ClientState on_message(ExpectCertificateOrCertificateRequest state,
+                         const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::certificate, HandshakeType::certificate_request);
+    if (message.type == HandshakeType::certificate_request) {
+      return handle_certificate_request(message, std::move(state.flight));
     }
+    return handle_certificate(message, ExpectCertificate{std::move(state.flight), std::nullopt});
+  }
+  ClientState on_message(ExpectCertificate state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::certificate);
+    return handle_certificate(message, std::move(state));
+  }
+  ClientState on_message(ExpectCertificateVerify state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::certificate_verify);
+    return handle_certificate_verify(message, std::move(state));
+  }
+  ClientState on_message(ExpectFinished state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::finished);
+    return handle_finished(message, std::move(state));
+  }
+  ClientState on_message(Connected, const HandshakeMessage& message) {
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "unexpected " + handshake_type_name(message.type));
   }
 
   // ---------------------------------------------------------------- ServerHello / HRR
-  void handle_server_hello(const HandshakeMessage& message,
-                           std::optional<ExpectServerHelloAfterRetry> retry) {
+  // retry_suite: the suite of the HelloRetryRequest answered, if any.
+  ClientState handle_server_hello(const HandshakeMessage& message, Transcript transcript,
+                                  std::vector<crypto::KeyShare> key_shares,
+                                  std::optional<CipherSuite> retry_suite) {
     const ServerHello hello = decode_server_hello(message.body());
     check_version(hello);
     // RFC 8446 section 4.1.3: legacy_session_id_echo must equal the client's session id.
@@ -253,66 +272,60 @@ class ClientEngineImpl final : public ClientEngine {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "server chose a compression method other than null");
     }
-    if (!contains(offered_suites_, hello.cipher_suite) ||
-        !cipher_suite_from_code(hello.cipher_suite)) {
+    const std::optional<CipherSuite> suite = known_cipher_suite(hello);
+    if (!suite || !contains(offered_suites_, hello.cipher_suite)) {
       throw ProtocolError(
           AlertDescription::illegal_parameter,
           "server chose " + suite_description(hello.cipher_suite) + " which we did not offer");
     }
     if (hello.is_hello_retry_request()) {
-      if (retry) {
+      if (retry_suite) {
         // RFC 8446 section 4.1.4: a second HelloRetryRequest is unexpected_message.
         throw ProtocolError(AlertDescription::unexpected_message,
                             "server sent a second HelloRetryRequest");
       }
-      handle_hello_retry_request(message, hello);
-      return;
+      return handle_hello_retry_request(message, hello, *suite, std::move(transcript),
+                                        std::move(key_shares));
     }
     check_extensions(hello.extensions,
                      {ExtensionType::supported_versions, ExtensionType::key_share}, "ServerHello");
-    if (retry && hello.cipher_suite != retry->suite) {
+    if (retry_suite && *suite != *retry_suite) {
       throw ProtocolError(AlertDescription::illegal_parameter,
-                          "ServerHello chose " + suite_description(hello.cipher_suite) +
+                          "ServerHello chose " + suite_description(*suite) +
                               " but the HelloRetryRequest chose " +
-                              suite_description(retry->suite));
+                              suite_description(*retry_suite));
     }
-    const Extension* share_extension = find_extension(hello.extensions, ExtensionType::key_share);
-    if (share_extension == nullptr) {
+    const std::optional<ServerKeyShare> server_share = server_key_share(hello);
+    if (!server_share) {
       throw ProtocolError(AlertDescription::missing_extension, "ServerHello lacks key_share");
     }
-    const KeyShareEntry server_share = decode_server_key_share(share_extension->data);
     // RFC 8446 section 4.2.8: the server's share must be in a group we sent a share for.
     const crypto::KeyShare* own_share = nullptr;
-    for (const crypto::KeyShare& share : key_shares_) {
-      if (static_cast<std::uint16_t>(named_group_of(share)) == server_share.group) {
-        own_share = &share;
-      }
+    for (const crypto::KeyShare& share : key_shares) {
+      if (named_group_of(share) == server_share->group) own_share = &share;
     }
     if (own_share == nullptr) {
       throw ProtocolError(AlertDescription::illegal_parameter,
-                          "server's key share is for " + group_description(server_share.group) +
+                          "server's key share is for " + group_description(server_share->group) +
                               ", for which we sent no share");
     }
-    std::optional<SecretBytes> shared = own_share->derive(server_share.key_exchange);
+    std::optional<SecretBytes> shared = own_share->derive(server_share->key_exchange);
     if (!shared) {
       throw ProtocolError(AlertDescription::illegal_parameter,
-                          "server's " + group_description(server_share.group) +
+                          "server's " + group_description(server_share->group) +
                               " key share is not a valid public value");
     }
-    suite_ = *cipher_suite_from_code(hello.cipher_suite);
-    const CipherSuiteInfo& info = cipher_suite_info(suite_);
-    transcript_.select_hash(info.hash);
-    transcript_.add(message.encoded);
-    schedule_.emplace(info.hash);
-    schedule_->derive_handshake_secrets(*shared, transcript_.current_hash());
-    write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", hello_.random,
-                  schedule_->client_handshake_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", hello_.random,
-                  schedule_->server_handshake_traffic_secret());
-    connection_.set_read_secret(suite_, schedule_->server_handshake_traffic_secret());
-    summary_.suite = suite_;
-    summary_.group = *named_group_from_code(server_share.group);
-    state_ = ExpectEncryptedExtensions{};
+    const CipherSuiteInfo& info = cipher_suite_info(*suite);
+    transcript.select_hash(info.hash);
+    transcript.add(message.encoded);
+    HandshakeSecret key_schedule =
+        EarlySecret(info.hash).into_handshake_secret(*shared, transcript.current_hash());
+    log_handshake_secrets(config_.key_log, hello_.random, key_schedule);
+    connection_.set_read_secret(*suite, key_schedule.server_handshake_traffic_secret());
+    summary_.suite = *suite;
+    summary_.group = server_share->group;
+    return ExpectEncryptedExtensions{
+        ServerFlight{*suite, std::move(transcript), std::move(key_schedule)}};
   }
 
   static NamedGroup named_group_of(const crypto::KeyShare& share) {
@@ -328,8 +341,8 @@ class ClientEngineImpl final : public ClientEngine {
   }
 
   void check_version(const ServerHello& hello) {
-    const Extension* versions = find_extension(hello.extensions, ExtensionType::supported_versions);
-    if (versions == nullptr) {
+    const std::optional<std::uint16_t> selected = selected_version(hello);
+    if (!selected) {
       // RFC 8446 section 4.1.3: a TLS 1.3 client receiving a ServerHello for TLS 1.2 or below
       // "MUST check" the last 8 bytes of random for the downgrade sentinels and abort with
       // illegal_parameter when they match.
@@ -344,12 +357,11 @@ class ClientEngineImpl final : public ClientEngine {
                           "server chose TLS " + legacy_version_name(hello.legacy_version) +
                               " (no supported_versions); only TLS 1.3 is supported");
     }
-    const std::uint16_t selected = decode_selected_version(versions->data);
-    if (selected != kTls13) {
+    if (*selected != kTls13) {
       // RFC 8446 section 4.2.1: a version not offered is illegal_parameter.
       throw ProtocolError(
           AlertDescription::illegal_parameter,
-          "server selected version " + legacy_version_name(selected) + " which we did not offer");
+          "server selected version " + legacy_version_name(*selected) + " which we did not offer");
     }
     if (hello.legacy_version != kTls12) {
       throw ProtocolError(AlertDescription::protocol_version,
@@ -382,122 +394,111 @@ class ClientEngineImpl final : public ClientEngine {
     return "version " + std::to_string(version >> 8) + "." + std::to_string(version & 0xFF);
   }
 
-  void handle_hello_retry_request(const HandshakeMessage& message, const ServerHello& retry) {
+  ClientState handle_hello_retry_request(const HandshakeMessage& message, const ServerHello& retry,
+                                         CipherSuite suite, Transcript transcript,
+                                         std::vector<crypto::KeyShare> key_shares) {
     check_extensions(
         retry.extensions,
         {ExtensionType::supported_versions, ExtensionType::key_share, ExtensionType::cookie},
         "HelloRetryRequest");
-    const Extension* share = find_extension(retry.extensions, ExtensionType::key_share);
-    const Extension* cookie = find_extension(retry.extensions, ExtensionType::cookie);
-    if (share == nullptr && cookie == nullptr) {
+    const HelloRetryRequestChanges changes = hello_retry_request_changes(retry);
+    if (!changes.selected_group && !changes.cookie) {
       // RFC 8446 section 4.1.4: an HRR that would not change the ClientHello.
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "HelloRetryRequest asks for no change to the ClientHello");
     }
-    std::optional<NamedGroup> selected_group;
-    if (share != nullptr) {
-      const std::uint16_t group = decode_hello_retry_key_share(share->data);
+    const std::optional<NamedGroup> selected_group = changes.selected_group;
+    if (selected_group) {
+      const NamedGroup group = *selected_group;
       // RFC 8446 section 4.2.8: the selected group must be in supported_groups and must not be
       // one for which the ClientHello already carried a share.
-      if (!contains(offered_groups_, group) || !named_group_from_code(group)) {
+      if (!contains(offered_groups_, static_cast<std::uint16_t>(group)) ||
+          !named_group_from_code(static_cast<std::uint16_t>(group))) {
         throw ProtocolError(
             AlertDescription::illegal_parameter,
             "HelloRetryRequest selects " + group_description(group) + " which we did not offer");
       }
-      for (const crypto::KeyShare& own : key_shares_) {
-        if (static_cast<std::uint16_t>(named_group_of(own)) == group) {
+      for (const crypto::KeyShare& own : key_shares) {
+        if (named_group_of(own) == group) {
           throw ProtocolError(AlertDescription::illegal_parameter,
                               "HelloRetryRequest selects " + group_description(group) +
                                   ", for which we already sent a share");
         }
       }
-      selected_group = *named_group_from_code(group);
     }
-    const CipherSuiteInfo& info = cipher_suite_info(*cipher_suite_from_code(retry.cipher_suite));
-    transcript_.select_hash(info.hash);
-    transcript_.replace_with_message_hash();  // RFC 8446 section 4.4.1
-    transcript_.add(message.encoded);
+    const CipherSuiteInfo& info = cipher_suite_info(suite);
+    transcript.select_hash(info.hash);
+    transcript.replace_with_message_hash();  // RFC 8446 section 4.4.1
+    transcript.add(message.encoded);
 
     // RFC 8446 section 4.1.2: the second ClientHello is the first with the key_share replaced
     // by a single share for the selected group, early_data removed and the cookie added (before
     // pre_shared_key, which stays last, 4.2.11).
+    std::optional<Bytes> cookie = changes.cookie;
     Extensions extensions;
     for (const Extension& extension : hello_.extensions) {
-      if (extension.type == static_cast<std::uint16_t>(ExtensionType::early_data)) continue;
-      if (extension.type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) &&
-          cookie != nullptr) {
-        extensions.push_back(*cookie);
-        cookie = nullptr;
+      if (extension.is(ExtensionType::early_data)) continue;
+      if (extension.is(ExtensionType::pre_shared_key) && cookie) {
+        add_extension(extensions, ExtensionType::cookie, std::move(*cookie));
+        cookie.reset();
       }
-      if (extension.type == static_cast<std::uint16_t>(ExtensionType::key_share) &&
-          selected_group) {
-        key_shares_.clear();
-        key_shares_.push_back(fresh_key_share(config_.test_hooks, *selected_group));
+      if (extension.is(ExtensionType::key_share) && selected_group) {
+        key_shares.clear();
+        key_shares.push_back(fresh_key_share(config_.test_hooks, *selected_group));
         extensions.push_back(
             {extension.type, encode_client_key_shares({{static_cast<std::uint16_t>(*selected_group),
-                                                        key_shares_.back().public_key()}})});
-      } else if (extension.type != static_cast<std::uint16_t>(ExtensionType::cookie)) {
+                                                        key_shares.back().public_key()}})});
+      } else if (!extension.is(ExtensionType::cookie)) {
         extensions.push_back(extension);
       }
     }
-    if (cookie != nullptr) extensions.push_back(*cookie);
+    if (cookie) add_extension(extensions, ExtensionType::cookie, std::move(*cookie));
     hello_.extensions = std::move(extensions);
     const Bytes second_hello = encode_client_hello(hello_);
-    transcript_.add(second_hello);
+    transcript.add(second_hello);
     send_compatibility_change_cipher_spec();
     connection_.send_handshake(second_hello);
     summary_.hello_retry_request = true;
-    state_ = ExpectServerHelloAfterRetry{
-        retry.cipher_suite, selected_group.value_or(named_group_of(key_shares_.front()))};
+    const NamedGroup group = selected_group.value_or(named_group_of(key_shares.front()));
+    return ExpectServerHelloAfterRetry{std::move(transcript), std::move(key_shares), suite, group};
   }
 
   // ---------------------------------------------------------------- encrypted flight
-  void handle_encrypted_extensions(const HandshakeMessage& message) {
+  ClientState handle_encrypted_extensions(const HandshakeMessage& message, ServerFlight flight) {
     const EncryptedExtensions extensions = decode_encrypted_extensions(message.body());
     // RFC 8446 section 4.2 (table) and RFC 8449: the extensions EncryptedExtensions may carry:
     // server_name, max_fragment_length, supported_groups, use_srtp, heartbeat, ALPN,
     // client/server_certificate_type, record_size_limit, early_data. Those we did not offer are
     // refused by check_extensions; offered ones we do not act on are ignored.
     static const std::vector<ExtensionType> kAllowed = {
-        ExtensionType::server_name,      static_cast<ExtensionType>(1),
-        ExtensionType::supported_groups, static_cast<ExtensionType>(14),
-        static_cast<ExtensionType>(15),  static_cast<ExtensionType>(16),
-        static_cast<ExtensionType>(19),  static_cast<ExtensionType>(20),
-        static_cast<ExtensionType>(28),  ExtensionType::early_data};
+        ExtensionType::server_name,
+        ExtensionType::max_fragment_length,
+        ExtensionType::supported_groups,
+        ExtensionType::use_srtp,
+        ExtensionType::heartbeat,
+        ExtensionType::application_layer_protocol_negotiation,
+        ExtensionType::client_certificate_type,
+        ExtensionType::server_certificate_type,
+        ExtensionType::record_size_limit,
+        ExtensionType::early_data};
     check_extensions(extensions.extensions, kAllowed, "EncryptedExtensions");
-    transcript_.add(message.encoded);
-    state_ = ExpectCertificateOrCertificateRequest{};
+    flight.transcript.add(message.encoded);
+    return ExpectCertificateOrCertificateRequest{std::move(flight)};
   }
 
-  void handle_certificate_request(const HandshakeMessage& message) {
+  ClientState handle_certificate_request(const HandshakeMessage& message, ServerFlight flight) {
     const CertificateRequest request = decode_certificate_request(message.body());
     // RFC 8446 section 4.3.2: during the handshake the context SHALL be zero length.
     if (!request.certificate_request_context.empty()) {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "CertificateRequest in the handshake has a non-empty context");
     }
-    const Extension* schemes =
-        find_extension(request.extensions, ExtensionType::signature_algorithms);
-    server_accepted_schemes_ = decode_code_point_list(schemes->data, "signature_algorithms");
-    server_requested_status_ = status_request_in(request);
-    certificate_requested_ = true;
-    transcript_.add(message.encoded);
-    state_ = ExpectCertificate{};
+    CertificateRequestTerms terms = certificate_request_terms(request);
+    flight.transcript.add(message.encoded);
+    return ExpectCertificate{std::move(flight), std::move(terms)};
   }
 
-  // RFC 8446 section 4.4.2.1: a server asks for the client's OCSP response with an empty
-  // status_request in its CertificateRequest; a CertificateStatusRequest there is read as the
-  // same question when its status_type is ocsp.
-  static StatusRequest status_request_in(const CertificateRequest& request) {
-    const Extension* status = find_extension(request.extensions, ExtensionType::status_request);
-    if (status == nullptr) return StatusRequest::none;
-    if (status->data.empty() || decode_certificate_status_request(status->data)) {
-      return StatusRequest::ocsp;
-    }
-    return StatusRequest::none;
-  }
-
-  void handle_certificate(const HandshakeMessage& message) {
+  ClientState handle_certificate(const HandshakeMessage& message, ExpectCertificate state) {
     const Certificate certificate = decode_certificate(message.body());
     if (!certificate.certificate_request_context.empty()) {
       throw ProtocolError(AlertDescription::illegal_parameter,
@@ -507,71 +508,61 @@ class ClientEngineImpl final : public ClientEngine {
     if (certificate.certificate_list.empty()) {
       throw ProtocolError(AlertDescription::decode_error, "server sent an empty Certificate");
     }
-    std::vector<Bytes> chain;
     for (const CertificateEntry& entry : certificate.certificate_list) {
       // RFC 8446 section 4.4.2: CertificateEntry extensions "MUST correspond to ones from the
       // client's ClientHello message"; status_request is the only one we may have sent.
       check_extensions(entry.extensions, {ExtensionType::status_request}, "CertificateEntry");
-      chain.push_back(entry.cert_data);
     }
     // RFC 8446 section 4.4.2.1: the OCSP response for the end-entity certificate comes in the
     // leaf's entry; one on another entry (for an intermediate) is accepted and ignored.
-    std::optional<Bytes> staple = stapled_ocsp_response(certificate.certificate_list.front());
-    const CertificateCheck check = config_.verifier->verify(
-        chain, PeerRole::Server, config_.server_name, staple ? ByteView(*staple) : ByteView());
-    if (!check.accepted) throw ProtocolError(check.alert, check.reason);
-    crypto::PublicKey key = peer_public_key(check, chain.front());
-    summary_.peer_ocsp_response = std::move(staple);
-    summary_.peer_certificate_chain = std::move(chain);
-    summary_.peer_subject = check.subject;
-    summary_.peer_revocation = check.revocation;
-    transcript_.add(message.encoded);
-    state_ = ExpectCertificateVerify{std::move(key)};
+    VerifiedCertificate server_certificate = verify_peer_certificate(
+        *config_.verifier, certificate, PeerRole::Server, config_.server_name);
+    state.flight.transcript.add(message.encoded);
+    return ExpectCertificateVerify{std::move(state.flight), std::move(state.certificate_request),
+                                   std::move(server_certificate)};
   }
 
-  void handle_certificate_verify(const HandshakeMessage& message,
-                                 const crypto::PublicKey& server_key) {
-    summary_.peer_signature_scheme = check_certificate_verify(
-        message.body(), true, offered_schemes_, server_key, transcript_.current_hash());
-    transcript_.add(message.encoded);
-    state_ = ExpectFinished{};
+  ClientState handle_certificate_verify(const HandshakeMessage& message,
+                                        ExpectCertificateVerify state) {
+    PeerSignatureChecked server_signature =
+        PeerSignatureChecked::check(std::move(state.server_certificate), message.body(),
+                                    offered_schemes_, state.flight.transcript.current_hash());
+    state.flight.transcript.add(message.encoded);
+    return ExpectFinished{std::move(state.flight), std::move(state.certificate_request),
+                          std::move(server_signature)};
   }
 
-  void handle_finished(const HandshakeMessage& message) {
-    const crypto::HashAlgorithm hash = schedule_->hash();
-    const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
-    const Bytes expected = compute_finished(hash, schedule_->server_handshake_traffic_secret(),
-                                            transcript_.current_hash());
-    if (!crypto::equal_constant_time(expected, finished.verify_data)) {
-      throw ProtocolError(AlertDescription::decrypt_error,
-                          "server Finished does not match the handshake transcript");
-    }
-    transcript_.add(message.encoded);
+  ClientState handle_finished(const HandshakeMessage& message, ExpectFinished state) {
+    ServerFlight& flight = state.flight;
+    check_peer_finished(message, flight.key_schedule.hash(),
+                        flight.key_schedule.server_handshake_traffic_secret(), flight.transcript,
+                        PeerRole::Server);
+    flight.transcript.add(message.encoded);
     // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
-    schedule_->derive_application_secrets(transcript_.current_hash());
-    write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", hello_.random,
-                  schedule_->client_application_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", hello_.random,
-                  schedule_->server_application_traffic_secret());
-    write_key_log(config_.key_log, "EXPORTER_SECRET", hello_.random,
-                  schedule_->exporter_master_secret());
-    connection_.set_read_secret(suite_, schedule_->server_application_traffic_secret());
-    send_second_flight();
+    MasterSecret key_schedule =
+        std::move(flight.key_schedule).into_master_secret(flight.transcript.current_hash());
+    log_application_secrets(config_.key_log, hello_.random, key_schedule);
+    connection_.set_read_secret(flight.suite, key_schedule.server_application_traffic_secret());
+    std::move(state.server_signature).record_in(summary_);
+    send_second_flight(flight.suite, std::move(flight.transcript), std::move(key_schedule),
+                       state.certificate_request);
+    return Connected{};
   }
 
-  void send_second_flight() {
+  void send_second_flight(CipherSuite suite, Transcript transcript, MasterSecret key_schedule,
+                          const std::optional<CertificateRequestTerms>& certificate_request) {
     send_compatibility_change_cipher_spec();
-    connection_.set_write_secret(suite_, schedule_->client_handshake_traffic_secret());
-    if (certificate_requested_) send_client_certificate();
+    connection_.set_write_secret(suite, key_schedule.client_handshake_traffic_secret());
+    if (certificate_request) send_client_certificate(*certificate_request, transcript);
     const Bytes verify_data =
-        compute_finished(schedule_->hash(), schedule_->client_handshake_traffic_secret(),
-                         transcript_.current_hash());
+        compute_finished(key_schedule.hash(), key_schedule.client_handshake_traffic_secret(),
+                         transcript.current_hash());
     const Bytes finished = encode_finished(Finished{verify_data});
-    transcript_.add(finished);
+    transcript.add(finished);
     connection_.send_handshake(finished);
-    schedule_->derive_resumption_secret(transcript_.current_hash());
-    connection_.set_write_secret(suite_, schedule_->client_application_traffic_secret());
-    state_ = Connected{};
+    const ApplicationSecrets secrets =
+        std::move(key_schedule).into_application_secrets(transcript.current_hash());
+    connection_.set_write_secret(suite, secrets.client_application_traffic_secret());
     connection_.complete_handshake(summary_);
   }
 
@@ -581,12 +572,13 @@ class ClientEngineImpl final : public ClientEngine {
     if (!hello_.legacy_session_id.empty()) connection_.send_change_cipher_spec();
   }
 
-  void send_client_certificate() {
+  void send_client_certificate(const CertificateRequestTerms& request, Transcript& transcript) {
     std::optional<crypto::SignatureScheme> scheme;
     if (config_.credentials && config_.credentials->private_key &&
         !config_.credentials->certificate_chain.empty()) {
       for (crypto::SignatureScheme candidate : config_.signature_schemes) {
-        if (contains(server_accepted_schemes_, static_cast<std::uint16_t>(candidate)) &&
+        if (std::find(request.signature_schemes.begin(), request.signature_schemes.end(),
+                      candidate) != request.signature_schemes.end() &&
             config_.credentials->private_key->supports(candidate)) {
           scheme = candidate;
           break;
@@ -600,40 +592,33 @@ class ClientEngineImpl final : public ClientEngine {
       }
       // RFC 8446 section 4.4.2.1: asked with status_request in the CertificateRequest, the
       // client may staple the OCSP response for its certificate to the leaf's entry.
-      if (server_requested_status_ == StatusRequest::ocsp && config_.ocsp_staple) {
+      if (request.status_request == StatusRequest::ocsp && config_.ocsp_staple) {
         staple_ocsp_response(certificate.certificate_list.front(), config_.ocsp_staple());
       }
     }
     // RFC 8446 section 4.4.2: with no suitable certificate the client sends an empty one.
     const Bytes certificate_message = encode_certificate(certificate);
-    transcript_.add(certificate_message);
+    transcript.add(certificate_message);
     connection_.send_handshake(certificate_message);
     if (!scheme) return;
-    const Bytes content = certificate_verify_content(false, transcript_.current_hash());
+    const Bytes content = certificate_verify_content(PeerRole::Client, transcript.current_hash());
     CertificateVerify verify;
     verify.algorithm = static_cast<std::uint16_t>(*scheme);
     verify.signature = config_.credentials->private_key->sign(*scheme, content);
     const Bytes verify_message = encode_certificate_verify(verify);
-    transcript_.add(verify_message);
+    transcript.add(verify_message);
     connection_.send_handshake(verify_message);
     summary_.own_signature_scheme = scheme;
   }
 
   ClientConfig config_;
-  Connection connection_;
-  ClientState state_ = ExpectServerHello{};
+  // What we offered: our ClientHello (the second one after a HelloRetryRequest) and the lists
+  // read back from it.
   ClientHello hello_;
-  std::vector<crypto::KeyShare> key_shares_;
   std::vector<std::uint16_t> offered_suites_;
   std::vector<std::uint16_t> offered_groups_;
   std::vector<std::uint16_t> offered_schemes_;
-  std::vector<std::uint16_t> server_accepted_schemes_;
-  bool certificate_requested_ = false;
-  StatusRequest server_requested_status_ = StatusRequest::none;
-  CipherSuite suite_{};
-  Transcript transcript_;
-  std::optional<KeySchedule> schedule_;
-  HandshakeSummary summary_;
+  HandshakeSummary summary_;  // reported with HandshakeComplete
 };
 
 }  // namespace

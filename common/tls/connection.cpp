@@ -12,8 +12,8 @@
 
 namespace sc::tls {
 
-Connection::Connection(bool is_client, const Limits& limits)
-    : is_client_(is_client),
+Connection::Connection(Role role, const Limits& limits)
+    : role_(role),
       limits_(limits),
       reassembler_(limits.max_handshake_message, limits.max_buffered_handshake) {
   if (limits.records_per_traffic_key == 1) {
@@ -121,7 +121,7 @@ void Connection::process_record(Record& record) {
     process_content(type, std::move(record.fragment));
     return;
   }
-  if (type == ContentType::alert && !is_client_ && !peer_record_opened_ &&
+  if (type == ContentType::alert && role_ == Role::server && !peer_record_opened_ &&
       record.fragment.size() == 2) {
     // A client that failed on our ServerHello has no keys yet and can only send its alert in
     // the clear. Once one of its protected records has opened it has keys, and (RFC 8446
@@ -220,7 +220,7 @@ void Connection::process_alert(ByteView content) {
 void Connection::process_post_handshake(const HandshakeMessage& message) {
   switch (message.type) {
     case HandshakeType::new_session_ticket:
-      if (!is_client_) break;
+      if (role_ != Role::client) break;
       // Checked for syntax and dropped: this engine does not resume sessions.
       (void)decode_new_session_ticket(message.body());
       return;
@@ -236,7 +236,7 @@ void Connection::process_post_handshake(const HandshakeMessage& message) {
       // a KeyUpdate of its own (update_not_requested) before its next application data.
       SecretBytes next = next_traffic_secret(cipher_suite_info(read_.suite).hash, read_.secret);
       set_read_secret(read_.suite, next);
-      events_.push_back(KeyUpdated{false});
+      events_.push_back(KeyUpdated{KeyDirection::receiving});
       if (update.update_requested && !local_closed_) {
         write_records(ContentType::handshake, encode_key_update(KeyUpdate{false}));
         update_sending_keys();
@@ -267,11 +267,12 @@ void Connection::send_application_data(ByteView data) {
   write_records(ContentType::application_data, data);
 }
 
-void Connection::send_key_update(bool request_peer_update) {
+void Connection::send_key_update(KeyUpdateRequest request) {
   if (!handshake_complete_ || failed_ || local_closed_) {
     throw std::logic_error("KeyUpdate requires an open, established connection");
   }
-  write_records(ContentType::handshake, encode_key_update(KeyUpdate{request_peer_update}));
+  write_records(ContentType::handshake,
+                encode_key_update(KeyUpdate{request == KeyUpdateRequest::requested}));
   update_sending_keys();
 }
 
@@ -328,7 +329,7 @@ void Connection::refuse_records_past_limit() const {
 void Connection::update_sending_keys() {
   SecretBytes next = next_traffic_secret(cipher_suite_info(write_.suite).hash, write_.secret);
   set_write_secret(write_.suite, next);
-  events_.push_back(KeyUpdated{true});
+  events_.push_back(KeyUpdated{KeyDirection::sending});
 }
 
 void Connection::close() {
@@ -337,16 +338,16 @@ void Connection::close() {
   local_closed_ = true;
 }
 
-void Connection::send_handshake(ByteView message, bool tls10_record_version) {
+void Connection::send_handshake(ByteView message, RecordVersion version) {
   pending_handshake_.insert(pending_handshake_.end(), message.begin(), message.end());
-  pending_tls10_record_version_ = pending_tls10_record_version_ || tls10_record_version;
+  if (version == RecordVersion::tls10) pending_record_version_ = RecordVersion::tls10;
 }
 
 void Connection::flush_handshake() {
   if (pending_handshake_.empty()) return;
-  write_records(ContentType::handshake, pending_handshake_, pending_tls10_record_version_);
+  write_records(ContentType::handshake, pending_handshake_, pending_record_version_);
   pending_handshake_.clear();
-  pending_tls10_record_version_ = false;
+  pending_record_version_ = RecordVersion::tls12;
 }
 
 void Connection::send_change_cipher_spec() {
@@ -385,7 +386,7 @@ void Connection::complete_handshake(HandshakeSummary summary) {
   events_.push_back(HandshakeComplete{std::move(summary)});
 }
 
-void Connection::write_records(ContentType type, ByteView content, bool tls10_record_version) {
+void Connection::write_records(ContentType type, ByteView content, RecordVersion version) {
   std::size_t offset = 0;
   do {
     const std::size_t length = std::min(kMaxPlaintext, content.size() - offset);
@@ -396,7 +397,7 @@ void Connection::write_records(ContentType type, ByteView content, bool tls10_re
     } else {
       output_.push_back(static_cast<std::uint8_t>(type));
       output_.push_back(0x03);
-      output_.push_back(tls10_record_version ? 0x01 : 0x03);
+      output_.push_back(version == RecordVersion::tls10 ? 0x01 : 0x03);
       output_.push_back(static_cast<std::uint8_t>(length >> 8));
       output_.push_back(static_cast<std::uint8_t>(length));
       output_.insert(output_.end(), fragment.begin(), fragment.end());

@@ -8,13 +8,20 @@
 #include <string>
 #include <vector>
 
-#include "common/tls/engine.hpp"
+#include "common/tls/events.hpp"
 #include "common/tls/handshake/handshake_message.hpp"
 #include "common/tls/handshake/handshake_reassembler.hpp"
+#include "common/tls/limits.hpp"
 #include "common/tls/record/record_deframer.hpp"
 #include "common/tls/record/record_protection.hpp"
 
 namespace sc::tls {
+
+enum class Role { client, server };
+
+// legacy_record_version of unprotected records (RFC 8446 section 5.1): 0x0303, or 0x0301 for
+// the initial ClientHello "for compatibility purposes".
+enum class RecordVersion { tls12, tls10 };
 
 // What the server does with records after refusing the client's 0-RTT data (RFC 8446 4.2.10).
 enum class RejectedEarlyData {
@@ -27,7 +34,7 @@ class Connection {
  public:
   using HandshakeHandler = std::function<void(const HandshakeMessage&)>;
 
-  Connection(bool is_client, const Limits& limits);
+  Connection(Role role, const Limits& limits);
 
   // Feeds received bytes; complete handshake messages before handshake completion go to
   // on_handshake. Every ProtocolError thrown here or by the handler becomes a fatal alert.
@@ -36,14 +43,14 @@ class Connection {
   std::vector<Event> take_events();
 
   void send_application_data(ByteView data);
-  void send_key_update(bool request_peer_update);
+  void send_key_update(KeyUpdateRequest request);
   void close();
 
   // ---- for the handshake state machines
   // Queues a handshake message. The messages of one flight are coalesced into as few records
   // as possible (at most 2^14 bytes each), flushed before a key change, a ChangeCipherSpec or
-  // take_output(). tls10_record_version: 0x0301 as legacy_record_version (initial ClientHello).
-  void send_handshake(ByteView message, bool tls10_record_version = false);
+  // take_output(). RecordVersion::tls10 for the initial ClientHello.
+  void send_handshake(ByteView message, RecordVersion version = RecordVersion::tls12);
   // The middlebox-compatibility dummy ChangeCipherSpec (RFC 8446 appendix D.4), once.
   void send_change_cipher_spec();
   void set_read_secret(CipherSuite suite, ByteView traffic_secret);
@@ -69,7 +76,8 @@ class Connection {
   void process_content(ContentType type, Bytes content);
   void process_alert(ByteView content);
   void process_post_handshake(const HandshakeMessage& message);
-  void write_records(ContentType type, ByteView content, bool tls10_record_version = false);
+  void write_records(ContentType type, ByteView content,
+                     RecordVersion version = RecordVersion::tls12);
   void write_alert(AlertLevel level, AlertDescription description);
   void update_sending_keys();
   void flush_handshake();
@@ -86,7 +94,7 @@ class Connection {
     std::unique_ptr<RecordProtection> protection;
   };
 
-  bool is_client_;
+  Role role_;
   Limits limits_;
   RecordDeframer deframer_;
   HandshakeReassembler reassembler_;
@@ -94,7 +102,7 @@ class Connection {
   Direction write_;
   Bytes output_;
   Bytes pending_handshake_;
-  bool pending_tls10_record_version_ = false;
+  RecordVersion pending_record_version_ = RecordVersion::tls12;
   std::vector<Event> events_;
   bool handshake_complete_ = false;
   bool failed_ = false;

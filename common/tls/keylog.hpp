@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "common/crypto/bytes.hpp"
-#include "common/tls/engine.hpp"
+#include "common/tls/config.hpp"
 
 namespace sc::tls {
 

@@ -1,12 +1,13 @@
 // The TLS 1.3 server (RFC 8446 section 2): a state machine whose states are types held in a
-// std::variant, on top of the shared Connection (records, alerts, KeyUpdate).
+// std::variant, on EngineCore (engine_core.hpp: the record layer and the Engine methods both
+// roles share).
 #include <algorithm>
 #include <stdexcept>
 #include <variant>
 
 #include "common/crypto/random.hpp"
-#include "common/tls/connection.hpp"
 #include "common/tls/engine.hpp"
+#include "common/tls/engine_core.hpp"
 #include "common/tls/handshake/certificate.hpp"
 #include "common/tls/handshake/certificate_request.hpp"
 #include "common/tls/handshake/certificate_verify.hpp"
@@ -16,7 +17,7 @@
 #include "common/tls/handshake/negotiation.hpp"
 #include "common/tls/handshake/server_hello.hpp"
 #include "common/tls/key_schedule.hpp"
-#include "common/tls/keylog.hpp"
+#include "common/tls/peer_verification.hpp"
 #include "common/tls/transcript.hpp"
 
 namespace sc::tls {
@@ -24,6 +25,11 @@ namespace sc::tls {
 namespace {
 
 // ---------------------------------------------------------------- states
+// Each state holds what the rest of the handshake needs from it: the transcript, the key
+// schedule stage and the proofs of what has been checked. A state is consumed by the handler
+// of the next message, which builds the following state from it. ExpectClientFinished cannot
+// be built without a proof that the client is authenticated as the configuration demands: a
+// PeerSignatureChecked, or an AnonymousClient that only the policy check makes.
 struct ExpectClientHello {
   static constexpr const char* name = "ExpectClientHello";
 };
@@ -33,16 +39,47 @@ struct ExpectSecondClientHello {
   CipherSuite suite;
   NamedGroup group;
   Bytes cookie;
+  Transcript transcript;  // message_hash(ClientHello1), HelloRetryRequest
+};
+// What every state of the client's second flight carries.
+struct ClientFlight {
+  CipherSuite suite;
+  Transcript transcript;
+  MasterSecret key_schedule;  // the client handshake traffic secret, for its Finished
 };
 struct ExpectClientCertificate {
   static constexpr const char* name = "ExpectClientCertificate";
+  ClientFlight flight;
 };
 struct ExpectClientCertificateVerify {
   static constexpr const char* name = "ExpectClientCertificateVerify";
-  crypto::PublicKey client_key;
+  ClientFlight flight;
+  VerifiedCertificate client_certificate;
 };
+
+// A client without a certificate, allowed by ServerConfig::client_authentication.
+class AnonymousClient {
+ public:
+  // RFC 8446 section 4.4.2.4: with no certificate from the client the server "MAY at its
+  // discretion either continue the handshake without client authentication, or abort the
+  // handshake with a "certificate_required" alert".
+  static AnonymousClient allowed_by(ClientAuthentication policy) {
+    if (policy == ClientAuthentication::required) {
+      throw ProtocolError(AlertDescription::certificate_required,
+                          "client sent no certificate but one is required");
+    }
+    return AnonymousClient();
+  }
+
+ private:
+  AnonymousClient() = default;
+};
+using ClientAuthenticated = std::variant<AnonymousClient, PeerSignatureChecked>;
+
 struct ExpectClientFinished {
   static constexpr const char* name = "ExpectClientFinished";
+  ClientFlight flight;
+  ClientAuthenticated client;
 };
 struct Connected {
   static constexpr const char* name = "Connected";
@@ -72,63 +109,44 @@ struct ClientOffer {
   StatusRequest status_request = StatusRequest::none;  // an OCSP staple asked for
 };
 
-class ServerEngineImpl final : public ServerEngine {
+class ServerEngineImpl final : public EngineCore<ServerEngineImpl, ServerEngine, ServerState> {
  public:
   explicit ServerEngineImpl(ServerConfig config)
-      : config_(std::move(config)), connection_(false, config_.limits) {
+      : EngineCore(Role::server, config.limits), config_(std::move(config)) {
     if (config_.credentials.certificate_chain.empty() || !config_.credentials.private_key) {
       throw std::invalid_argument("ServerConfig.credentials needs a chain and a private key");
     }
-    if (config_.request_client_certificate && !config_.verifier) {
+    if (config_.client_authentication != ClientAuthentication::none && !config_.verifier) {
       throw std::invalid_argument("ServerConfig.verifier is required to request certificates");
     }
-    if (config_.require_client_certificate) config_.request_client_certificate = true;
-  }
-
-  void receive(ByteView bytes) override {
-    connection_.receive(bytes, [this](const HandshakeMessage& message) { handle(message); });
-  }
-  Bytes take_output() override { return connection_.take_output(); }
-  std::vector<Event> take_events() override { return connection_.take_events(); }
-  void send_application_data(ByteView data) override { connection_.send_application_data(data); }
-  void send_key_update(bool request_peer_update) override {
-    connection_.send_key_update(request_peer_update);
-  }
-  void close() override { connection_.close(); }
-  void abort(AlertDescription alert, const std::string& reason) override {
-    connection_.fail(alert, reason);
-  }
-  bool handshake_complete() const override { return connection_.handshake_complete(); }
-  bool failed() const override { return connection_.failed(); }
-  bool peer_closed() const override { return connection_.peer_closed(); }
-  bool local_closed() const override { return connection_.local_closed(); }
-  std::string state_name() const override {
-    return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
   }
 
  private:
-  void handle(const HandshakeMessage& message) {
-    if (std::holds_alternative<ExpectClientHello>(state_)) {
-      expect_message(message, HandshakeType::client_hello);
-      handle_client_hello(message);
-    } else if (auto* retry = std::get_if<ExpectSecondClientHello>(&state_)) {
-      expect_message(message, HandshakeType::client_hello);
-      ExpectSecondClientHello pending = std::move(*retry);
-      handle_second_client_hello(message, pending);
-    } else if (std::holds_alternative<ExpectClientCertificate>(state_)) {
-      expect_message(message, HandshakeType::certificate);
-      handle_client_certificate(message);
-    } else if (auto* verify = std::get_if<ExpectClientCertificateVerify>(&state_)) {
-      expect_message(message, HandshakeType::certificate_verify);
-      crypto::PublicKey key = std::move(verify->client_key);
-      handle_client_certificate_verify(message, key);
-    } else if (std::holds_alternative<ExpectClientFinished>(state_)) {
-      expect_message(message, HandshakeType::finished);
-      handle_client_finished(message);
-    } else {
-      throw ProtocolError(AlertDescription::unexpected_message,
-                          "unexpected " + handshake_type_name(message.type));
-    }
+  friend class EngineCore<ServerEngineImpl, ServerEngine, ServerState>;  // calls on_message
+
+  ServerState on_message(ExpectClientHello, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::client_hello);
+    return handle_client_hello(message);
+  }
+  ServerState on_message(ExpectSecondClientHello state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::client_hello);
+    return handle_second_client_hello(message, std::move(state));
+  }
+  ServerState on_message(ExpectClientCertificate state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::certificate);
+    return handle_client_certificate(message, std::move(state.flight));
+  }
+  ServerState on_message(ExpectClientCertificateVerify state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::certificate_verify);
+    return handle_client_certificate_verify(message, std::move(state));
+  }
+  ServerState on_message(ExpectClientFinished state, const HandshakeMessage& message) {
+    expect_message(message, HandshakeType::finished);
+    return handle_client_finished(message, std::move(state));
+  }
+  ServerState on_message(Connected, const HandshakeMessage& message) {
+    throw ProtocolError(AlertDescription::unexpected_message,
+                        "unexpected " + handshake_type_name(message.type));
   }
 
   // ---------------------------------------------------------------- ClientHello checks
@@ -185,7 +203,7 @@ class ServerEngineImpl final : public ServerEngine {
       }
     }
     if (find_extension(hello.extensions, ExtensionType::pre_shared_key) != nullptr &&
-        hello.extensions.back().type != static_cast<std::uint16_t>(ExtensionType::pre_shared_key)) {
+        !hello.extensions.back().is(ExtensionType::pre_shared_key)) {
       // RFC 8446 section 4.2.11: pre_shared_key MUST be the last extension.
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "pre_shared_key is not the last ClientHello extension");
@@ -296,32 +314,37 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
   // ---------------------------------------------------------------- first ClientHello
-  void handle_client_hello(const HandshakeMessage& message) {
+  ServerState handle_client_hello(const HandshakeMessage& message) {
     connection_.allow_change_cipher_spec();
     ClientHello hello = decode_client_hello(message.body());
     const ClientOffer offer = read_offer(hello);
     const CipherSuite suite = choose_suite(offer);
-    scheme_ = choose_signature_scheme(offer);
+    const crypto::SignatureScheme scheme = choose_signature_scheme(offer);
     const auto [group, share] = choose_group(offer);
     summary_.server_name = offer.server_name;
-    client_random_ = hello.random;
-    transcript_.select_hash(cipher_suite_info(suite).hash);
-    transcript_.add(message.encoded);
+    Transcript transcript;
+    transcript.select_hash(cipher_suite_info(suite).hash);
+    transcript.add(message.encoded);
     // RFC 8446 section 4.2.10: we never accept 0-RTT, so early data the client sends after this
     // ClientHello is skipped: with HelloRetryRequest every application_data record up to the
     // second ClientHello, else every record that does not open under the handshake keys.
     const bool early_data = find_extension(hello.extensions, ExtensionType::early_data) != nullptr;
     if (share != nullptr) {
-      send_server_flight(hello, offer.status_request, suite, group, *share);
+      ServerState next = send_server_flight(hello, offer.status_request, suite, scheme, group,
+                                            *share, std::move(transcript));
       if (early_data) connection_.skip_rejected_early_data(RejectedEarlyData::undecryptable);
-      return;
+      return next;
     }
-    send_hello_retry_request(std::move(hello), suite, group);
+    ServerState next =
+        send_hello_retry_request(std::move(hello), suite, group, std::move(transcript));
     if (early_data) connection_.skip_rejected_early_data(RejectedEarlyData::application_data);
+    return next;
   }
 
-  void send_hello_retry_request(ClientHello hello, CipherSuite suite, NamedGroup group) {
-    transcript_.replace_with_message_hash();  // RFC 8446 section 4.4.1
+  // (The scheme chosen for the first ClientHello is chosen again for the second.)
+  ServerState send_hello_retry_request(ClientHello hello, CipherSuite suite, NamedGroup group,
+                                       Transcript transcript) {
+    transcript.replace_with_message_hash();  // RFC 8446 section 4.4.1
     ServerHello retry;
     const ByteView special = hello_retry_request_random();
     retry.random.assign(special.begin(), special.end());
@@ -337,16 +360,17 @@ class ServerEngineImpl final : public ServerEngine {
       add_extension(retry.extensions, ExtensionType::cookie, encode_cookie(cookie));
     }
     const Bytes message = encode_server_hello(retry);
-    transcript_.add(message);
+    transcript.add(message);
     connection_.send_handshake(message);
     send_compatibility_change_cipher_spec(hello);
     summary_.hello_retry_request = true;
-    state_ = ExpectSecondClientHello{std::move(hello), suite, group, std::move(cookie)};
+    return ExpectSecondClientHello{std::move(hello), suite, group, std::move(cookie),
+                                   std::move(transcript)};
   }
 
   // ---------------------------------------------------------------- second ClientHello
-  void handle_second_client_hello(const HandshakeMessage& message,
-                                  const ExpectSecondClientHello& retry) {
+  ServerState handle_second_client_hello(const HandshakeMessage& message,
+                                         ExpectSecondClientHello retry) {
     connection_.skip_rejected_early_data(RejectedEarlyData::none);  // 4.2.10: it ends here
     ClientHello hello = decode_client_hello(message.body());
     check_second_hello_repeats_first(retry.first, hello);
@@ -377,9 +401,10 @@ class ServerEngineImpl final : public ServerEngine {
                                       "for ") +
                               named_group_name(retry.group));
     }
-    scheme_ = choose_signature_scheme(offer);
-    transcript_.add(message.encoded);
-    send_server_flight(hello, offer.status_request, retry.suite, retry.group, offer.shares.front());
+    const crypto::SignatureScheme scheme = choose_signature_scheme(offer);
+    retry.transcript.add(message.encoded);
+    return send_server_flight(hello, offer.status_request, retry.suite, scheme, retry.group,
+                              offer.shares.front(), std::move(retry.transcript));
   }
 
   // RFC 8446 section 4.1.2: the second ClientHello is the first one with only these changes:
@@ -402,17 +427,14 @@ class ServerEngineImpl final : public ServerEngine {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "second ClientHello still offers early_data");
     }
-    auto may_change = [](std::uint16_t type) {
-      return type == static_cast<std::uint16_t>(ExtensionType::key_share) ||
-             type == static_cast<std::uint16_t>(ExtensionType::cookie) ||
-             type == static_cast<std::uint16_t>(ExtensionType::early_data) ||
-             type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) ||
-             type == kPaddingExtension;
+    auto may_change = [](const Extension& extension) {
+      return extension.is(ExtensionType::key_share) || extension.is(ExtensionType::cookie) ||
+             extension.is(ExtensionType::early_data) ||
+             extension.is(ExtensionType::pre_shared_key) || extension.is(ExtensionType::padding);
     };
     for (const Extension& before : first.extensions) {
-      if (may_change(before.type)) continue;
-      const Extension* after =
-          find_extension(second.extensions, static_cast<ExtensionType>(before.type));
+      if (may_change(before)) continue;
+      const Extension* after = find_extension_code(second.extensions, before.type);
       if (after == nullptr || after->data != before.data) {
         throw ProtocolError(AlertDescription::illegal_parameter,
                             "second ClientHello " +
@@ -421,8 +443,7 @@ class ServerEngineImpl final : public ServerEngine {
       }
     }
     for (const Extension& after : second.extensions) {
-      if (!may_change(after.type) &&
-          find_extension(first.extensions, static_cast<ExtensionType>(after.type)) == nullptr) {
+      if (!may_change(after) && find_extension_code(first.extensions, after.type) == nullptr) {
         throw ProtocolError(AlertDescription::illegal_parameter,
                             "second ClientHello adds " + extension_name(after.type));
       }
@@ -439,10 +460,8 @@ class ServerEngineImpl final : public ServerEngine {
       std::vector<std::uint16_t> types;
       for (const Extension& extension : hello.extensions) {
         const bool may_come_or_go =
-            extension.type == static_cast<std::uint16_t>(ExtensionType::cookie) ||
-            extension.type == static_cast<std::uint16_t>(ExtensionType::early_data) ||
-            extension.type == static_cast<std::uint16_t>(ExtensionType::pre_shared_key) ||
-            extension.type == kPaddingExtension;
+            extension.is(ExtensionType::cookie) || extension.is(ExtensionType::early_data) ||
+            extension.is(ExtensionType::pre_shared_key) || extension.is(ExtensionType::padding);
         if (!may_come_or_go) types.push_back(extension.type);
       }
       return types;
@@ -454,9 +473,10 @@ class ServerEngineImpl final : public ServerEngine {
   }
 
   // ---------------------------------------------------------------- server flight
-  void send_server_flight(const ClientHello& hello, StatusRequest client_status_request,
-                          CipherSuite suite, NamedGroup group, const KeyShareEntry& client_share) {
-    suite_ = suite;
+  ServerState send_server_flight(const ClientHello& hello, StatusRequest client_status_request,
+                                 CipherSuite suite, crypto::SignatureScheme scheme,
+                                 NamedGroup group, const KeyShareEntry& client_share,
+                                 Transcript transcript) {
     const CipherSuiteInfo& info = cipher_suite_info(suite);
     const crypto::KeyShare own_share = fresh_key_share(config_.test_hooks, group);
     std::optional<SecretBytes> shared = own_share.derive(client_share.key_exchange);
@@ -475,26 +495,23 @@ class ServerEngineImpl final : public ServerEngine {
         server_hello.extensions, ExtensionType::key_share,
         encode_server_key_share({static_cast<std::uint16_t>(group), own_share.public_key()}));
     const Bytes server_hello_message = encode_server_hello(server_hello);
-    transcript_.add(server_hello_message);
+    transcript.add(server_hello_message);
     connection_.send_handshake(server_hello_message);
     send_compatibility_change_cipher_spec(hello);
 
-    schedule_.emplace(info.hash);
-    schedule_->derive_handshake_secrets(*shared, transcript_.current_hash());
-    write_key_log(config_.key_log, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_random_,
-                  schedule_->client_handshake_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_HANDSHAKE_TRAFFIC_SECRET", client_random_,
-                  schedule_->server_handshake_traffic_secret());
-    connection_.set_write_secret(suite, schedule_->server_handshake_traffic_secret());
-    connection_.set_read_secret(suite, schedule_->client_handshake_traffic_secret());
+    HandshakeSecret handshake =
+        EarlySecret(info.hash).into_handshake_secret(*shared, transcript.current_hash());
+    log_handshake_secrets(config_.key_log, hello.random, handshake);
+    connection_.set_write_secret(suite, handshake.server_handshake_traffic_secret());
+    connection_.set_read_secret(suite, handshake.client_handshake_traffic_secret());
 
     EncryptedExtensions extensions;
     if (!summary_.server_name.empty()) {
       // RFC 6066 section 3: the server acknowledges a used server_name with an empty one.
       add_extension(extensions.extensions, ExtensionType::server_name, {});
     }
-    send(encode_encrypted_extensions(extensions));
-    if (config_.request_client_certificate) {
+    send(transcript, encode_encrypted_extensions(extensions));
+    if (config_.client_authentication != ClientAuthentication::none) {
       CertificateRequest request;
       add_extension(request.extensions, ExtensionType::signature_algorithms,
                     encode_code_point_list(code_points(config_.signature_schemes)));
@@ -504,7 +521,7 @@ class ServerEngineImpl final : public ServerEngine {
         // CertificateRequest message."
         add_extension(request.extensions, ExtensionType::status_request, {});
       }
-      send(encode_certificate_request(request));
+      send(transcript, encode_certificate_request(request));
     }
     Certificate certificate;
     for (const Bytes& der : config_.credentials.certificate_chain) {
@@ -515,33 +532,30 @@ class ServerEngineImpl final : public ServerEngine {
     if (client_status_request == StatusRequest::ocsp && config_.ocsp_staple) {
       staple_ocsp_response(certificate.certificate_list.front(), config_.ocsp_staple());
     }
-    send(encode_certificate(certificate));
+    send(transcript, encode_certificate(certificate));
     CertificateVerify verify;
-    verify.algorithm = static_cast<std::uint16_t>(scheme_);
+    verify.algorithm = static_cast<std::uint16_t>(scheme);
     verify.signature = config_.credentials.private_key->sign(
-        scheme_, certificate_verify_content(true, transcript_.current_hash()));
-    send(encode_certificate_verify(verify));
-    send(encode_finished(Finished{compute_finished(
-        info.hash, schedule_->server_handshake_traffic_secret(), transcript_.current_hash())}));
+        scheme, certificate_verify_content(PeerRole::Server, transcript.current_hash()));
+    send(transcript, encode_certificate_verify(verify));
+    send(transcript,
+         encode_finished(Finished{compute_finished(
+             info.hash, handshake.server_handshake_traffic_secret(), transcript.current_hash())}));
 
     // RFC 8446 section 7.1: application secrets from the transcript up to server Finished.
-    schedule_->derive_application_secrets(transcript_.current_hash());
-    write_key_log(config_.key_log, "CLIENT_TRAFFIC_SECRET_0", client_random_,
-                  schedule_->client_application_traffic_secret());
-    write_key_log(config_.key_log, "SERVER_TRAFFIC_SECRET_0", client_random_,
-                  schedule_->server_application_traffic_secret());
-    write_key_log(config_.key_log, "EXPORTER_SECRET", client_random_,
-                  schedule_->exporter_master_secret());
-    connection_.set_write_secret(suite, schedule_->server_application_traffic_secret());
+    MasterSecret key_schedule = std::move(handshake).into_master_secret(transcript.current_hash());
+    log_application_secrets(config_.key_log, hello.random, key_schedule);
+    connection_.set_write_secret(suite, key_schedule.server_application_traffic_secret());
 
     summary_.suite = suite;
     summary_.group = group;
-    summary_.own_signature_scheme = scheme_;
-    if (config_.request_client_certificate) {
-      state_ = ExpectClientCertificate{};
-    } else {
-      state_ = ExpectClientFinished{};
+    summary_.own_signature_scheme = scheme;
+    ClientFlight flight{suite, std::move(transcript), std::move(key_schedule)};
+    if (config_.client_authentication != ClientAuthentication::none) {
+      return ExpectClientCertificate{std::move(flight)};
     }
+    return ExpectClientFinished{std::move(flight),
+                                AnonymousClient::allowed_by(config_.client_authentication)};
   }
 
   // RFC 8446 appendix D.4: when the client asked for middlebox compatibility (non-empty
@@ -551,46 +565,33 @@ class ServerEngineImpl final : public ServerEngine {
     if (!hello.legacy_session_id.empty()) connection_.send_change_cipher_spec();
   }
 
-  void send(const Bytes& message) {
-    transcript_.add(message);
+  void send(Transcript& transcript, const Bytes& message) {
+    transcript.add(message);
     connection_.send_handshake(message);
   }
 
   // ---------------------------------------------------------------- client flight
-  void handle_client_certificate(const HandshakeMessage& message) {
+  ServerState handle_client_certificate(const HandshakeMessage& message, ClientFlight flight) {
     const Certificate certificate = decode_certificate(message.body());
     if (!certificate.certificate_request_context.empty()) {
       throw ProtocolError(AlertDescription::illegal_parameter,
                           "client Certificate has a certificate_request_context we never sent");
     }
-    transcript_.add(message.encoded);
+    flight.transcript.add(message.encoded);
     if (certificate.certificate_list.empty()) {
       // RFC 8446 section 4.4.2.4: the server may continue without client authentication or
       // abort with certificate_required.
-      if (config_.require_client_certificate) {
-        throw ProtocolError(AlertDescription::certificate_required,
-                            "client sent no certificate but one is required");
-      }
-      state_ = ExpectClientFinished{};
-      return;
+      return ExpectClientFinished{std::move(flight),
+                                  AnonymousClient::allowed_by(config_.client_authentication)};
     }
-    std::vector<Bytes> chain;
     for (const CertificateEntry& entry : certificate.certificate_list) {
       check_client_entry_extensions(entry);
-      chain.push_back(entry.cert_data);
     }
     // RFC 8446 section 4.4.2.1: the client's OCSP response comes in its leaf's entry; one on
     // another entry is accepted and ignored.
-    std::optional<Bytes> staple = stapled_ocsp_response(certificate.certificate_list.front());
-    const CertificateCheck check = config_.verifier->verify(
-        chain, PeerRole::Client, "", staple ? ByteView(*staple) : ByteView());
-    if (!check.accepted) throw ProtocolError(check.alert, check.reason);
-    crypto::PublicKey key = peer_public_key(check, chain.front());
-    summary_.peer_ocsp_response = std::move(staple);
-    summary_.peer_certificate_chain = std::move(chain);
-    summary_.peer_subject = check.subject;
-    summary_.peer_revocation = check.revocation;
-    state_ = ExpectClientCertificateVerify{std::move(key)};
+    VerifiedCertificate client_certificate =
+        verify_peer_certificate(*config_.verifier, certificate, PeerRole::Client, "");
+    return ExpectClientCertificateVerify{std::move(flight), std::move(client_certificate)};
   }
 
   // RFC 8446 section 4.4.2: extensions in the client's Certificate "MUST correspond to
@@ -598,9 +599,8 @@ class ServerEngineImpl final : public ServerEngine {
   // we may have sent.
   void check_client_entry_extensions(const CertificateEntry& entry) const {
     for (const Extension& extension : entry.extensions) {
-      const bool requested =
-          extension.type == static_cast<std::uint16_t>(ExtensionType::status_request) &&
-          config_.request_client_status == StatusRequest::ocsp;
+      const bool requested = extension.is(ExtensionType::status_request) &&
+                             config_.request_client_status == StatusRequest::ocsp;
       if (!requested) {
         throw ProtocolError(AlertDescription::unsupported_extension,
                             "client CertificateEntry carries " + extension_name(extension.type) +
@@ -609,40 +609,33 @@ class ServerEngineImpl final : public ServerEngine {
     }
   }
 
-  void handle_client_certificate_verify(const HandshakeMessage& message,
-                                        const crypto::PublicKey& client_key) {
-    summary_.peer_signature_scheme =
-        check_certificate_verify(message.body(), false, code_points(config_.signature_schemes),
-                                 client_key, transcript_.current_hash());
-    transcript_.add(message.encoded);
-    state_ = ExpectClientFinished{};
+  ServerState handle_client_certificate_verify(const HandshakeMessage& message,
+                                               ExpectClientCertificateVerify state) {
+    PeerSignatureChecked client_signature = PeerSignatureChecked::check(
+        std::move(state.client_certificate), message.body(), code_points(config_.signature_schemes),
+        state.flight.transcript.current_hash());
+    state.flight.transcript.add(message.encoded);
+    return ExpectClientFinished{std::move(state.flight), std::move(client_signature)};
   }
 
-  void handle_client_finished(const HandshakeMessage& message) {
-    const crypto::HashAlgorithm hash = schedule_->hash();
-    const Finished finished = decode_finished(message.body(), crypto::digest_length(hash));
-    const Bytes expected = compute_finished(hash, schedule_->client_handshake_traffic_secret(),
-                                            transcript_.current_hash());
-    if (!crypto::equal_constant_time(expected, finished.verify_data)) {
-      throw ProtocolError(AlertDescription::decrypt_error,
-                          "client Finished does not match the handshake transcript");
+  ServerState handle_client_finished(const HandshakeMessage& message, ExpectClientFinished state) {
+    ClientFlight& flight = state.flight;
+    check_peer_finished(message, flight.key_schedule.hash(),
+                        flight.key_schedule.client_handshake_traffic_secret(), flight.transcript,
+                        PeerRole::Client);
+    flight.transcript.add(message.encoded);
+    const ApplicationSecrets secrets =
+        std::move(flight.key_schedule).into_application_secrets(flight.transcript.current_hash());
+    connection_.set_read_secret(flight.suite, secrets.client_application_traffic_secret());
+    if (auto* signature = std::get_if<PeerSignatureChecked>(&state.client)) {
+      std::move(*signature).record_in(summary_);
     }
-    transcript_.add(message.encoded);
-    schedule_->derive_resumption_secret(transcript_.current_hash());
-    connection_.set_read_secret(suite_, schedule_->client_application_traffic_secret());
-    state_ = Connected{};
     connection_.complete_handshake(summary_);
+    return Connected{};
   }
 
   ServerConfig config_;
-  Connection connection_;
-  ServerState state_ = ExpectClientHello{};
-  Bytes client_random_;
-  CipherSuite suite_{};
-  crypto::SignatureScheme scheme_{};
-  Transcript transcript_;
-  std::optional<KeySchedule> schedule_;
-  HandshakeSummary summary_;
+  HandshakeSummary summary_;  // reported with HandshakeComplete
 };
 
 }  // namespace

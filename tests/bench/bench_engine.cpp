@@ -76,8 +76,7 @@ Pair handshake(const Pki& pki, tls::CipherSuite suite) {
   tls::ServerConfig server_config;
   server_config.cipher_suites = {suite};
   server_config.credentials = pki.server;
-  server_config.request_client_certificate = true;
-  server_config.require_client_certificate = true;
+  server_config.client_authentication = tls::ClientAuthentication::required;
   server_config.verifier = pki.verifier;
   Pair pair{tls::ClientEngine::create(std::move(client_config)),
             tls::ServerEngine::create(std::move(server_config))};

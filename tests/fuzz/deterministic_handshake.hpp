@@ -56,7 +56,7 @@ inline tls::ServerConfig fuzz_server_config() {
   tls::ServerConfig config;
   config.credentials = tls::testing::credentials_of(pki.server_ecdsa);
   config.verifier = pki.verifier;
-  config.request_client_certificate = true;
+  config.client_authentication = tls::ClientAuthentication::optional;
   config.test_hooks = fixed_hooks(0x22);
   return config;
 }
@@ -139,8 +139,9 @@ struct HonestHandshake {
                            result.client_hello_records.end());
     hello_transcript.insert(hello_transcript.end(), hello_record.fragment.begin(),
                             hello_record.fragment.end());
-    tls::KeySchedule schedule(suite.hash);
-    schedule.derive_handshake_secrets(shared, crypto::Hash::digest(suite.hash, hello_transcript));
+    const tls::HandshakeSecret schedule =
+        tls::EarlySecret(suite.hash)
+            .into_handshake_secret(shared, crypto::Hash::digest(suite.hash, hello_transcript));
     result.server_handshake_keys = tls::derive_traffic_keys(
         suite.aead, suite.hash, schedule.server_handshake_traffic_secret());
     result.client_handshake_keys = tls::derive_traffic_keys(

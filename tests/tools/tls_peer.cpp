@@ -293,7 +293,7 @@ net::asio::awaitable<void> write_line(net::TlsStream& stream, const std::string&
 }
 
 net::asio::awaitable<void> send_key_update(net::TlsStream& stream) {
-  co_await stream.key_update(true);
+  co_await stream.key_update(tls::KeyUpdateRequest::requested);
   say("key-update: sent KeyUpdate (update_requested)");
 }
 
@@ -366,17 +366,19 @@ tls::ServerConfig server_config(const ServerOptions& options) {
   config.cipher_suites = app::resolve_cipher_suites(options.channel);
   config.groups = app::resolve_groups(options.channel);
   config.credentials = std::move(*credentials);
-  config.require_client_certificate = options.require_client_certificate;
-  config.request_client_certificate =
-      options.request_client_certificate || options.require_client_certificate;
-  if (config.request_client_certificate) {
+  if (options.require_client_certificate) {
+    config.client_authentication = tls::ClientAuthentication::required;
+  } else if (options.request_client_certificate) {
+    config.client_authentication = tls::ClientAuthentication::optional;
+  }
+  if (config.client_authentication != tls::ClientAuthentication::none) {
     if (options.ca_file.empty()) {
       throw std::invalid_argument("asking for client certificates needs --ca-file");
     }
     config.verifier = load_verifier(options.ca_file);
   }
   if (options.request_client_status) {
-    if (!config.request_client_certificate) {
+    if (config.client_authentication == tls::ClientAuthentication::none) {
       throw std::invalid_argument(
           "--request-client-status needs --request-client-cert or "
           "--require-client-cert");

@@ -26,4 +26,26 @@ CertificateRequest decode_certificate_request(ByteView body) {
   return message;
 }
 
+CertificateRequestTerms certificate_request_terms(const CertificateRequest& request) {
+  CertificateRequestTerms terms;
+  const Extension* schemes =
+      find_extension(request.extensions, ExtensionType::signature_algorithms);
+  if (schemes == nullptr) {
+    throw ProtocolError(AlertDescription::missing_extension,
+                        "CertificateRequest lacks the signature_algorithms extension");
+  }
+  for (std::uint16_t code : decode_code_point_list(schemes->data, "signature_algorithms")) {
+    terms.signature_schemes.push_back(static_cast<crypto::SignatureScheme>(code));
+  }
+  // RFC 8446 section 4.4.2.1: a server asks for the client's OCSP response with an empty
+  // status_request in its CertificateRequest; a CertificateStatusRequest there is read as the
+  // same question when its status_type is ocsp.
+  const Extension* status = find_extension(request.extensions, ExtensionType::status_request);
+  if (status != nullptr &&
+      (status->data.empty() || decode_certificate_status_request(status->data))) {
+    terms.status_request = StatusRequest::ocsp;
+  }
+  return terms;
+}
+
 }  // namespace sc::tls

@@ -28,22 +28,22 @@ CertificateVerify decode_certificate_verify(ByteView body) {
   return message;
 }
 
-Bytes certificate_verify_content(bool server, ByteView transcript_hash) {
+Bytes certificate_verify_content(PeerRole signer, ByteView transcript_hash) {
   constexpr std::string_view kServer = "TLS 1.3, server CertificateVerify";
   constexpr std::string_view kClient = "TLS 1.3, client CertificateVerify";
   Bytes content(64, 0x20);
-  ByteView label = as_bytes(server ? kServer : kClient);
+  ByteView label = as_bytes(signer == PeerRole::Server ? kServer : kClient);
   content.insert(content.end(), label.begin(), label.end());
   content.push_back(0);
   content.insert(content.end(), transcript_hash.begin(), transcript_hash.end());
   return content;
 }
 
-crypto::SignatureScheme check_certificate_verify(ByteView body, bool from_server,
+crypto::SignatureScheme check_certificate_verify(ByteView body, PeerRole signer,
                                                  const std::vector<std::uint16_t>& offered,
                                                  const crypto::PublicKey& peer_key,
                                                  ByteView transcript_hash) {
-  const std::string peer = from_server ? "server" : "client";
+  const std::string peer = signer == PeerRole::Server ? "server" : "client";
   const CertificateVerify verify = decode_certificate_verify(body);
   auto scheme = crypto::signature_scheme_from_code(verify.algorithm);
   // The algorithm must be one offered in signature_algorithms.
@@ -57,7 +57,7 @@ crypto::SignatureScheme check_certificate_verify(ByteView body, bool from_server
                         peer + " signed with " + scheme_description(verify.algorithm) +
                             ", which its certificate key cannot make");
   }
-  const Bytes content = certificate_verify_content(from_server, transcript_hash);
+  const Bytes content = certificate_verify_content(signer, transcript_hash);
   if (!peer_key.verify(*scheme, content, verify.signature)) {
     throw ProtocolError(AlertDescription::decrypt_error, peer + " CertificateVerify signature (" +
                                                              scheme_description(verify.algorithm) +

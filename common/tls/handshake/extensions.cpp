@@ -33,6 +33,8 @@ std::string extension_name(std::uint16_t type) {
       return "signature_algorithms_cert";
     case ExtensionType::key_share:
       return "key_share";
+    default:  // the others are named by number in sentences, as they always were
+      break;
   }
   return "extension " + std::to_string(type);
 }
@@ -70,7 +72,14 @@ void write_extensions(wire::ByteWriter& writer, const Extensions& extensions) {
 
 const Extension* find_extension(const Extensions& extensions, ExtensionType type) {
   for (const Extension& extension : extensions) {
-    if (extension.type == static_cast<std::uint16_t>(type)) return &extension;
+    if (extension.is(type)) return &extension;
+  }
+  return nullptr;
+}
+
+const Extension* find_extension_code(const Extensions& extensions, std::uint16_t type) {
+  for (const Extension& extension : extensions) {
+    if (extension.type == type) return &extension;
   }
   return nullptr;
 }

@@ -12,11 +12,21 @@
 
 namespace sc::tls {
 
+// The extensions this engine speaks or meets (IANA TLS ExtensionType Values). An Extension
+// read from the wire keeps any code point, named here or not.
 enum class ExtensionType : std::uint16_t {
   server_name = 0,
+  max_fragment_length = 1,  // RFC 6066 section 4
   status_request = 5,
   supported_groups = 10,
   signature_algorithms = 13,
+  use_srtp = 14,                                // RFC 5764
+  heartbeat = 15,                               // RFC 6520
+  application_layer_protocol_negotiation = 16,  // RFC 7301
+  client_certificate_type = 19,                 // RFC 7250
+  server_certificate_type = 20,                 // RFC 7250
+  padding = 21,                                 // RFC 7685
+  record_size_limit = 28,                       // RFC 8449
   pre_shared_key = 41,
   early_data = 42,
   supported_versions = 43,
@@ -29,13 +39,15 @@ enum class ExtensionType : std::uint16_t {
 };
 
 // padding (RFC 7685): ignored wherever it appears, and free to change in a second ClientHello.
-constexpr std::uint16_t kPaddingExtension = 21;
+constexpr std::uint16_t kPaddingExtension = static_cast<std::uint16_t>(ExtensionType::padding);
 
 std::string extension_name(std::uint16_t type);
 
 struct Extension {
-  std::uint16_t type = 0;
+  std::uint16_t type = 0;  // the wire code point: a peer may send any
   Bytes data;
+
+  bool is(ExtensionType named) const { return type == static_cast<std::uint16_t>(named); }
 };
 using Extensions = std::vector<Extension>;
 
@@ -43,6 +55,8 @@ using Extensions = std::vector<Extension>;
 Extensions read_extensions(wire::ByteReader& reader, std::size_t min, std::string_view where);
 void write_extensions(wire::ByteWriter& writer, const Extensions& extensions);
 const Extension* find_extension(const Extensions& extensions, ExtensionType type);
+// The extension with this wire code point, named or not (e.g. to compare two extension blocks).
+const Extension* find_extension_code(const Extensions& extensions, std::uint16_t type);
 void add_extension(Extensions& extensions, ExtensionType type, Bytes data);
 
 constexpr std::uint16_t kTls13 = 0x0304;

@@ -45,6 +45,14 @@ std::string group_description(std::uint16_t code) {
   return "group " + hex16(code);
 }
 
+std::string group_description(NamedGroup group) {
+  return group_description(static_cast<std::uint16_t>(group));
+}
+
+std::string suite_description(CipherSuite suite) {
+  return suite_description(static_cast<std::uint16_t>(suite));
+}
+
 std::string scheme_description(std::uint16_t code) {
   if (auto scheme = crypto::signature_scheme_from_code(code)) {
     return crypto::signature_scheme_name(*scheme);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/tls/engine.hpp"
+#include "common/tls/config.hpp"
 #include "common/tls/handshake/handshake_message.hpp"
 
 namespace sc::tls {
@@ -16,6 +16,8 @@ std::vector<std::uint16_t> code_points(const std::vector<crypto::SignatureScheme
 
 std::string suite_description(std::uint16_t code);   // "TLS_AES_128_GCM_SHA256" or "0x1234"
 std::string group_description(std::uint16_t code);   // "x25519" or "group 0x0019"
+std::string group_description(NamedGroup group);     // the same for a received NamedGroup
+std::string suite_description(CipherSuite suite);    // the same for a received CipherSuite
 std::string scheme_description(std::uint16_t code);  // "rsa_pss_rsae_sha256" or "0x0601"
 
 Bytes fresh_random(const TestHooks& hooks, std::size_t length);

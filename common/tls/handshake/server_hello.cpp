@@ -32,6 +32,34 @@ Bytes encode_server_hello(const ServerHello& hello) {
   return frame_handshake(HandshakeType::server_hello, writer.data());
 }
 
+std::optional<CipherSuite> known_cipher_suite(const ServerHello& hello) {
+  return cipher_suite_from_code(hello.cipher_suite);
+}
+
+std::optional<std::uint16_t> selected_version(const ServerHello& hello) {
+  const Extension* versions = find_extension(hello.extensions, ExtensionType::supported_versions);
+  if (versions == nullptr) return std::nullopt;
+  return decode_selected_version(versions->data);
+}
+
+std::optional<ServerKeyShare> server_key_share(const ServerHello& hello) {
+  const Extension* share = find_extension(hello.extensions, ExtensionType::key_share);
+  if (share == nullptr) return std::nullopt;
+  KeyShareEntry entry = decode_server_key_share(share->data);
+  return ServerKeyShare{static_cast<NamedGroup>(entry.group), std::move(entry.key_exchange)};
+}
+
+HelloRetryRequestChanges hello_retry_request_changes(const ServerHello& retry) {
+  HelloRetryRequestChanges changes;
+  if (const Extension* share = find_extension(retry.extensions, ExtensionType::key_share)) {
+    changes.selected_group = static_cast<NamedGroup>(decode_hello_retry_key_share(share->data));
+  }
+  if (const Extension* cookie = find_extension(retry.extensions, ExtensionType::cookie)) {
+    changes.cookie = cookie->data;
+  }
+  return changes;
+}
+
 ServerHello decode_server_hello(ByteView body) {
   wire::ByteReader reader(body, "ServerHello");
   ServerHello hello;

@@ -161,8 +161,7 @@ struct BankServer {
             [] {
               tls::ServerConfig config;
               config.credentials = identities().bank;
-              config.request_client_certificate = true;
-              config.require_client_certificate = true;
+              config.client_authentication = tls::ClientAuthentication::required;
               config.verifier = identities().verifier;
               return tls::ServerEngine::create(config);
             },

@@ -69,11 +69,10 @@ Identities& identities() {
   return instance;
 }
 
-tls::ServerConfig server_config(bool require_client_certificate) {
+tls::ServerConfig server_config(tls::ClientAuthentication client_authentication) {
   tls::ServerConfig config;
   config.credentials = identities().server;
-  config.request_client_certificate = require_client_certificate;
-  config.require_client_certificate = require_client_certificate;
+  config.client_authentication = client_authentication;
   config.verifier = identities().verifier;
   return config;
 }
@@ -196,12 +195,12 @@ asio::awaitable<std::string> exchange(std::uint16_t port, std::string message) {
 
 TEST_CASE("a client and the listener exchange data over a mutually authenticated channel",
           "[net]") {
-  Server server(options_with(), server_config(true));
+  Server server(options_with(), server_config(tls::ClientAuthentication::required));
   CHECK(run(exchange(server.port(), "hello")) == "echo: hello");
 }
 
 TEST_CASE("writes larger than one record arrive whole, in records of at most 2^14 bytes", "[net]") {
-  Server server(options_with(), server_config(false));
+  Server server(options_with(), server_config(tls::ClientAuthentication::none));
   auto large = [&]() -> asio::awaitable<std::size_t> {
     auto stream = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
     co_await stream->write(as_bytes(std::string(40000, 'x')));
@@ -220,7 +219,7 @@ TEST_CASE("writes larger than one record arrive whole, in records of at most 2^1
 }
 
 TEST_CASE("a server that requires a certificate refuses a client without one", "[net]") {
-  Server server(options_with(), server_config(true));
+  Server server(options_with(), server_config(tls::ClientAuthentication::required));
   auto anonymous = [&]() -> asio::awaitable<std::string> {
     tls::ClientConfig config = client_config();
     config.credentials.reset();
@@ -239,7 +238,7 @@ TEST_CASE("a server that requires a certificate refuses a client without one", "
 }
 
 TEST_CASE("a client refuses a server whose name does not match", "[net]") {
-  Server server(options_with(), server_config(false));
+  Server server(options_with(), server_config(tls::ClientAuthentication::none));
   auto wrong_name = [&]() -> asio::awaitable<int> {
     tls::ClientConfig config = client_config();
     config.server_name = "bank.example";
@@ -257,7 +256,8 @@ TEST_CASE("a client refuses a server whose name does not match", "[net]") {
 }
 
 TEST_CASE("a peer that never finishes its handshake is cut off at the timeout", "[net]") {
-  Server server(options_with(deadlines(300ms, 5s, 5s)), server_config(false));
+  Server server(options_with(deadlines(300ms, 5s, 5s)),
+                server_config(tls::ClientAuthentication::none));
   asio::io_context io;
   net::tcp::socket socket(io);
   socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
@@ -275,7 +275,8 @@ TEST_CASE("a peer that never finishes its handshake is cut off at the timeout", 
 }
 
 TEST_CASE("an idle channel is closed after the idle timeout", "[net]") {
-  Server server(options_with(deadlines(5s, 5s, 300ms)), server_config(false));
+  Server server(options_with(deadlines(5s, 5s, 300ms)),
+                server_config(tls::ClientAuthentication::none));
   auto idle = [&]() -> asio::awaitable<std::size_t> {
     auto stream = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
     Bytes data = co_await stream->read();  // the server closes with close_notify
@@ -285,7 +286,8 @@ TEST_CASE("an idle channel is closed after the idle timeout", "[net]") {
 }
 
 TEST_CASE("connections beyond the cap are refused while the others are served", "[net]") {
-  Server server(options_with(deadlines(5s, 5s, 5s), 1), server_config(false));
+  Server server(options_with(deadlines(5s, 5s, 5s), 1),
+                server_config(tls::ClientAuthentication::none));
   auto hold_and_probe = [&]() -> asio::awaitable<std::string> {
     auto first = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
     std::string refused;
@@ -304,7 +306,8 @@ TEST_CASE("connections beyond the cap are refused while the others are served", 
 }
 
 TEST_CASE("stopping the listener ends live sessions with close_notify", "[net]") {
-  auto server = std::make_unique<Server>(options_with(), server_config(false));
+  auto server =
+      std::make_unique<Server>(options_with(), server_config(tls::ClientAuthentication::none));
   auto wait_for_close = [&]() -> asio::awaitable<std::string> {
     auto stream = co_await net::connect("127.0.0.1", server->port(), client_config(), {});
     co_await stream->write(as_bytes("ping"));
@@ -332,7 +335,8 @@ TEST_CASE("a peer trickling its ClientHello is cut at the absolute handshake dea
       [&]() -> asio::awaitable<void> {
         auto socket = co_await acceptor.async_accept(asio::use_awaitable);
         auto stream = std::make_shared<net::TlsStream>(
-            std::move(socket), tls::ServerEngine::create(server_config(false)),
+            std::move(socket),
+            tls::ServerEngine::create(server_config(tls::ClientAuthentication::none)),
             deadlines(1s, 5s, 5s), "trickler");
         try {
           co_await stream->handshake();
@@ -431,7 +435,8 @@ TEST_CASE("a client that never reads is cut off at the write deadline", "[net]")
       throw;
     }
   };
-  Server server(options_with(deadlines(5s, 500ms, 30s)), server_config(false), flood);
+  Server server(options_with(deadlines(5s, 500ms, 30s)),
+                server_config(tls::ClientAuthentication::none), flood);
   asio::io_context io;
   std::shared_ptr<net::TlsStream> client;
   asio::co_spawn(
@@ -461,7 +466,7 @@ TEST_CASE(
     "[net]") {
   auto options = options_with(deadlines(60s, 5s, 30s));
   options.max_unauthenticated_per_source = 4;
-  Server server(options, server_config(false));
+  Server server(options, server_config(tls::ClientAuthentication::none));
   const net::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
   asio::io_context io;
   std::vector<net::tcp::socket> silent;
@@ -486,7 +491,7 @@ TEST_CASE(
 TEST_CASE("connections beyond the global cap on handshakes evict the oldest one", "[net]") {
   auto options = options_with(deadlines(60s, 5s, 30s));
   options.max_unauthenticated = 2;
-  Server server(options, server_config(false));
+  Server server(options, server_config(tls::ClientAuthentication::none));
   const net::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
   asio::io_context io;
   std::vector<net::tcp::socket> silent;
@@ -512,7 +517,8 @@ TEST_CASE("abort(certificate_revoked) after the handshake reaches the client eng
                           "the certificate of alice was revoked after the handshake");
     abort_returned = true;
   };
-  Server server(options_with(deadlines(5s, 5s, 5s)), server_config(true), revoke);
+  Server server(options_with(deadlines(5s, 5s, 5s)),
+                server_config(tls::ClientAuthentication::required), revoke);
   // Our client engine over a plain socket, so that its events are seen as they are.
   asio::io_context io;
   net::tcp::socket socket(io);

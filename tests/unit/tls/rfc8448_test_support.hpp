@@ -93,6 +93,45 @@ inline Bytes inner_plaintext(std::string_view content_hex, std::uint8_t content_
   return inner;
 }
 
+// Every secret of one walk through the key schedule stages (EarlySecret -> HandshakeSecret ->
+// MasterSecret -> ApplicationSecrets), copied out before each stage is consumed, for comparison
+// with a trace.
+struct KeyScheduleRun {
+  SecretBytes early_secret;
+  SecretBytes handshake_secret;
+  SecretBytes client_handshake_traffic_secret;
+  SecretBytes server_handshake_traffic_secret;
+  SecretBytes master_secret;
+  SecretBytes client_application_traffic_secret;
+  SecretBytes server_application_traffic_secret;
+  SecretBytes exporter_master_secret;
+  SecretBytes resumption_master_secret;
+};
+
+inline KeyScheduleRun run_key_schedule(crypto::HashAlgorithm hash, ByteView shared_secret,
+                                       ByteView hello_transcript_hash,
+                                       ByteView server_finished_transcript_hash,
+                                       ByteView client_finished_transcript_hash) {
+  KeyScheduleRun run;
+  tls::EarlySecret early(hash);
+  run.early_secret = early.secret();
+  tls::HandshakeSecret handshake =
+      std::move(early).into_handshake_secret(shared_secret, hello_transcript_hash);
+  run.handshake_secret = handshake.secret();
+  run.client_handshake_traffic_secret = handshake.client_handshake_traffic_secret();
+  run.server_handshake_traffic_secret = handshake.server_handshake_traffic_secret();
+  tls::MasterSecret master =
+      std::move(handshake).into_master_secret(server_finished_transcript_hash);
+  run.master_secret = master.secret();
+  run.exporter_master_secret = master.exporter_master_secret();
+  const tls::ApplicationSecrets application =
+      std::move(master).into_application_secrets(client_finished_transcript_hash);
+  run.client_application_traffic_secret = application.client_application_traffic_secret();
+  run.server_application_traffic_secret = application.server_application_traffic_secret();
+  run.resumption_master_secret = application.resumption_master_secret();
+  return run;
+}
+
 inline tls::TrafficKeys aes128_traffic_keys(ByteView secret) {
   return tls::derive_traffic_keys(crypto::AeadAlgorithm::Aes128Gcm, crypto::HashAlgorithm::Sha256,
                                   secret);

@@ -66,12 +66,9 @@ sc::SecretBytes client_side_shared_secret() {
   return *shared;
 }
 
-sc::tls::KeySchedule full_key_schedule() {
-  sc::tls::KeySchedule schedule(kSha256);
-  schedule.derive_handshake_secrets(client_side_shared_secret(), hello_transcript());
-  schedule.derive_application_secrets(server_finished_transcript());
-  schedule.derive_resumption_secret(client_finished_transcript());
-  return schedule;
+KeyScheduleRun full_key_schedule() {
+  return run_key_schedule(kSha256, client_side_shared_secret(), hello_transcript(),
+                          server_finished_transcript(), client_finished_transcript());
 }
 
 sc::tls::TrafficKeys traffic_keys(ByteView secret) {
@@ -227,33 +224,42 @@ TEST_CASE("RFC 8448 1-RTT: every HKDF step with the RFC's own HkdfLabel encoding
 }
 
 TEST_CASE("RFC 8448 1-RTT: KeySchedule derives every secret", "[tls][rfc8448]") {
-  sc::tls::KeySchedule schedule(kSha256);
-  CHECK(schedule.hash() == kSha256);
-  CHECK(hex(schedule.early_secret()) == rfc::early_secret);
+  sc::tls::EarlySecret early(kSha256);
+  CHECK(early.hash() == kSha256);
+  CHECK(hex(early.secret()) == rfc::early_secret);
+  const sc::SecretBytes early_secret = early.secret();
 
-  schedule.derive_handshake_secrets(client_side_shared_secret(), hello_transcript());
-  CHECK(hex(schedule.handshake_secret()) == rfc::handshake_secret);
-  CHECK(hex(schedule.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
-  CHECK(hex(schedule.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
+  sc::tls::HandshakeSecret handshake =
+      std::move(early).into_handshake_secret(client_side_shared_secret(), hello_transcript());
+  CHECK(early.secret().empty());  // consumed: the early secret is gone
+  CHECK(hex(handshake.secret()) == rfc::handshake_secret);
+  CHECK(hex(handshake.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
+  CHECK(hex(handshake.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
+  const sc::SecretBytes handshake_secret = handshake.secret();
 
-  schedule.derive_application_secrets(server_finished_transcript());
-  CHECK(hex(schedule.master_secret()) == rfc::master_secret);
-  CHECK(hex(schedule.client_application_traffic_secret()) ==
-        rfc::client_application_traffic_secret);
-  CHECK(hex(schedule.server_application_traffic_secret()) ==
-        rfc::server_application_traffic_secret);
-  CHECK(hex(schedule.exporter_master_secret()) == rfc::exporter_master_secret);
+  sc::tls::MasterSecret master =
+      std::move(handshake).into_master_secret(server_finished_transcript());
+  CHECK(handshake.secret().empty());
+  CHECK(handshake.server_handshake_traffic_secret().empty());
+  CHECK(hex(master.secret()) == rfc::master_secret);
+  CHECK(hex(master.client_application_traffic_secret()) == rfc::client_application_traffic_secret);
+  CHECK(hex(master.server_application_traffic_secret()) == rfc::server_application_traffic_secret);
+  CHECK(hex(master.exporter_master_secret()) == rfc::exporter_master_secret);
+  const sc::SecretBytes master_secret = master.secret();
 
-  schedule.derive_resumption_secret(client_finished_transcript());
-  CHECK(hex(schedule.resumption_master_secret()) == rfc::resumption_master_secret);
+  const sc::tls::ApplicationSecrets application =
+      std::move(master).into_application_secrets(client_finished_transcript());
+  CHECK(master.secret().empty());
+  CHECK(master.client_handshake_traffic_secret().empty());
+  CHECK(hex(application.resumption_master_secret()) == rfc::resumption_master_secret);
 }
 
 TEST_CASE("RFC 8448 1-RTT: traffic keys and IVs of both directions", "[tls][rfc8448]") {
   const auto schedule = full_key_schedule();
-  const auto server_handshake = traffic_keys(schedule.server_handshake_traffic_secret());
-  const auto client_handshake = traffic_keys(schedule.client_handshake_traffic_secret());
-  const auto server_application = traffic_keys(schedule.server_application_traffic_secret());
-  const auto client_application = traffic_keys(schedule.client_application_traffic_secret());
+  const auto server_handshake = traffic_keys(schedule.server_handshake_traffic_secret);
+  const auto client_handshake = traffic_keys(schedule.client_handshake_traffic_secret);
+  const auto server_application = traffic_keys(schedule.server_application_traffic_secret);
+  const auto client_application = traffic_keys(schedule.client_application_traffic_secret);
   CHECK(hex(server_handshake.key) == rfc::server_handshake_write_key);
   CHECK(hex(server_handshake.iv) == rfc::server_handshake_write_iv);
   CHECK(hex(client_handshake.key) == rfc::client_handshake_write_key);
@@ -265,7 +271,7 @@ TEST_CASE("RFC 8448 1-RTT: traffic keys and IVs of both directions", "[tls][rfc8
 
   // The key length follows the AEAD: a 256-bit AEAD gets 32 bytes from the same secret.
   const auto longer = sc::tls::derive_traffic_keys(AeadAlgorithm::Aes256Gcm, kSha256,
-                                                   schedule.server_handshake_traffic_secret());
+                                                   schedule.server_handshake_traffic_secret);
   CHECK(longer.key.size() == 32);
   CHECK(longer.iv.size() == 12);
   CHECK(hex(longer.iv) == rfc::server_handshake_write_iv);
@@ -273,23 +279,23 @@ TEST_CASE("RFC 8448 1-RTT: traffic keys and IVs of both directions", "[tls][rfc8
 
 TEST_CASE("RFC 8448 1-RTT: Finished keys and verify_data", "[tls][rfc8448]") {
   const auto schedule = full_key_schedule();
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret)) ==
         rfc::server_finished_key);
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret)) ==
         rfc::client_finished_key);
   // RFC 8446 section 4.4.4: the server's covers ClientHello..CertificateVerify, the client's
   // ClientHello..server Finished.
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret,
                                       certificate_verify_transcript())) ==
         rfc::server_finished_verify_data);
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret,
                                       server_finished_transcript())) ==
         rfc::client_finished_verify_data);
   // The wrong base key or the wrong transcript gives another value.
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret,
                                       certificate_verify_transcript())) !=
         rfc::server_finished_verify_data);
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret,
                                       server_finished_transcript())) !=
         rfc::client_finished_verify_data);
 }
@@ -314,8 +320,8 @@ TEST_CASE("next_traffic_secret is HKDF-Expand-Label(secret, \"traffic upd\", \"\
   // With SHA-384 the secret is 48 bytes.
   const Bytes secret384(48, 0x5a);
   CHECK(sc::tls::next_traffic_secret(HashAlgorithm::Sha384, secret384).size() == 48);
-  const sc::tls::KeySchedule schedule384(HashAlgorithm::Sha384);
-  CHECK(schedule384.early_secret().size() == 48);
+  const sc::tls::EarlySecret schedule384(HashAlgorithm::Sha384);
+  CHECK(schedule384.secret().size() == 48);
 }
 
 TEST_CASE(
@@ -357,10 +363,10 @@ TEST_CASE(
 TEST_CASE("RFC 8448 1-RTT: every protected record opens with our keys and reseals byte-exact",
           "[tls][rfc8448]") {
   const auto schedule = full_key_schedule();
-  const auto server_handshake = traffic_keys(schedule.server_handshake_traffic_secret());
-  const auto client_handshake = traffic_keys(schedule.client_handshake_traffic_secret());
-  const auto server_application = traffic_keys(schedule.server_application_traffic_secret());
-  const auto client_application = traffic_keys(schedule.client_application_traffic_secret());
+  const auto server_handshake = traffic_keys(schedule.server_handshake_traffic_secret);
+  const auto client_handshake = traffic_keys(schedule.client_handshake_traffic_secret);
+  const auto server_application = traffic_keys(schedule.server_application_traffic_secret);
+  const auto client_application = traffic_keys(schedule.client_application_traffic_secret);
 
   const std::vector<RecordCase> records = {
       {"server flight (EncryptedExtensions..Finished)", rfc::server_flight_record,
@@ -407,26 +413,26 @@ TEST_CASE(
                                from_hex(rfc::certificate_verify_signature)));
 }
 
-TEST_CASE("KeySchedule refuses steps out of order and inputs of the wrong length", "[tls]") {
+TEST_CASE("Key schedule stages: each step once, inputs of the right length", "[tls]") {
   const Bytes hash32(32, 0x11);
   const Bytes hash48(48, 0x11);
   const Bytes shared(32, 0x22);
-  SECTION("application or resumption secrets before the handshake secrets") {
-    sc::tls::KeySchedule schedule(kSha256);
-    CHECK_THROWS_AS(schedule.derive_application_secrets(hash32), std::logic_error);
-    CHECK_THROWS_AS(schedule.derive_resumption_secret(hash32), std::logic_error);
-    schedule.derive_handshake_secrets(shared, hash32);
-    CHECK_THROWS_AS(schedule.derive_resumption_secret(hash32), std::logic_error);
-    CHECK_THROWS_AS(schedule.derive_handshake_secrets(shared, hash32), std::logic_error);
-    schedule.derive_application_secrets(hash32);
-    CHECK_THROWS_AS(schedule.derive_application_secrets(hash32), std::logic_error);
-    CHECK_NOTHROW(schedule.derive_resumption_secret(hash32));
+  // Skipping a step does not compile: only an EarlySecret makes a HandshakeSecret, only a
+  // HandshakeSecret a MasterSecret. Taking a step twice is a logic error.
+  SECTION("a consumed stage refuses to take its step again") {
+    sc::tls::EarlySecret early(kSha256);
+    sc::tls::HandshakeSecret handshake = std::move(early).into_handshake_secret(shared, hash32);
+    CHECK_THROWS_AS(std::move(early).into_handshake_secret(shared, hash32), std::logic_error);
+    sc::tls::MasterSecret master = std::move(handshake).into_master_secret(hash32);
+    CHECK_THROWS_AS(std::move(handshake).into_master_secret(hash32), std::logic_error);
+    CHECK_NOTHROW(std::move(master).into_application_secrets(hash32));
+    CHECK_THROWS_AS(std::move(master).into_application_secrets(hash32), std::logic_error);
   }
   SECTION("transcript hashes and secrets of another hash's length, an empty shared secret") {
-    sc::tls::KeySchedule schedule(kSha256);
-    CHECK_THROWS_AS(schedule.derive_handshake_secrets(shared, hash48), std::invalid_argument);
-    CHECK_THROWS_AS(schedule.derive_handshake_secrets(Bytes{}, hash32), std::invalid_argument);
-    CHECK(schedule.handshake_secret().empty());
+    sc::tls::EarlySecret early(kSha256);
+    CHECK_THROWS_AS(std::move(early).into_handshake_secret(shared, hash48), std::invalid_argument);
+    CHECK_THROWS_AS(std::move(early).into_handshake_secret(Bytes{}, hash32), std::invalid_argument);
+    CHECK_FALSE(early.secret().empty());  // a refused step consumes nothing
     CHECK_THROWS_AS(sc::tls::derive_traffic_keys(AeadAlgorithm::Aes128Gcm, kSha256, hash48),
                     std::invalid_argument);
     CHECK_THROWS_AS(sc::tls::compute_finished(kSha256, hash32, hash48), std::invalid_argument);

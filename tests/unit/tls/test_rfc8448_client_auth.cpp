@@ -61,16 +61,13 @@ Bytes client_finished_transcript() {
        rfc::client_certificate, rfc::client_certificate_verify, rfc::client_finished});
 }
 
-sc::tls::KeySchedule full_key_schedule() {
+KeyScheduleRun full_key_schedule() {
   const auto client = sc::crypto::KeyShare::from_private_key(
       sc::crypto::KeyExchangeGroup::X25519, from_hex(rfc::client_x25519_private_key));
   const auto shared = client.derive(from_hex(rfc::server_x25519_public_key));
   REQUIRE(shared.has_value());
-  sc::tls::KeySchedule schedule(kSha256);
-  schedule.derive_handshake_secrets(*shared, hello_transcript());
-  schedule.derive_application_secrets(server_finished_transcript());
-  schedule.derive_resumption_secret(client_finished_transcript());
-  return schedule;
+  return run_key_schedule(kSha256, *shared, hello_transcript(), server_finished_transcript(),
+                          client_finished_transcript());
 }
 
 }  // namespace
@@ -100,31 +97,29 @@ TEST_CASE("RFC 8448 client authentication: the transcribed messages agree with e
 TEST_CASE("RFC 8448 client authentication: key schedule, traffic keys and Finished",
           "[tls][rfc8448]") {
   const auto schedule = full_key_schedule();
-  CHECK(hex(schedule.early_secret()) == rfc::early_secret);
-  CHECK(hex(schedule.handshake_secret()) == rfc::handshake_secret);
-  CHECK(hex(schedule.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
-  CHECK(hex(schedule.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
-  CHECK(hex(schedule.master_secret()) == rfc::master_secret);
-  CHECK(hex(schedule.client_application_traffic_secret()) ==
-        rfc::client_application_traffic_secret);
-  CHECK(hex(schedule.server_application_traffic_secret()) ==
-        rfc::server_application_traffic_secret);
-  CHECK(hex(schedule.exporter_master_secret()) == rfc::exporter_master_secret);
-  CHECK(hex(schedule.resumption_master_secret()) == rfc::resumption_master_secret);
+  CHECK(hex(schedule.early_secret) == rfc::early_secret);
+  CHECK(hex(schedule.handshake_secret) == rfc::handshake_secret);
+  CHECK(hex(schedule.client_handshake_traffic_secret) == rfc::client_handshake_traffic_secret);
+  CHECK(hex(schedule.server_handshake_traffic_secret) == rfc::server_handshake_traffic_secret);
+  CHECK(hex(schedule.master_secret) == rfc::master_secret);
+  CHECK(hex(schedule.client_application_traffic_secret) == rfc::client_application_traffic_secret);
+  CHECK(hex(schedule.server_application_traffic_secret) == rfc::server_application_traffic_secret);
+  CHECK(hex(schedule.exporter_master_secret) == rfc::exporter_master_secret);
+  CHECK(hex(schedule.resumption_master_secret) == rfc::resumption_master_secret);
 
   CHECK(hex(hello_transcript()) == rfc::hello_transcript_hash);
   CHECK(hex(server_finished_transcript()) == rfc::server_finished_transcript_hash);
   CHECK(hex(client_finished_transcript()) == rfc::client_finished_transcript_hash);
   const Bytes empty_hash = sc::crypto::Hash::digest(kSha256, {});
-  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.early_secret(), "derived", empty_hash)) ==
+  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.early_secret, "derived", empty_hash)) ==
         rfc::derived_for_handshake);
-  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.handshake_secret(), "derived",
-                                      empty_hash)) == rfc::derived_for_master);
+  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.handshake_secret, "derived", empty_hash)) ==
+        rfc::derived_for_master);
 
-  const auto server_handshake = aes128_traffic_keys(schedule.server_handshake_traffic_secret());
-  const auto client_handshake = aes128_traffic_keys(schedule.client_handshake_traffic_secret());
-  const auto server_application = aes128_traffic_keys(schedule.server_application_traffic_secret());
-  const auto client_application = aes128_traffic_keys(schedule.client_application_traffic_secret());
+  const auto server_handshake = aes128_traffic_keys(schedule.server_handshake_traffic_secret);
+  const auto client_handshake = aes128_traffic_keys(schedule.client_handshake_traffic_secret);
+  const auto server_application = aes128_traffic_keys(schedule.server_application_traffic_secret);
+  const auto client_application = aes128_traffic_keys(schedule.client_application_traffic_secret);
   CHECK(hex(server_handshake.key) == rfc::server_handshake_write_key);
   CHECK(hex(server_handshake.iv) == rfc::server_handshake_write_iv);
   CHECK(hex(client_handshake.key) == rfc::client_handshake_write_key);
@@ -134,16 +129,16 @@ TEST_CASE("RFC 8448 client authentication: key schedule, traffic keys and Finish
   CHECK(hex(client_application.key) == rfc::client_application_write_key);
   CHECK(hex(client_application.iv) == rfc::client_application_write_iv);
 
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret)) ==
         rfc::server_finished_key);
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret)) ==
         rfc::client_finished_key);
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret,
                                       server_certificate_verify_transcript())) ==
         rfc::server_finished_verify_data);
   // RFC 8446 section 4.4.4: with client authentication the client's Finished covers its own
   // Certificate and CertificateVerify, but the application secrets do not.
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret,
                                       client_certificate_verify_transcript())) ==
         rfc::client_finished_verify_data);
 

@@ -80,32 +80,48 @@ TEST_CASE("RFC 8448 compatibility mode: key schedule, keys, Finished and records
   CHECK(hex(server_finished_transcript()) == rfc::server_finished_transcript_hash);
   CHECK(hex(client_finished_transcript()) == rfc::client_finished_transcript_hash);
 
-  sc::tls::KeySchedule schedule(kSha256);
-  CHECK(hex(schedule.early_secret()) == rfc::early_secret);
-  schedule.derive_handshake_secrets(*shared, hello_transcript());
-  CHECK(hex(schedule.handshake_secret()) == rfc::handshake_secret);
-  CHECK(hex(schedule.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
-  CHECK(hex(schedule.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
-  schedule.derive_application_secrets(server_finished_transcript());
-  CHECK(hex(schedule.master_secret()) == rfc::master_secret);
-  CHECK(hex(schedule.client_application_traffic_secret()) ==
-        rfc::client_application_traffic_secret);
-  CHECK(hex(schedule.server_application_traffic_secret()) ==
-        rfc::server_application_traffic_secret);
-  CHECK(hex(schedule.exporter_master_secret()) == rfc::exporter_master_secret);
-  schedule.derive_resumption_secret(client_finished_transcript());
-  CHECK(hex(schedule.resumption_master_secret()) == rfc::resumption_master_secret);
+  sc::tls::EarlySecret early(kSha256);
+  CHECK(early.hash() == kSha256);
+  CHECK(hex(early.secret()) == rfc::early_secret);
+  const sc::SecretBytes early_secret = early.secret();
+
+  sc::tls::HandshakeSecret handshake =
+      std::move(early).into_handshake_secret(*shared, hello_transcript());
+  CHECK(early.secret().empty());  // consumed: the early secret is gone
+  CHECK(hex(handshake.secret()) == rfc::handshake_secret);
+  CHECK(hex(handshake.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
+  CHECK(hex(handshake.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
+  const sc::SecretBytes handshake_secret = handshake.secret();
+
+  sc::tls::MasterSecret master =
+      std::move(handshake).into_master_secret(server_finished_transcript());
+  CHECK(handshake.secret().empty());
+  CHECK(handshake.server_handshake_traffic_secret().empty());
+  CHECK(hex(master.secret()) == rfc::master_secret);
+  CHECK(hex(master.client_application_traffic_secret()) == rfc::client_application_traffic_secret);
+  CHECK(hex(master.server_application_traffic_secret()) == rfc::server_application_traffic_secret);
+  CHECK(hex(master.exporter_master_secret()) == rfc::exporter_master_secret);
+  const sc::SecretBytes master_secret = master.secret();
+
+  const sc::tls::ApplicationSecrets application =
+      std::move(master).into_application_secrets(client_finished_transcript());
+  CHECK(master.secret().empty());
+  CHECK(master.client_handshake_traffic_secret().empty());
+  CHECK(hex(application.resumption_master_secret()) == rfc::resumption_master_secret);
+  const KeyScheduleRun schedule =
+      run_key_schedule(kSha256, *shared, hello_transcript(), server_finished_transcript(),
+                       client_finished_transcript());
 
   const Bytes empty_hash = sc::crypto::Hash::digest(kSha256, {});
-  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.early_secret(), "derived", empty_hash)) ==
+  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.early_secret, "derived", empty_hash)) ==
         rfc::derived_for_handshake);
-  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.handshake_secret(), "derived",
-                                      empty_hash)) == rfc::derived_for_master);
+  CHECK(hex(sc::crypto::derive_secret(kSha256, schedule.handshake_secret, "derived", empty_hash)) ==
+        rfc::derived_for_master);
 
-  const auto server_handshake = aes128_traffic_keys(schedule.server_handshake_traffic_secret());
-  const auto client_handshake = aes128_traffic_keys(schedule.client_handshake_traffic_secret());
-  const auto server_application = aes128_traffic_keys(schedule.server_application_traffic_secret());
-  const auto client_application = aes128_traffic_keys(schedule.client_application_traffic_secret());
+  const auto server_handshake = aes128_traffic_keys(schedule.server_handshake_traffic_secret);
+  const auto client_handshake = aes128_traffic_keys(schedule.client_handshake_traffic_secret);
+  const auto server_application = aes128_traffic_keys(schedule.server_application_traffic_secret);
+  const auto client_application = aes128_traffic_keys(schedule.client_application_traffic_secret);
   CHECK(hex(server_handshake.key) == rfc::server_handshake_write_key);
   CHECK(hex(server_handshake.iv) == rfc::server_handshake_write_iv);
   CHECK(hex(client_handshake.key) == rfc::client_handshake_write_key);
@@ -115,14 +131,14 @@ TEST_CASE("RFC 8448 compatibility mode: key schedule, keys, Finished and records
   CHECK(hex(client_application.key) == rfc::client_application_write_key);
   CHECK(hex(client_application.iv) == rfc::client_application_write_iv);
 
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret)) ==
         rfc::server_finished_key);
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret)) ==
         rfc::client_finished_key);
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret,
                                       certificate_verify_transcript())) ==
         rfc::server_finished_verify_data);
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret,
                                       server_finished_transcript())) ==
         rfc::client_finished_verify_data);
 

@@ -150,21 +150,37 @@ TEST_CASE("RFC 8448 HelloRetryRequest: transcript hashes start with message_hash
 }
 
 TEST_CASE("RFC 8448 HelloRetryRequest: KeySchedule, traffic keys and Finished", "[tls][rfc8448]") {
-  sc::tls::KeySchedule schedule(kSha256);
-  CHECK(hex(schedule.early_secret()) == rfc::early_secret);
-  schedule.derive_handshake_secrets(client_side_shared_secret(), hello_transcript());
-  CHECK(hex(schedule.handshake_secret()) == rfc::handshake_secret);
-  CHECK(hex(schedule.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
-  CHECK(hex(schedule.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
-  schedule.derive_application_secrets(server_finished_transcript());
-  CHECK(hex(schedule.master_secret()) == rfc::master_secret);
-  CHECK(hex(schedule.client_application_traffic_secret()) ==
-        rfc::client_application_traffic_secret);
-  CHECK(hex(schedule.server_application_traffic_secret()) ==
-        rfc::server_application_traffic_secret);
-  CHECK(hex(schedule.exporter_master_secret()) == rfc::exporter_master_secret);
-  schedule.derive_resumption_secret(client_finished_transcript());
-  CHECK(hex(schedule.resumption_master_secret()) == rfc::resumption_master_secret);
+  sc::tls::EarlySecret early(kSha256);
+  CHECK(early.hash() == kSha256);
+  CHECK(hex(early.secret()) == rfc::early_secret);
+  const sc::SecretBytes early_secret = early.secret();
+
+  sc::tls::HandshakeSecret handshake =
+      std::move(early).into_handshake_secret(client_side_shared_secret(), hello_transcript());
+  CHECK(early.secret().empty());  // consumed: the early secret is gone
+  CHECK(hex(handshake.secret()) == rfc::handshake_secret);
+  CHECK(hex(handshake.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
+  CHECK(hex(handshake.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
+  const sc::SecretBytes handshake_secret = handshake.secret();
+
+  sc::tls::MasterSecret master =
+      std::move(handshake).into_master_secret(server_finished_transcript());
+  CHECK(handshake.secret().empty());
+  CHECK(handshake.server_handshake_traffic_secret().empty());
+  CHECK(hex(master.secret()) == rfc::master_secret);
+  CHECK(hex(master.client_application_traffic_secret()) == rfc::client_application_traffic_secret);
+  CHECK(hex(master.server_application_traffic_secret()) == rfc::server_application_traffic_secret);
+  CHECK(hex(master.exporter_master_secret()) == rfc::exporter_master_secret);
+  const sc::SecretBytes master_secret = master.secret();
+
+  const sc::tls::ApplicationSecrets application =
+      std::move(master).into_application_secrets(client_finished_transcript());
+  CHECK(master.secret().empty());
+  CHECK(master.client_handshake_traffic_secret().empty());
+  CHECK(hex(application.resumption_master_secret()) == rfc::resumption_master_secret);
+  const KeyScheduleRun schedule =
+      run_key_schedule(kSha256, client_side_shared_secret(), hello_transcript(),
+                       server_finished_transcript(), client_finished_transcript());
 
   // The intermediate "derived" secrets, from the RFC's own values.
   const Bytes empty_hash = sc::crypto::Hash::digest(kSha256, {});
@@ -173,10 +189,10 @@ TEST_CASE("RFC 8448 HelloRetryRequest: KeySchedule, traffic keys and Finished", 
   CHECK(hex(sc::crypto::derive_secret(kSha256, from_hex(rfc::handshake_secret), "derived",
                                       empty_hash)) == rfc::derived_for_master);
 
-  const auto server_handshake = aes128_traffic_keys(schedule.server_handshake_traffic_secret());
-  const auto client_handshake = aes128_traffic_keys(schedule.client_handshake_traffic_secret());
-  const auto server_application = aes128_traffic_keys(schedule.server_application_traffic_secret());
-  const auto client_application = aes128_traffic_keys(schedule.client_application_traffic_secret());
+  const auto server_handshake = aes128_traffic_keys(schedule.server_handshake_traffic_secret);
+  const auto client_handshake = aes128_traffic_keys(schedule.client_handshake_traffic_secret);
+  const auto server_application = aes128_traffic_keys(schedule.server_application_traffic_secret);
+  const auto client_application = aes128_traffic_keys(schedule.client_application_traffic_secret);
   CHECK(hex(server_handshake.key) == rfc::server_handshake_write_key);
   CHECK(hex(server_handshake.iv) == rfc::server_handshake_write_iv);
   CHECK(hex(client_handshake.key) == rfc::client_handshake_write_key);
@@ -186,14 +202,14 @@ TEST_CASE("RFC 8448 HelloRetryRequest: KeySchedule, traffic keys and Finished", 
   CHECK(hex(client_application.key) == rfc::client_application_write_key);
   CHECK(hex(client_application.iv) == rfc::client_application_write_iv);
 
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.server_handshake_traffic_secret)) ==
         rfc::server_finished_key);
-  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret())) ==
+  CHECK(hex(sc::tls::derive_finished_key(kSha256, schedule.client_handshake_traffic_secret)) ==
         rfc::client_finished_key);
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.server_handshake_traffic_secret,
                                       certificate_verify_transcript())) ==
         rfc::server_finished_verify_data);
-  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret(),
+  CHECK(hex(sc::tls::compute_finished(kSha256, schedule.client_handshake_traffic_secret,
                                       server_finished_transcript())) ==
         rfc::client_finished_verify_data);
 

@@ -200,12 +200,12 @@ TEST_CASE("RFC 8448 1-RTT replay: our server with the RFC's keys and certificate
   sc::crypto::Hash transcript(kSha256);
   transcript.update(client_hello);
   transcript.update(server_hello);
-  KeySchedule schedule(kSha256);
-  schedule.derive_handshake_secrets(from_hex(rfc::shared_secret), transcript.current_digest());
+  HandshakeSecret handshake = EarlySecret(kSha256).into_handshake_secret(
+      from_hex(rfc::shared_secret), transcript.current_digest());
   const TrafficKeys server_handshake =
-      aes128_traffic_keys(schedule.server_handshake_traffic_secret());
+      aes128_traffic_keys(handshake.server_handshake_traffic_secret());
   const TrafficKeys client_handshake =
-      aes128_traffic_keys(schedule.client_handshake_traffic_secret());
+      aes128_traffic_keys(handshake.client_handshake_traffic_secret());
 
   const std::vector<Record> flight(records.begin() + 1, records.end());
   const std::vector<Bytes> messages =
@@ -229,10 +229,11 @@ TEST_CASE("RFC 8448 1-RTT replay: our server with the RFC's keys and certificate
   transcript.update(verify);
 
   CHECK(hex(messages[3]) ==
-        "14000020" + hex(compute_finished(kSha256, schedule.server_handshake_traffic_secret(),
+        "14000020" + hex(compute_finished(kSha256, handshake.server_handshake_traffic_secret(),
                                           transcript.current_digest())));
   transcript.update(messages[3]);
-  schedule.derive_application_secrets(transcript.current_digest());
+  const MasterSecret schedule =
+      std::move(handshake).into_master_secret(transcript.current_digest());
 
   // Our client Finished, protected as the client would.
   const Bytes client_finished_message =

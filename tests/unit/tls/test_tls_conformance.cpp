@@ -1173,7 +1173,7 @@ struct ScriptedServer {
   bool corrupt_finished = false;
 
   Transcript transcript;
-  std::optional<KeySchedule> schedule;
+  std::optional<MasterSecret> schedule;  // after the server Finished
 
   Bytes answer(const Bytes& client_wire) {
     const ClientHello hello = queued_hello(client_wire);
@@ -1197,10 +1197,10 @@ struct ScriptedServer {
                                      encode_server_key_share({kX25519, own.public_key()}))}});
     transcript.add(server_hello);
     Bytes out = record(22, server_hello);
-    schedule.emplace(crypto::HashAlgorithm::Sha256);
-    schedule->derive_handshake_secrets(*shared, transcript.current_hash());
+    HandshakeSecret handshake = EarlySecret(crypto::HashAlgorithm::Sha256)
+                                    .into_handshake_secret(*shared, transcript.current_hash());
     RecordProtection protection(crypto::AeadAlgorithm::Aes128Gcm,
-                                aes128_keys(schedule->server_handshake_traffic_secret()));
+                                aes128_keys(handshake.server_handshake_traffic_secret()));
     auto send = [&](const Bytes& message) {
       transcript.add(message);
       append(out, protection.seal(ContentType::handshake, message));
@@ -1214,15 +1214,15 @@ struct ScriptedServer {
     verify.algorithm = verify_algorithm;
     verify.signature = TestPki::get().server_ecdsa.key->sign(
         crypto::SignatureScheme::ecdsa_secp256r1_sha256,
-        certificate_verify_content(true, transcript.current_hash()));
+        certificate_verify_content(PeerRole::Server, transcript.current_hash()));
     if (corrupt_signature) verify.signature[verify.signature.size() / 2] ^= 1;
     send(encode_certificate_verify(verify));
     Bytes verify_data =
-        compute_finished(crypto::HashAlgorithm::Sha256, schedule->server_handshake_traffic_secret(),
+        compute_finished(crypto::HashAlgorithm::Sha256, handshake.server_handshake_traffic_secret(),
                          transcript.current_hash());
     if (corrupt_finished) verify_data[0] ^= 1;
     send(encode_finished(Finished{verify_data}));
-    schedule->derive_application_secrets(transcript.current_hash());
+    schedule.emplace(std::move(handshake).into_master_secret(transcript.current_hash()));
     return out;
   }
 
@@ -1649,7 +1649,7 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   }
   SECTION("a Certificate over the cap stays illegal_parameter") {
     ServerConfig config = default_server();
-    config.request_client_certificate = true;
+    config.client_authentication = ClientAuthentication::optional;
     config.limits.max_handshake_message = 4096;
     AwaitingClientFlight flight = awaiting_client_flight(config);
     CHECK(flight.alert_after(Bytes{11, 0, 0x10, 0x01, 0}) == AlertDescription::illegal_parameter);
@@ -1680,14 +1680,14 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   }
   SECTION("with a CertificateRequest: Finished instead of Certificate: unexpected_message") {
     ServerConfig config = default_server();
-    config.request_client_certificate = true;
+    config.client_authentication = ClientAuthentication::optional;
     AwaitingClientFlight flight = awaiting_client_flight(config);
     CHECK(flight.alert_after(encode_finished(Finished{Bytes(32, 0x0F)})) ==
           AlertDescription::unexpected_message);
   }
   SECTION("with a CertificateRequest: a certificate_request_context we never sent") {
     ServerConfig config = default_server();
-    config.request_client_certificate = true;
+    config.client_authentication = ClientAuthentication::optional;
     AwaitingClientFlight flight = awaiting_client_flight(config);
     Certificate certificate;
     certificate.certificate_request_context = {1};
@@ -1696,7 +1696,7 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   }
   SECTION("a status_request we did not send in CertificateRequest: unsupported_extension") {
     ServerConfig config = default_server();
-    config.request_client_certificate = true;
+    config.client_authentication = ClientAuthentication::optional;
     AwaitingClientFlight flight = awaiting_client_flight(config);
     Certificate certificate;
     certificate.certificate_list.push_back(
@@ -1708,7 +1708,7 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   }
   SECTION("asked for: a status_request on a non-leaf entry is accepted and ignored") {
     ServerConfig config = default_server();
-    config.request_client_certificate = true;
+    config.client_authentication = ClientAuthentication::optional;
     config.request_client_status = StatusRequest::ocsp;
     AwaitingClientFlight flight = awaiting_client_flight(config);
     Certificate certificate;
@@ -1721,7 +1721,7 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   }
   SECTION("a malformed CertificateStatus from the client: decode_error") {
     ServerConfig config = default_server();
-    config.request_client_certificate = true;
+    config.client_authentication = ClientAuthentication::optional;
     config.request_client_status = StatusRequest::ocsp;
     AwaitingClientFlight flight = awaiting_client_flight(config);
     const Bytes malformed = GENERATE(Bytes{2, 0, 0, 1, 0}, Bytes{1, 0, 0, 0}, Bytes{1, 0, 0, 2, 0});
@@ -1733,7 +1733,7 @@ TEST_CASE("server: the client's flight (4.4)", "[tls][conformance]") {
   }
   SECTION("with a required certificate, an empty one: certificate_required (4.4.2.4)") {
     ServerConfig config = default_server();
-    config.require_client_certificate = true;
+    config.client_authentication = ClientAuthentication::required;
     AwaitingClientFlight flight = awaiting_client_flight(config);
     CHECK(flight.alert_after(encode_certificate(Certificate{})) ==
           AlertDescription::certificate_required);

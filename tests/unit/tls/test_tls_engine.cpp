@@ -105,8 +105,7 @@ TEST_CASE("mutual authentication with a client certificate", "[tls][engine]") {
   ClientConfig client_cfg = client_config();
   client_cfg.credentials = credentials_of(rsa_client ? pki.client_rsa : pki.client_ecdsa);
   ServerConfig server_cfg = server_config(pki.server_ecdsa);
-  server_cfg.request_client_certificate = true;
-  server_cfg.require_client_certificate = true;
+  server_cfg.client_authentication = ClientAuthentication::required;
   auto client = ClientEngine::create(client_cfg);
   auto server = ServerEngine::create(server_cfg);
   Pump pump;
@@ -128,7 +127,7 @@ TEST_CASE("mutual authentication with a client certificate", "[tls][engine]") {
 TEST_CASE("a client without a certificate", "[tls][engine]") {
   const auto& pki = TestPki::get();
   ServerConfig server_cfg = server_config(pki.server_ecdsa);
-  server_cfg.request_client_certificate = true;
+  server_cfg.client_authentication = ClientAuthentication::optional;
 
   SECTION("is accepted when the certificate is optional") {
     auto client = ClientEngine::create(client_config());
@@ -140,7 +139,7 @@ TEST_CASE("a client without a certificate", "[tls][engine]") {
     exchange_application_data(*client, *server, pump, 10);
   }
   SECTION("is refused with certificate_required when it is required") {
-    server_cfg.require_client_certificate = true;
+    server_cfg.client_authentication = ClientAuthentication::required;
     auto client = ClientEngine::create(client_config());
     auto server = ServerEngine::create(server_cfg);
     Pump pump;
@@ -163,14 +162,14 @@ TEST_CASE("KeyUpdate in both directions, with update_requested answered", "[tls]
   pump.run(*client, *server);
   REQUIRE(client->handshake_complete());
 
-  client->send_key_update(true);
+  client->send_key_update(KeyUpdateRequest::requested);
   pump.run(*client, *server);
   // The client changed its sending keys, the server its receiving and (asked) sending keys.
   CHECK(pump.client.all<KeyUpdated>().size() == 2);
   CHECK(pump.server.all<KeyUpdated>().size() == 2);
   exchange_application_data(*client, *server, pump, 300);
 
-  server->send_key_update(false);
+  server->send_key_update(KeyUpdateRequest::not_requested);
   pump.run(*client, *server);
   CHECK(pump.client.all<KeyUpdated>().size() == 3);
   CHECK(pump.server.all<KeyUpdated>().size() == 3);
@@ -185,7 +184,7 @@ TEST_CASE("every flight delivered one byte at a time", "[tls][engine]") {
   ClientConfig client_cfg = client_config();
   client_cfg.credentials = credentials_of(pki.client_ecdsa);
   ServerConfig server_cfg = server_config(pki.server_rsa);
-  server_cfg.require_client_certificate = true;
+  server_cfg.client_authentication = ClientAuthentication::required;
   if (retry) server_cfg.groups = {NamedGroup::secp256r1};
   auto client = ClientEngine::create(client_cfg);
   auto server = ServerEngine::create(server_cfg);
@@ -195,7 +194,7 @@ TEST_CASE("every flight delivered one byte at a time", "[tls][engine]") {
   REQUIRE(client->handshake_complete());
   REQUIRE(server->handshake_complete());
   exchange_application_data(*client, *server, pump, 1000);
-  client->send_key_update(true);
+  client->send_key_update(KeyUpdateRequest::requested);
   pump.run(*client, *server);
   exchange_application_data(*client, *server, pump, 17);
 }
@@ -242,7 +241,7 @@ TEST_CASE("close_notify ends the connection in one direction", "[tls][engine]") 
 TEST_CASE("application data before the handshake is a logic error", "[tls][engine]") {
   auto client = ClientEngine::create(client_config());
   REQUIRE_THROWS_AS(client->send_application_data(Bytes{1}), std::logic_error);
-  REQUIRE_THROWS_AS(client->send_key_update(false), std::logic_error);
+  REQUIRE_THROWS_AS(client->send_key_update(KeyUpdateRequest::not_requested), std::logic_error);
   CHECK(client->state_name() == "ExpectServerHello");
 }
 
@@ -268,11 +267,11 @@ TEST_CASE("too many KeyUpdates without application data are refused", "[tls][eng
   Pump pump;
   pump.run(*client, *server);
   const std::size_t cap = Limits{}.max_key_updates_per_record_window;
-  for (std::size_t i = 0; i < cap; ++i) client->send_key_update(false);
+  for (std::size_t i = 0; i < cap; ++i) client->send_key_update(KeyUpdateRequest::not_requested);
   pump.run(*client, *server);
   REQUIRE_FALSE(server->failed());
   CHECK(pump.server.all<KeyUpdated>().size() == cap);
-  client->send_key_update(false);
+  client->send_key_update(KeyUpdateRequest::not_requested);
   pump.run(*client, *server);
   REQUIRE(server->failed());
   CHECK(pump.server.alert_sent()->description == AlertDescription::unexpected_message);

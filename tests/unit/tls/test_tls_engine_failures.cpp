@@ -311,7 +311,7 @@ TEST_CASE("a certificate from another CA is refused with the verifier's alert",
     ClientConfig client_cfg = client_config();
     client_cfg.credentials = credentials_of(pki.stranger_leaf);
     ServerConfig server_cfg = server_config(pki.server_ecdsa);
-    server_cfg.request_client_certificate = true;
+    server_cfg.client_authentication = ClientAuthentication::optional;
     auto client = ClientEngine::create(client_cfg);
     auto server = ServerEngine::create(server_cfg);
     Pump pump;

@@ -31,12 +31,14 @@ struct Pair {
   void run() { pump.run(*client, *server); }
   std::size_t sending_updates(const Observed& observed) const {
     std::size_t count = 0;
-    for (const KeyUpdated& update : observed.all<KeyUpdated>()) count += update.sending ? 1 : 0;
+    for (const KeyUpdated& update : observed.all<KeyUpdated>())
+      count += update.direction == KeyDirection::sending ? 1 : 0;
     return count;
   }
   std::size_t receiving_updates(const Observed& observed) const {
     std::size_t count = 0;
-    for (const KeyUpdated& update : observed.all<KeyUpdated>()) count += update.sending ? 0 : 1;
+    for (const KeyUpdated& update : observed.all<KeyUpdated>())
+      count += update.direction == KeyDirection::sending ? 0 : 1;
     return count;
   }
 };

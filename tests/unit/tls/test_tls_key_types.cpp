@@ -179,8 +179,7 @@ tls::ServerConfig server_config(tls::Credentials credentials) {
   tls::ServerConfig config;
   config.cipher_suites = every_suite();
   config.credentials = std::move(credentials);
-  config.request_client_certificate = true;
-  config.require_client_certificate = true;
+  config.client_authentication = tls::ClientAuthentication::required;
   config.verifier = MixedPki::get().verifier();
   return config;
 }

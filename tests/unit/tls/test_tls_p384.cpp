@@ -118,7 +118,7 @@ TEST_CASE("the CNSA profile: AES-256-GCM-SHA384, P-384 and ECDSA P-384 both ways
   server_cfg.cipher_suites = {CipherSuite::TLS_AES_256_GCM_SHA384};
   server_cfg.groups = {NamedGroup::secp384r1};
   server_cfg.signature_schemes = cnsa_schemes;
-  server_cfg.require_client_certificate = true;
+  server_cfg.client_authentication = ClientAuthentication::required;
   const HandshakeSummary summary = handshake(client_cfg, server_cfg);
   CHECK(summary.suite == CipherSuite::TLS_AES_256_GCM_SHA384);
   CHECK(summary.group == NamedGroup::secp384r1);

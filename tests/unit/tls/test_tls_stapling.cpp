@@ -285,7 +285,7 @@ TEST_CASE("the client staples its OCSP response when the CertificateRequest asks
   client_cfg.ocsp_staple = source.source();
   ServerConfig server_cfg = server_config(pki.server_ecdsa);
   server_cfg.verifier = recorder;
-  server_cfg.require_client_certificate = true;
+  server_cfg.client_authentication = ClientAuthentication::required;
 
   SECTION("asked: the server's verifier gets the exact bytes") {
     server_cfg.request_client_status = StatusRequest::ocsp;
@@ -333,7 +333,7 @@ TEST_CASE("both directions staple in one mutually authenticated handshake", "[tl
   client_cfg.ocsp_staple = [client_response] { return std::optional<Bytes>(client_response); };
   ServerConfig server_cfg = server_config(pki.server_rsa);
   server_cfg.verifier = server_side;
-  server_cfg.require_client_certificate = true;
+  server_cfg.client_authentication = ClientAuthentication::required;
   server_cfg.request_client_status = StatusRequest::ocsp;
   server_cfg.ocsp_staple = [server_response] { return std::optional<Bytes>(server_response); };
   Pump pump;
