@@ -98,6 +98,7 @@ class ClientEngineImpl final : public ClientEngine {
   std::string state_name() const override {
     return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
   }
+  std::size_t buffered_capacity() const override { return connection_.buffered_capacity(); }
 
  private:
   // ---------------------------------------------------------------- ClientHello

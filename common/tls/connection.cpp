@@ -345,7 +345,7 @@ void Connection::send_handshake(ByteView message, bool tls10_record_version) {
 void Connection::flush_handshake() {
   if (pending_handshake_.empty()) return;
   write_records(ContentType::handshake, pending_handshake_, pending_tls10_record_version_);
-  pending_handshake_.clear();
+  Bytes().swap(pending_handshake_);  // issue 17: a flight's room is not kept once it is sent
   pending_tls10_record_version_ = false;
 }
 

@@ -105,6 +105,7 @@ class ServerEngineImpl final : public ServerEngine {
   std::string state_name() const override {
     return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
   }
+  std::size_t buffered_capacity() const override { return connection_.buffered_capacity(); }
 
  private:
   void handle(const HandshakeMessage& message) {
