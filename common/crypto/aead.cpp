@@ -92,13 +92,12 @@ Aead::Aead(AeadAlgorithm algorithm, ByteView key) : algorithm_(algorithm) {
                       std::to_string(key.size()));
   }
   key_.assign(key.begin(), key.end());
-  encrypt_context_ = keyed_context(algorithm, key, true);
-  decrypt_context_ = keyed_context(algorithm, key, false);
 }
 
 void Aead::seal(ByteView nonce, ByteView associated_data, ByteView plaintext,
                 MutableByteView out) const {
   if (out.size() < plaintext.size() + kTagLength) throw CryptoError("AEAD seal: output too small");
+  if (!encrypt_context_) encrypt_context_ = keyed_context(algorithm_, key_, true);
   EVP_CIPHER_CTX* context = encrypt_context_.get();
   set_nonce(context, algorithm_, nonce);
   int length = 0;
@@ -128,6 +127,7 @@ bool Aead::open(ByteView nonce, ByteView associated_data, ByteView ciphertext_an
     throw CryptoError("AEAD open: input shorter than the tag");
   const std::size_t ciphertext_length = ciphertext_and_tag.size() - kTagLength;
   if (out.size() < ciphertext_length) throw CryptoError("AEAD open: output too small");
+  if (!decrypt_context_) decrypt_context_ = keyed_context(algorithm_, key_, false);
   EVP_CIPHER_CTX* context = decrypt_context_.get();
   set_nonce(context, algorithm_, nonce);
   int length = 0;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <stdexcept>
@@ -21,6 +22,16 @@ Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 does not deduce aggregates 
 
 bool is_server(const tls::Engine& engine) {
   return dynamic_cast<const tls::ServerEngine*>(&engine) != nullptr;
+}
+
+// The receive buffer of the calling thread, shared by every stream the thread runs (issue 17):
+// a read fills it and the engine has consumed it before the reading coroutine can suspend, so
+// no stream holds one while it waits for its peer. A whole record of the largest size (2^14 +
+// 256 + 5 bytes) fits. Not inlined: a coroutine resumed on another thread must not reuse the
+// address of the first thread's buffer.
+[[gnu::noinline]] MutableByteView thread_receive_buffer() {
+  static thread_local std::array<std::uint8_t, 16 * 1024 + 512> buffer;
+  return buffer;
 }
 
 }  // namespace
@@ -82,6 +93,12 @@ void TlsStream::evict(std::string reason) {
     self->close_quietly_ = true;
     self->cut(ChannelFailure::evicted, self->peer_label_ + " evicted: " + reason);
   });
+}
+
+std::size_t TlsStream::buffered_capacity() const {
+  std::size_t bytes = engine_->buffered_capacity() + received_.capacity() * sizeof(Bytes);
+  for (const Bytes& chunk : received_) bytes += chunk.capacity();
+  return bytes;
 }
 
 void TlsStream::throw_if_failed() const {
@@ -178,6 +195,20 @@ void TlsStream::process_events() {
   }
 }
 
+bool TlsStream::receive_available() {
+  boost::system::error_code error;
+  if (!socket_.non_blocking()) {
+    socket_.non_blocking(true, error);  // the read below must never block the thread
+    if (error) throw_socket_error(error, "reading from");
+  }
+  const MutableByteView buffer = thread_receive_buffer();
+  const std::size_t count = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
+  if (error == asio::error::would_block || error == asio::error::try_again) return false;
+  if (error) throw_socket_error(error, "reading from");
+  engine_->receive(ByteView(buffer.data(), count));
+  return true;
+}
+
 asio::awaitable<void> TlsStream::receive_once() {
   throw_if_failed();
   if (stop_requested_) {
@@ -193,13 +224,25 @@ asio::awaitable<void> TlsStream::receive_once() {
           "channel with " + peer_label_ + " idle for " + duration_text(timeouts_.idle));
     });
   }
-  boost::system::error_code error;
-  std::size_t count = co_await socket_.async_read_some(
-      asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, error));
+  // Waiting for readability holds no buffer; bytes are read only once they are there.
+  bool waited = false;
+  try {
+    while (!receive_available()) {
+      boost::system::error_code error;
+      co_await socket_.async_wait(tcp::socket::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, error));
+      if (error) throw_socket_error(error, "reading from");
+      waited = true;
+    }
+  } catch (...) {
+    if (idle_applies) idle_timer_.disarm();
+    throw;
+  }
   if (idle_applies) idle_timer_.disarm();
-  if (error) throw_socket_error(error, "reading from");
-  engine_->receive(ByteView(read_buffer_.data(), count));
   process_events();
+  // Data that was there without waiting: let the other work of this thread (other channels,
+  // deadlines) run before this channel goes on, as a completed asynchronous read would.
+  if (!waited) co_await asio::post(socket_.get_executor(), asio::use_awaitable);
   co_await flush_output();  // replies (alerts, KeyUpdate, handshake flights) go out first
   throw_if_failed();
 }
@@ -226,9 +269,12 @@ asio::awaitable<void> TlsStream::handshake() {
 
 asio::awaitable<Bytes> TlsStream::read() {
   for (;;) {
-    if (!received_.empty()) {
-      Bytes chunk = std::move(received_.front());
-      received_.pop_front();
+    if (next_received_ < received_.size()) {
+      Bytes chunk = std::move(received_[next_received_++]);
+      if (next_received_ == received_.size()) {
+        std::vector<Bytes>().swap(received_);  // all read: an idle channel keeps no queue
+        next_received_ = 0;
+      }
       co_return chunk;
     }
     throw_if_failed();

@@ -11,12 +11,17 @@
 //  - write: every write or flush (answers, alerts, close_notify) must be taken by the peer
 //    within it, else the peer is cut (a peer that does not read cannot hold our buffers);
 //  - idle: after the handshake, no data from the peer for this long ends the channel.
-#include <array>
+//
+// Memory (issue 17: every customer device keeps a channel open, so an idle one must be cheap):
+// a stream waiting for its peer holds no record buffer. It waits for the socket to become
+// readable, then reads into a receive buffer of its thread, which the engine has consumed
+// before the coroutine can suspend again; the engine keeps only a record that a read ended
+// inside, and frees it once complete (buffered_capacity() is 0 between records).
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/crypto/bytes.hpp"
 #include "common/net/asio.hpp"
@@ -73,10 +78,17 @@ class TlsStream : public std::enable_shared_from_this<TlsStream> {
   const std::string& peer_label() const { return peer_label_; }
   tcp::socket& socket() { return socket_; }
   tls::Engine& engine() { return *engine_; }
+  // Bytes of memory held for data in transit: the engine's record buffers and received
+  // application data not yet read, capacity included. 0 when the channel is idle. Call it on
+  // the stream's executor.
+  std::size_t buffered_capacity() const;
 
  private:
   asio::awaitable<void> flush_output();
   asio::awaitable<void> receive_once();
+  // Reads what the socket holds, without waiting, into the thread's receive buffer and feeds it
+  // to the engine; false when there was nothing to read yet. Throws on socket errors.
+  bool receive_available();
   void process_events();
   void throw_if_failed() const;
   // Fails the channel (unless it already failed) and cancels what is pending on the socket.
@@ -128,9 +140,11 @@ class TlsStream : public std::enable_shared_from_this<TlsStream> {
   bool peer_closed_ = false;
   bool close_quietly_ = false;  // evicted or cut for not reading: no close_notify
   std::optional<ChannelError> failure_;
-  std::deque<Bytes> received_;
+  // Application data not yet read, oldest first from received_[next_received_]; emptied (and
+  // its memory freed) once read() has returned all of it.
+  std::vector<Bytes> received_;
+  std::size_t next_received_ = 0;
   tls::HandshakeSummary summary_;
-  std::array<std::uint8_t, 16 * 1024 + 512> read_buffer_{};
 };
 
 // Resolves host, connects and completes the handshake; timeouts.handshake bounds the whole

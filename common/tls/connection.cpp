@@ -346,7 +346,7 @@ void Connection::send_handshake(ByteView message, RecordVersion version) {
 void Connection::flush_handshake() {
   if (pending_handshake_.empty()) return;
   write_records(ContentType::handshake, pending_handshake_, pending_record_version_);
-  pending_handshake_.clear();
+  Bytes().swap(pending_handshake_);  // issue 17: a flight's room is not kept once it is sent
   pending_record_version_ = RecordVersion::tls12;
 }
 

@@ -68,6 +68,11 @@ class Connection {
   bool failed() const { return failed_; }
   bool peer_closed() const { return peer_closed_; }
   bool local_closed() const { return local_closed_; }
+  // Issue 17: memory held by the record and handshake buffers, capacity included.
+  std::size_t buffered_capacity() const {
+    return deframer_.retained() + reassembler_.retained() + output_.capacity() +
+           pending_handshake_.capacity();
+  }
 
  private:
   void process_record(Record& record);

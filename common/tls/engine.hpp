@@ -52,6 +52,10 @@ class Engine {
   virtual bool peer_closed() const = 0;        // close_notify received
   virtual bool local_closed() const = 0;       // close_notify sent
   virtual std::string state_name() const = 0;  // "ExpectServerHello", ... for diagnostics
+  // Bytes of memory held by the engine's record and handshake buffers (an unfinished record,
+  // an unfinished handshake message, output not yet taken), capacity included. 0 between
+  // records once the output is taken: an idle connection holds no record buffers (issue 17).
+  virtual std::size_t buffered_capacity() const = 0;
 };
 
 class ClientEngine : public Engine {

@@ -44,6 +44,7 @@ class EngineCore : public PublicEngine {
   std::string state_name() const final {
     return std::visit([](const auto& state) -> std::string { return state.name; }, state_);
   }
+  std::size_t buffered_capacity() const final { return connection_.buffered_capacity(); }
 
  protected:
   EngineCore(Role role, const Limits& limits) : connection_(role, limits) {}

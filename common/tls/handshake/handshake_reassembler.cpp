@@ -42,7 +42,7 @@ std::optional<HandshakeMessage> HandshakeReassembler::next() {
   message.encoded.assign(header, header + 4 + length);
   position_ += 4 + length;
   if (position_ == buffer_.size()) {
-    buffer_.clear();
+    Bytes().swap(buffer_);  // nothing unread: give the memory back
     position_ = 0;
   }
   return message;

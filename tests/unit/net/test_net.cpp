@@ -553,6 +553,143 @@ TEST_CASE("abort(certificate_revoked) after the handshake reaches the client eng
   CHECK(eventually([&] { return abort_returned.load(); }));
 }
 
+namespace {
+
+// Issue 17: an idle channel holds no record buffers. What the server's stream holds (engine
+// buffers, data not yet read), seen from its session.
+struct HeldBuffers {
+  std::mutex mutex;
+  std::optional<std::size_t> after_handshake;
+  std::optional<std::size_t> after_burst;
+  std::string verdict;  // the trickle test: whether the records arrived intact
+};
+
+constexpr std::size_t kBurst = 3 * 16384 + 1000;  // three full records and a short one
+
+Bytes numbered_bytes(std::size_t size) {
+  Bytes bytes(size);
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(i % 251);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("an idle channel holds no record buffers after its handshake and after a burst",
+          "[net]") {
+  auto held = std::make_shared<HeldBuffers>();
+  auto measure = [held](net::TlsStream& stream) -> asio::awaitable<void> {
+    const std::size_t after_handshake = stream.buffered_capacity();
+    co_await stream.write(as_bytes("ready"));
+    std::size_t received = 0;
+    while (received < kBurst) {
+      Bytes data = co_await stream.read();
+      if (data.empty()) co_return;
+      received += data.size();
+    }
+    {
+      std::lock_guard lock(held->mutex);
+      held->after_handshake = after_handshake;
+      held->after_burst = stream.buffered_capacity();
+    }
+    const std::string answer = std::to_string(received);
+    co_await stream.write(as_bytes(answer));
+    co_await stream.read();  // close_notify
+  };
+  Server server(options_with(deadlines(5s, 5s, 20s)), server_config(tls::ClientAuthentication::none), measure);
+  auto burst = [&]() -> asio::awaitable<std::string> {
+    auto stream = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
+    std::string seen = "after handshake " + std::to_string(stream->buffered_capacity());
+    Bytes ready = co_await stream->read();
+    seen += ", after \"" + std::string(ready.begin(), ready.end()) + "\" " +
+            std::to_string(stream->buffered_capacity());
+    const Bytes data = numbered_bytes(kBurst);
+    co_await stream->write(data);
+    Bytes answer = co_await stream->read();
+    seen += ", after \"" + std::string(answer.begin(), answer.end()) + "\" " +
+            std::to_string(stream->buffered_capacity());
+    co_await stream->shutdown();
+    co_return seen;
+  };
+  // The client's side: nothing held between records either.
+  CHECK(run(burst()) ==
+        "after handshake 0, after \"ready\" 0, after \"" + std::to_string(kBurst) + "\" 0");
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(held->mutex);
+    return held->after_burst.has_value();
+  }));
+  std::lock_guard lock(held->mutex);
+  CHECK(*held->after_handshake == 0);
+  CHECK(*held->after_burst == 0);
+}
+
+TEST_CASE("records trickled a few bytes per TCP segment are read whole", "[net]") {
+  // Our client engine over a plain socket sends three full records and a short one 7 bytes per
+  // segment: most of the server's reads end inside a record, which it must keep, complete and
+  // then let go of.
+  auto held = std::make_shared<HeldBuffers>();
+  auto tally = [held](net::TlsStream& stream) -> asio::awaitable<void> {
+    Bytes received;
+    while (received.size() < kBurst) {
+      Bytes data = co_await stream.read();
+      if (data.empty()) break;
+      received.insert(received.end(), data.begin(), data.end());
+    }
+    const std::string verdict = received == numbered_bytes(kBurst) ? "intact" : "damaged";
+    {
+      std::lock_guard lock(held->mutex);
+      held->after_burst = stream.buffered_capacity();
+      held->verdict = verdict;
+    }
+    co_await stream.write(as_bytes(verdict));
+    co_await stream.read();  // close_notify
+  };
+  Server server(options_with(deadlines(5s, 5s, 20s)), server_config(tls::ClientAuthentication::none), tally);
+  asio::io_context io;
+  net::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  socket.set_option(net::tcp::no_delay(true));
+  auto engine = tls::ClientEngine::create(client_config());
+  Bytes answer;
+  std::array<std::uint8_t, 4096> buffer{};
+  auto send_output = [&](std::size_t piece) {
+    const Bytes output = engine->take_output();
+    for (std::size_t at = 0, sent = 0; at < output.size(); at += piece, ++sent) {
+      asio::write(socket, asio::buffer(output.data() + at, std::min(piece, output.size() - at)));
+      if (sent % 128 == 127) std::this_thread::sleep_for(1ms);  // let the server read part
+    }
+  };
+  auto exchange_once = [&]() -> bool {  // false once the server has closed the connection
+    send_output(1 << 20);
+    boost::system::error_code error;
+    std::size_t count = socket.read_some(asio::buffer(buffer), error);
+    if (error) return false;
+    engine->receive(ByteView(buffer.data(), count));
+    for (auto& event : engine->take_events()) {
+      if (auto* data = std::get_if<tls::ApplicationData>(&event)) {
+        answer.insert(answer.end(), data->data.begin(), data->data.end());
+      }
+    }
+    return true;
+  };
+  while (!engine->handshake_complete() && !engine->failed() && exchange_once()) {
+  }
+  REQUIRE(engine->handshake_complete());
+  engine->send_application_data(numbered_bytes(kBurst));
+  send_output(7);
+  while (answer.empty() && !engine->failed() && exchange_once()) {
+  }
+  CHECK(std::string(answer.begin(), answer.end()) == "intact");
+  engine->close();
+  send_output(1 << 20);
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(held->mutex);
+    return held->after_burst.has_value();
+  }));
+  std::lock_guard lock(held->mutex);
+  CHECK(held->verdict == "intact");
+  CHECK(*held->after_burst == 0);
+}
+
 TEST_CASE("HOST:PORT parsing", "[net]") {
   CHECK(net::parse_host_port("127.0.0.1:8443") ==
         std::pair<std::string, std::uint16_t>{"127.0.0.1", 8443});
