@@ -595,7 +595,8 @@ TEST_CASE("an idle channel holds no record buffers after its handshake and after
     co_await stream.write(as_bytes(answer));
     co_await stream.read();  // close_notify
   };
-  Server server(options_with(deadlines(5s, 5s, 20s)), server_config(tls::ClientAuthentication::none), measure);
+  Server server(options_with(deadlines(5s, 5s, 20s)),
+                server_config(tls::ClientAuthentication::none), measure);
   auto burst = [&]() -> asio::awaitable<std::string> {
     auto stream = co_await net::connect("127.0.0.1", server.port(), client_config(), {});
     std::string seen = "after handshake " + std::to_string(stream->buffered_capacity());
@@ -643,7 +644,8 @@ TEST_CASE("records trickled a few bytes per TCP segment are read whole", "[net]"
     co_await stream.write(as_bytes(verdict));
     co_await stream.read();  // close_notify
   };
-  Server server(options_with(deadlines(5s, 5s, 20s)), server_config(tls::ClientAuthentication::none), tally);
+  Server server(options_with(deadlines(5s, 5s, 20s)),
+                server_config(tls::ClientAuthentication::none), tally);
   asio::io_context io;
   net::tcp::socket socket(io);
   socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
