@@ -1,7 +1,8 @@
 #pragma once
 // AEAD record protection: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 (RFC 5116 interface).
-// The EVP_CIPHER is fetched once per process; each Aead keeps one EVP_CIPHER_CTX with its key
-// schedule set up once, and reuses it for every record.
+// The EVP_CIPHER is fetched once per process; each Aead keeps one EVP_CIPHER_CTX per direction
+// with its key schedule set up once, and reuses it for every record. A context is made on the
+// first seal or open: a TLS record key is used in one direction only.
 #include <cstddef>
 #include <optional>
 
@@ -43,10 +44,13 @@ class Aead {
                             ByteView ciphertext_and_tag) const;
 
  private:
+  EVP_CIPHER_CTX* encrypt_context() const;
+  EVP_CIPHER_CTX* decrypt_context() const;
+
   AeadAlgorithm algorithm_;
   SecretBytes key_;
-  EvpCipherCtxPtr encrypt_context_;
-  EvpCipherCtxPtr decrypt_context_;
+  mutable EvpCipherCtxPtr encrypt_context_;
+  mutable EvpCipherCtxPtr decrypt_context_;
 };
 
 }  // namespace sc::crypto
