@@ -252,12 +252,15 @@ double server_handshake_cpu(const Pki& pki, Authentication authentication, doubl
   bool done = false;
   for (int round = 0; round < 10 && !done; ++round) {
     Bytes to_server = client->take_output();
-    if (!to_server.empty()) meter.run([&] { server->receive(to_server); });
     Bytes to_client;
-    meter.run([&] { to_client = server->take_output(); });
+    // The server's calls of one round in one timed block: fewer clock reads to subtract.
+    meter.run([&] {
+      if (!to_server.empty()) server->receive(to_server);
+      to_client = server->take_output();
+      server->take_events();
+    });
     if (!to_client.empty()) client->receive(to_client);
     client->take_events();
-    meter.run([&] { server->take_events(); });
     done = client->handshake_complete() && server->handshake_complete() && to_server.empty() &&
            to_client.empty();
   }
