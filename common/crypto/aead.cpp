@@ -94,11 +94,20 @@ Aead::Aead(AeadAlgorithm algorithm, ByteView key) : algorithm_(algorithm) {
   key_.assign(key.begin(), key.end());
 }
 
+EVP_CIPHER_CTX* Aead::encrypt_context() const {
+  if (!encrypt_context_) encrypt_context_ = keyed_context(algorithm_, key_, true);
+  return encrypt_context_.get();
+}
+
+EVP_CIPHER_CTX* Aead::decrypt_context() const {
+  if (!decrypt_context_) decrypt_context_ = keyed_context(algorithm_, key_, false);
+  return decrypt_context_.get();
+}
+
 void Aead::seal(ByteView nonce, ByteView associated_data, ByteView plaintext,
                 MutableByteView out) const {
   if (out.size() < plaintext.size() + kTagLength) throw CryptoError("AEAD seal: output too small");
-  if (!encrypt_context_) encrypt_context_ = keyed_context(algorithm_, key_, true);
-  EVP_CIPHER_CTX* context = encrypt_context_.get();
+  EVP_CIPHER_CTX* context = encrypt_context();
   set_nonce(context, algorithm_, nonce);
   int length = 0;
   if (!associated_data.empty()) {
@@ -127,8 +136,7 @@ bool Aead::open(ByteView nonce, ByteView associated_data, ByteView ciphertext_an
     throw CryptoError("AEAD open: input shorter than the tag");
   const std::size_t ciphertext_length = ciphertext_and_tag.size() - kTagLength;
   if (out.size() < ciphertext_length) throw CryptoError("AEAD open: output too small");
-  if (!decrypt_context_) decrypt_context_ = keyed_context(algorithm_, key_, false);
-  EVP_CIPHER_CTX* context = decrypt_context_.get();
+  EVP_CIPHER_CTX* context = decrypt_context();
   set_nonce(context, algorithm_, nonce);
   int length = 0;
   if (!associated_data.empty()) {

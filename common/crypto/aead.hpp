@@ -45,10 +45,13 @@ class Aead {
                             ByteView ciphertext_and_tag) const;
 
  private:
+  EVP_CIPHER_CTX* encrypt_context() const;
+  EVP_CIPHER_CTX* decrypt_context() const;
+
   AeadAlgorithm algorithm_;
   SecretBytes key_;
-  mutable EvpCipherCtxPtr encrypt_context_;  // made at the first seal
-  mutable EvpCipherCtxPtr decrypt_context_;  // made at the first open
+  mutable EvpCipherCtxPtr encrypt_context_;
+  mutable EvpCipherCtxPtr decrypt_context_;
 };
 
 }  // namespace sc::crypto

@@ -3,7 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
-#include <cstdio>
+#include <algorithm>
 
 #include "common/crypto/error.hpp"
 
@@ -14,15 +14,6 @@ EVP_MD* fetch_md(const char* name) {
   EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
   if (md == nullptr) throw_openssl_error(std::string("EVP_MD_fetch ") + name);
   return md;
-}
-
-EVP_MAC* hmac_mac() {
-  static EVP_MAC* const mac = [] {
-    EVP_MAC* fetched = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (fetched == nullptr) throw_openssl_error("EVP_MAC_fetch HMAC");
-    return fetched;
-  }();
-  return mac;
 }
 
 }  // namespace
@@ -83,23 +74,66 @@ Bytes Hash::digest(HashAlgorithm algorithm, ByteView data) {
   return hash.current_digest();
 }
 
+Hmac::Hmac(HashAlgorithm algorithm, ByteView key)
+    : md_(evp_md(algorithm)),
+      block_length_(static_cast<std::size_t>(EVP_MD_get_block_size(md_))),
+      context_(EVP_MD_CTX_new()) {
+  check(context_ != nullptr, "EVP_MD_CTX_new");
+  check(block_length_ > 0 && block_length_ <= kMaxBlockLength, "EVP_MD_get_block_size");
+  // RFC 2104 section 2: a key longer than the hash's block is replaced by its hash; the key is
+  // then padded with zeros to the block length.
+  std::uint8_t* const padded_key = outer_pad_;
+  std::fill_n(padded_key, block_length_, std::uint8_t{0});
+  if (key.size() > block_length_) {
+    unsigned int length = 0;
+    check(EVP_Digest(key.data(), key.size(), padded_key, &length, md_, nullptr) == 1,
+          "EVP_Digest (HMAC key)");
+  } else {
+    std::copy(key.begin(), key.end(), padded_key);
+  }
+  // Inner hash: H((K ^ ipad) || text); the buffer then keeps K ^ opad for finish().
+  constexpr std::uint8_t kInnerPad = 0x36;
+  constexpr std::uint8_t kOuterPad = 0x5c;
+  for (std::size_t i = 0; i < block_length_; ++i) padded_key[i] ^= kInnerPad;
+  check(EVP_DigestInit_ex2(context_.get(), md_, nullptr) == 1, "EVP_DigestInit_ex2 (HMAC)");
+  check(EVP_DigestUpdate(context_.get(), padded_key, block_length_) == 1, "EVP_DigestUpdate");
+  for (std::size_t i = 0; i < block_length_; ++i) outer_pad_[i] ^= kInnerPad ^ kOuterPad;
+}
+
+Hmac::~Hmac() {
+  cleanse(outer_pad_, sizeof outer_pad_);
+}
+
+void Hmac::update(ByteView data) {
+  if (finished_) throw CryptoError("HMAC updated after it was finished");
+  check(EVP_DigestUpdate(context_.get(), data.data(), data.size()) == 1, "EVP_DigestUpdate");
+}
+
+void Hmac::finish(MutableByteView out) {
+  if (finished_) throw CryptoError("HMAC finished twice");
+  const std::size_t length = static_cast<std::size_t>(EVP_MD_get_size(md_));
+  if (out.size() < length) throw CryptoError("HMAC output buffer too small");
+  finished_ = true;
+  std::uint8_t inner[EVP_MAX_MD_SIZE];
+  unsigned int inner_length = 0;
+  check(EVP_DigestFinal_ex(context_.get(), inner, &inner_length) == 1, "EVP_DigestFinal_ex");
+  // Outer hash: H((K ^ opad) || inner); the same context is reset, not reallocated.
+  check(EVP_DigestInit_ex2(context_.get(), md_, nullptr) == 1, "EVP_DigestInit_ex2 (HMAC)");
+  check(EVP_DigestUpdate(context_.get(), outer_pad_, block_length_) == 1, "EVP_DigestUpdate");
+  check(EVP_DigestUpdate(context_.get(), inner, inner_length) == 1, "EVP_DigestUpdate");
+  unsigned int written = 0;
+  check(EVP_DigestFinal_ex(context_.get(), out.data(), &written) == 1, "EVP_DigestFinal_ex");
+  cleanse(inner, sizeof inner);
+  cleanse(outer_pad_, sizeof outer_pad_);
+  check(written == length, "EVP_DigestFinal_ex length");
+}
+
 Bytes hmac(HashAlgorithm algorithm, ByteView key, ByteView data) {
-  EvpMacCtxPtr context(EVP_MAC_CTX_new(hmac_mac()));
-  check(context != nullptr, "EVP_MAC_CTX_new");
-  char digest_name[8];
-  std::snprintf(digest_name, sizeof digest_name, "%s", hash_name(algorithm));
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-                         OSSL_PARAM_construct_end()};
-  // An empty key is legal HMAC; OpenSSL wants a non-null pointer for it.
-  static const unsigned char kEmpty[1] = {0};
-  const unsigned char* key_data = key.empty() ? kEmpty : key.data();
-  check(EVP_MAC_init(context.get(), key_data, key.size(), params) == 1, "EVP_MAC_init");
-  check(EVP_MAC_update(context.get(), data.data(), data.size()) == 1, "EVP_MAC_update");
-  Bytes mac(digest_length(algorithm));
-  std::size_t length = 0;
-  check(EVP_MAC_final(context.get(), mac.data(), &length, mac.size()) == 1, "EVP_MAC_final");
-  check(length == mac.size(), "EVP_MAC_final length");
-  return mac;
+  Hmac mac(algorithm, key);
+  mac.update(data);
+  Bytes result(digest_length(algorithm));
+  mac.finish(result);
+  return result;
 }
 
 }  // namespace sc::crypto

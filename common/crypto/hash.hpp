@@ -2,6 +2,7 @@
 // SHA-256 / SHA-384: one-shot and incremental. A running Hash can be copied, which is what a
 // TLS transcript needs (hash of the messages so far, while the transcript keeps growing).
 #include <cstddef>
+#include <cstdint>
 
 #include "common/crypto/bytes.hpp"
 #include "common/crypto/openssl_ptr.hpp"
@@ -36,7 +37,32 @@ class Hash {
   EvpMdCtxPtr context_;
 };
 
-// HMAC (RFC 2104) with SHA-256 or SHA-384.
+// HMAC (RFC 2104) with SHA-256 or SHA-384, computed incrementally:
+//   Hmac mac(algorithm, key); mac.update(a); mac.update(b); mac.finish(out);
+// It hashes with the process's fetched EVP_MD on one EVP_MD_CTX. OpenSSL 3.0's EVP_MAC costs
+// several times the hashing itself for the short inputs of a TLS key schedule (a context and
+// an OSSL_PARAM digest lookup per MAC). The padded key is wiped when the Hmac is destroyed.
+class Hmac {
+ public:
+  Hmac(HashAlgorithm algorithm, ByteView key);
+  Hmac(const Hmac&) = delete;
+  Hmac& operator=(const Hmac&) = delete;
+  ~Hmac();
+
+  void update(ByteView data);
+  // Writes digest_length(algorithm) bytes to out (which must hold them); the Hmac is spent.
+  void finish(MutableByteView out);
+
+ private:
+  static constexpr std::size_t kMaxBlockLength = 128;  // SHA-384's
+  const EVP_MD* md_;
+  std::size_t block_length_;
+  EvpMdCtxPtr context_;
+  std::uint8_t outer_pad_[kMaxBlockLength];  // K ^ opad
+  bool finished_ = false;
+};
+
+// HMAC (RFC 2104) with SHA-256 or SHA-384, in one call.
 Bytes hmac(HashAlgorithm algorithm, ByteView key, ByteView data);
 
 }  // namespace sc::crypto

@@ -7,6 +7,8 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
+#include <array>
+#include <cstdio>
 #include <string>
 
 #include "common/crypto/error.hpp"
@@ -103,17 +105,58 @@ Bytes nist_point_from_scalar(const NistCurve& curve, const BIGNUM* scalar) {
   return encoded;
 }
 
-EvpPkeyPtr peer_key(KeyExchangeGroup group, ByteView peer_public_key) {
-  if (group == KeyExchangeGroup::X25519) {
-    if (peer_public_key.size() != kX25519Length) return nullptr;
-    return EvpPkeyPtr(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public_key.data(),
-                                                  kX25519Length));
-  }
+// The peer's public value as a key of our key's type, made through a context on our own key:
+// its key manager is reused, where EVP_PKEY_new_raw_public_key or a context by name would
+// fetch one again. Null when the value is not a valid key.
+EvpPkeyPtr peer_key(EVP_PKEY_CTX* own_key_context, KeyExchangeGroup group,
+                    ByteView peer_public_key) {
   // RFC 8446 section 4.2.8.2: only the uncompressed form is used in TLS 1.3, and the peer's
-  // point MUST be validated (on the curve, not the point at infinity).
-  const NistCurve& curve = nist_curve(group);
-  if (peer_public_key.size() != curve.point_length() || peer_public_key[0] != 0x04) return nullptr;
-  return nist_from_params(curve, peer_public_key, nullptr);
+  // point MUST be validated (on the curve, not the point at infinity): EVP_PKEY_fromdata
+  // decodes it onto the curve, and derive() asks OpenSSL to check the key once more.
+  const bool x25519 = group == KeyExchangeGroup::X25519;
+  const std::size_t expected = x25519 ? kX25519Length : nist_curve(group).point_length();
+  if (peer_public_key.size() != expected || (!x25519 && peer_public_key[0] != 0x04)) {
+    return nullptr;
+  }
+  // OSSL_PARAM wants mutable pointers; nothing writes through them when importing.
+  char group_name[8] = {};
+  std::snprintf(group_name, sizeof group_name, "%s", x25519 ? "" : nist_curve(group).name);
+  auto* public_value = const_cast<std::uint8_t*>(peer_public_key.data());
+  OSSL_PARAM nist_params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group_name, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, public_value, expected),
+      OSSL_PARAM_construct_end()};
+  OSSL_PARAM* params = x25519 ? nist_params + 1 : nist_params;
+  if (EVP_PKEY_fromdata_init(own_key_context) != 1) return nullptr;
+  EVP_PKEY* key = nullptr;
+  if (EVP_PKEY_fromdata(own_key_context, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) return nullptr;
+  return EvpPkeyPtr(key);
+}
+
+// Bytes of the shared secret: the X25519 output, or the x-coordinate for ECDH (RFC 8446
+// section 7.4.2).
+std::size_t shared_secret_length(KeyExchangeGroup group) {
+  return group == KeyExchangeGroup::X25519 ? kX25519Length : nist_curve(group).scalar_length;
+}
+
+// A key-generation context per group and thread, initialised once. EVP_PKEY_Q_keygen fetches
+// the key manager and builds a context on every call, and OpenSSL 3.0 cannot duplicate an
+// X25519 generation context; a context is never shared between threads.
+EVP_PKEY_CTX* keygen_context(KeyExchangeGroup group) {
+  thread_local std::array<EvpPkeyCtxPtr, 3> contexts;
+  EvpPkeyCtxPtr& context = contexts.at(static_cast<std::size_t>(group));
+  if (context == nullptr) {
+    const bool x25519 = group == KeyExchangeGroup::X25519;
+    EvpPkeyCtxPtr made(EVP_PKEY_CTX_new_from_name(nullptr, x25519 ? "X25519" : "EC", nullptr));
+    check(made != nullptr, std::string("EVP_PKEY_CTX_new_from_name for ") + group_name(group));
+    check(EVP_PKEY_keygen_init(made.get()) == 1, "EVP_PKEY_keygen_init");
+    if (!x25519) {
+      check(EVP_PKEY_CTX_set_group_name(made.get(), nist_curve(group).name) == 1,
+            "EVP_PKEY_CTX_set_group_name");
+    }
+    context = std::move(made);
+  }
+  return context.get();
 }
 
 bool all_zero(const SecretBytes& bytes) {
@@ -143,11 +186,11 @@ KeyShare::KeyShare(KeyExchangeGroup group, EvpPkeyPtr key) : group_(group), key_
 }
 
 KeyShare KeyShare::generate(KeyExchangeGroup group) {
-  EVP_PKEY* key = group == KeyExchangeGroup::X25519
-                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519")
-                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", nist_curve(group).name);
-  if (key == nullptr)
+  EVP_PKEY* key = nullptr;
+  if (EVP_PKEY_keygen(keygen_context(group), &key) != 1 || key == nullptr) {
+    EVP_PKEY_free(key);
     throw_openssl_error(std::string("generating a ") + group_name(group) + " key");
+  }
   return KeyShare(group, EvpPkeyPtr(key));
 }
 
@@ -179,27 +222,27 @@ KeyShare KeyShare::from_private_key(KeyExchangeGroup group, ByteView private_key
 }
 
 std::optional<SecretBytes> KeyShare::derive(ByteView peer_public_key) const {
-  EvpPkeyPtr peer = peer_key(group_, peer_public_key);
+  // One context on our key serves to import the peer's value and then to derive.
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
+  check(context != nullptr, "EVP_PKEY_CTX_new_from_pkey");
+  EvpPkeyPtr peer = peer_key(context.get(), group_, peer_public_key);
   if (peer == nullptr) {
     ERR_clear_error();
     return std::nullopt;
   }
-  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
-  check(context != nullptr, "EVP_PKEY_CTX_new_from_pkey");
   check(EVP_PKEY_derive_init(context.get()) == 1, "EVP_PKEY_derive_init");
   // validate_peer = 1: OpenSSL checks the peer's public key too.
   if (EVP_PKEY_derive_set_peer_ex(context.get(), peer.get(), 1) != 1) {
     ERR_clear_error();
     return std::nullopt;
   }
-  std::size_t length = 0;
-  check(EVP_PKEY_derive(context.get(), nullptr, &length) == 1, "EVP_PKEY_derive (length)");
-  SecretBytes secret(length);
+  SecretBytes secret(shared_secret_length(group_));
+  std::size_t length = secret.size();
   if (EVP_PKEY_derive(context.get(), secret.data(), &length) != 1) {
     ERR_clear_error();
     return std::nullopt;
   }
-  secret.resize(length);
+  check(length == secret.size(), "EVP_PKEY_derive length");
   // RFC 8446 section 7.4.2: an all-zero X25519 result MUST be rejected.
   if (group_ == KeyExchangeGroup::X25519 && all_zero(secret)) return std::nullopt;
   return secret;

@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <mutex>
 
 #include "common/crypto/error.hpp"
 
@@ -70,6 +72,49 @@ void configure_pss(EVP_PKEY_CTX* context, SignatureScheme scheme) {
         "EVP_PKEY_CTX_set_rsa_pss_saltlen");
   check(EVP_PKEY_CTX_set_rsa_mgf1_md(context, evp_md(signature_scheme_hash(scheme))) == 1,
         "EVP_PKEY_CTX_set_rsa_mgf1_md");
+}
+
+// The digest a TLS 1.3 signature scheme signs: Hash(message) with the process's fetched EVP_MD.
+struct MessageDigest {
+  unsigned char bytes[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+};
+
+MessageDigest digest_of(SignatureScheme scheme, ByteView message) {
+  MessageDigest digest;
+  check(EVP_Digest(message.data(), message.size(), digest.bytes, &digest.length,
+                   evp_md(signature_scheme_hash(scheme)), nullptr) == 1,
+        "EVP_Digest");
+  return digest;
+}
+
+enum class KeyOperation { Sign, Verify };
+
+// A context that signs or verifies digests with key for scheme: the scheme's hash as the
+// signature digest, and for RSA the PSS parameters.
+EvpPkeyCtxPtr digest_context(EVP_PKEY* key, SignatureScheme scheme, KeyOperation operation) {
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  check(context != nullptr, "EVP_PKEY_CTX_new_from_pkey");
+  if (operation == KeyOperation::Sign) {
+    check(EVP_PKEY_sign_init(context.get()) == 1, "EVP_PKEY_sign_init");
+  } else {
+    check(EVP_PKEY_verify_init(context.get()) == 1, "EVP_PKEY_verify_init");
+  }
+  check(EVP_PKEY_CTX_set_signature_md(context.get(), evp_md(signature_scheme_hash(scheme))) == 1,
+        "EVP_PKEY_CTX_set_signature_md");
+  configure_pss(context.get(), scheme);
+  return context;
+}
+
+constexpr std::array<SignatureScheme, 4> kSchemes = {
+    SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::ecdsa_secp384r1_sha384,
+    SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384};
+
+std::size_t scheme_index(SignatureScheme scheme) {
+  for (std::size_t i = 0; i < kSchemes.size(); ++i) {
+    if (kSchemes[i] == scheme) return i;
+  }
+  throw CryptoError("unknown signature scheme");
 }
 
 void require_support(const EVP_PKEY* key, SignatureScheme scheme) {
@@ -197,16 +242,12 @@ bool PublicKey::supports(SignatureScheme scheme) const {
 
 bool PublicKey::verify(SignatureScheme scheme, ByteView message, ByteView signature) const {
   require_support(key_.get(), scheme);
-  EvpMdCtxPtr context(EVP_MD_CTX_new());
-  check(context != nullptr, "EVP_MD_CTX_new");
-  EVP_PKEY_CTX* key_context = nullptr;
-  check(
-      EVP_DigestVerifyInit_ex(context.get(), &key_context, hash_name(signature_scheme_hash(scheme)),
-                              nullptr, nullptr, key_.get(), nullptr) == 1,
-      "EVP_DigestVerifyInit_ex");
-  configure_pss(key_context, scheme);
-  int result = EVP_DigestVerify(context.get(), signature.data(), signature.size(), message.data(),
-                                message.size());
+  // Hash, then verify the digest: what EVP_DigestVerify does, without its second fetch of the
+  // digest by name.
+  const MessageDigest digest = digest_of(scheme, message);
+  EvpPkeyCtxPtr context = digest_context(key_.get(), scheme, KeyOperation::Verify);
+  const int result = EVP_PKEY_verify(context.get(), signature.data(), signature.size(),
+                                     digest.bytes, digest.length);
   ERR_clear_error();  // a bad signature leaves errors behind; they are not ours to report
   return result == 1;
 }
@@ -221,10 +262,27 @@ Bytes PublicKey::to_der() const {
 }
 
 // ---------------------------------------------------------------- PrivateKey
+struct PrivateKey::Prepared {
+  KeyType type;
+  std::optional<EcCurve> curve;
+  unsigned bits;
+  // One signing context per scheme, made on first use and only duplicated afterwards (a
+  // duplicate shares the key and the fetched algorithms; the original is never changed).
+  std::array<std::once_flag, kSchemes.size()> made;
+  std::array<EvpPkeyCtxPtr, kSchemes.size()> signers;
+};
+
 PrivateKey::PrivateKey(EvpPkeyPtr key) : key_(std::move(key)) {
   if (key_ == nullptr) throw CryptoError("private key is null");
-  key_type_of(key_.get());  // only RSA and EC keys
+  prepared_ = std::make_unique<Prepared>();
+  prepared_->type = key_type_of(key_.get());  // only RSA and EC keys
+  prepared_->curve = curve_of(key_.get());
+  prepared_->bits = static_cast<unsigned>(EVP_PKEY_get_bits(key_.get()));
 }
+
+PrivateKey::PrivateKey(PrivateKey&&) noexcept = default;
+PrivateKey& PrivateKey::operator=(PrivateKey&&) noexcept = default;
+PrivateKey::~PrivateKey() = default;
 
 PrivateKey PrivateKey::generate_rsa(unsigned bits) {
   if (bits < kMinimumRsaBits || bits > kMaximumRsaBits) {
@@ -309,16 +367,25 @@ void PrivateKey::save_pem_file(const std::filesystem::path& path) const {
 }
 
 KeyType PrivateKey::type() const {
-  return key_type_of(key_.get());
+  return prepared_->type;
 }
 unsigned PrivateKey::bits() const {
-  return static_cast<unsigned>(EVP_PKEY_get_bits(key_.get()));
+  return prepared_->bits;
 }
 std::optional<EcCurve> PrivateKey::curve() const {
-  return curve_of(key_.get());
+  return prepared_->curve;
 }
 bool PrivateKey::supports(SignatureScheme scheme) const {
-  return key_supports(key_.get(), scheme);
+  switch (scheme) {
+    case SignatureScheme::rsa_pss_rsae_sha256:
+    case SignatureScheme::rsa_pss_rsae_sha384:
+      return prepared_->type == KeyType::Rsa;
+    case SignatureScheme::ecdsa_secp256r1_sha256:
+      return prepared_->curve == EcCurve::P256;
+    case SignatureScheme::ecdsa_secp384r1_sha384:
+      return prepared_->curve == EcCurve::P384;
+  }
+  return false;
 }
 
 PublicKey PrivateKey::public_key() const {
@@ -331,21 +398,21 @@ PublicKey PrivateKey::public_key() const {
 }
 
 Bytes PrivateKey::sign(SignatureScheme scheme, ByteView message) const {
-  require_support(key_.get(), scheme);
-  EvpMdCtxPtr context(EVP_MD_CTX_new());
-  check(context != nullptr, "EVP_MD_CTX_new");
-  EVP_PKEY_CTX* key_context = nullptr;
-  check(EVP_DigestSignInit_ex(context.get(), &key_context, hash_name(signature_scheme_hash(scheme)),
-                              nullptr, nullptr, key_.get(), nullptr) == 1,
-        "EVP_DigestSignInit_ex");
-  configure_pss(key_context, scheme);
-  std::size_t length = 0;
-  check(EVP_DigestSign(context.get(), nullptr, &length, message.data(), message.size()) == 1,
-        "EVP_DigestSign (length)");
+  if (!supports(scheme)) {
+    throw CryptoError(std::string("this key cannot be used with ") + signature_scheme_name(scheme));
+  }
+  const std::size_t index = scheme_index(scheme);
+  std::call_once(prepared_->made[index], [&] {
+    prepared_->signers[index] = digest_context(key_.get(), scheme, KeyOperation::Sign);
+  });
+  const MessageDigest digest = digest_of(scheme, message);
+  EvpPkeyCtxPtr context(EVP_PKEY_CTX_dup(prepared_->signers[index].get()));
+  check(context != nullptr, "EVP_PKEY_CTX_dup (signing context)");
+  std::size_t length = static_cast<std::size_t>(EVP_PKEY_get_size(key_.get()));
+  check(length > 0, "EVP_PKEY_get_size");
   Bytes signature(length);
-  check(
-      EVP_DigestSign(context.get(), signature.data(), &length, message.data(), message.size()) == 1,
-      "EVP_DigestSign");
+  check(EVP_PKEY_sign(context.get(), signature.data(), &length, digest.bytes, digest.length) == 1,
+        "EVP_PKEY_sign");
   signature.resize(length);
   return signature;
 }

@@ -4,6 +4,7 @@
 // product is made for a TLS handshake, an X.509 object or an OCSP/CRL structure.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,10 @@ class PublicKey {
 
 class PrivateKey {
  public:
-  explicit PrivateKey(EvpPkeyPtr key);            // takes ownership; throws on null
+  explicit PrivateKey(EvpPkeyPtr key);  // takes ownership; throws on null
+  PrivateKey(PrivateKey&&) noexcept;
+  PrivateKey& operator=(PrivateKey&&) noexcept;
+  ~PrivateKey();
   static PrivateKey generate_rsa(unsigned bits);  // 2048..4096, else CryptoError
   static PrivateKey generate_ecdsa(EcCurve curve);
   static PrivateKey from_pem(std::string_view pem);
@@ -73,11 +77,16 @@ class PrivateKey {
   bool supports(SignatureScheme scheme) const;
   PublicKey public_key() const;
 
+  // Thread-safe: the signing context of each scheme is prepared once, on first use, and
+  // duplicated for every signature (OpenSSL 3.0 fetches the digest and the signature algorithm
+  // again for each EVP_DigestSignInit).
   Bytes sign(SignatureScheme scheme, ByteView message) const;
   EVP_PKEY* native() const { return key_.get(); }
 
  private:
+  struct Prepared;  // what is read or built once per key: type, curve, signing contexts
   EvpPkeyPtr key_;
+  std::unique_ptr<Prepared> prepared_;
 };
 
 }  // namespace sc::crypto

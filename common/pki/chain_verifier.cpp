@@ -53,6 +53,13 @@ std::string date_only(TimePoint time) {
   return format_time(time).substr(0, 10);
 }
 
+// A check passed whose result only matters when it fails: no subject line is printed for it.
+CertificateCheck passed() {
+  CertificateCheck check;
+  check.accepted = true;
+  return check;
+}
+
 CertificateCheck accepted_leaf(const Certificate& leaf) {
   CertificateCheck accepted;
   accepted.accepted = true;
@@ -66,6 +73,7 @@ std::string revoked_sentence(const Certificate& leaf, const RevocationStatus& st
 }
 
 std::optional<std::vector<Certificate>> parse_chain(const std::vector<Bytes>& chain_der,
+                                                    const CertificateCache& parsed,
                                                     CertificateCheck& failure) {
   if (chain_der.empty()) {
     failure = refused(AlertDescription::bad_certificate, "the peer sent no certificate");
@@ -79,7 +87,12 @@ std::optional<std::vector<Certificate>> parse_chain(const std::vector<Bytes>& ch
     return std::nullopt;
   }
   std::vector<Certificate> chain;
+  chain.reserve(chain_der.size());
   for (std::size_t i = 0; i < chain_der.size(); ++i) {
+    if (std::optional<Certificate> known = parsed.find(chain_der[i])) {
+      chain.push_back(std::move(*known));
+      continue;
+    }
     try {
       chain.push_back(Certificate::from_der(chain_der[i]));
     } catch (const PkiError& error) {
@@ -174,7 +187,7 @@ CertificateCheck check_leaf_usage(const Certificate& leaf, PeerRole role) {
                    described(leaf) + " is a CA certificate, not an end-entity certificate",
                    leaf.subject_line());
   }
-  return accepted_leaf(leaf);
+  return passed();
 }
 
 CertificateCheck check_revocation(const RevocationCheck& revocation_check,
@@ -217,15 +230,20 @@ struct VerifiedChain {
   const Certificate& issuer() const { return built.at(1); }
 };
 
-VerifiedChain verify_with_store(const std::vector<Certificate>& trusted_roots,
-                                const std::vector<Certificate>& chain, PeerRole role,
-                                const std::string& server_name,
-                                std::optional<TimePoint> verification_time) {
+// The trusted roots in one store, made once per verifier: X509_verify_cert only reads a store
+// (OpenSSL's own TLS contexts share one between all connections).
+std::shared_ptr<X509_STORE> make_store(const std::vector<Certificate>& trusted_roots) {
   crypto::X509StorePtr store(X509_STORE_new());
   crypto::check(store != nullptr, "X509_STORE_new");
   for (const Certificate& root : trusted_roots) {
     crypto::check(X509_STORE_add_cert(store.get(), root.native()) == 1, "X509_STORE_add_cert");
   }
+  return std::shared_ptr<X509_STORE>(store.release(), X509_STORE_free);
+}
+
+VerifiedChain verify_with_store(X509_STORE* store, const std::vector<Certificate>& chain,
+                                PeerRole role, const std::string& server_name,
+                                std::optional<TimePoint> verification_time) {
   detail::BorrowedX509Stack untrusted(sk_X509_new_null());
   crypto::check(untrusted != nullptr, "sk_X509_new_null");
   for (std::size_t i = 1; i < chain.size(); ++i) {
@@ -234,7 +252,7 @@ VerifiedChain verify_with_store(const std::vector<Certificate>& trusted_roots,
   crypto::X509StoreCtxPtr context(X509_STORE_CTX_new());
   crypto::check(context != nullptr, "X509_STORE_CTX_new");
   crypto::check(
-      X509_STORE_CTX_init(context.get(), store.get(), chain.front().native(), untrusted.get()) == 1,
+      X509_STORE_CTX_init(context.get(), store, chain.front().native(), untrusted.get()) == 1,
       "X509_STORE_CTX_init");
   crypto::check(X509_STORE_CTX_set_purpose(context.get(), role == PeerRole::Server
                                                               ? X509_PURPOSE_SSL_SERVER
@@ -281,10 +299,7 @@ VerifiedChain verify_with_store(const std::vector<Certificate>& trusted_roots,
     crypto::check(X509_up_ref(certificate) == 1, "X509_up_ref");
     built_chain.emplace_back(crypto::X509Ptr(certificate));
   }
-  CertificateCheck accepted;
-  accepted.accepted = true;
-  accepted.subject = chain.front().subject_line();
-  return {accepted, std::move(built_chain)};
+  return {passed(), std::move(built_chain)};
 }
 
 // "a bank", "a customer", "the TTP service": what a peer must be.
@@ -330,7 +345,7 @@ CertificateCheck check_leaf_role(const Certificate& leaf, Role expected) {
   std::string problem;
   try {
     const std::vector<Role> roles = leaf.role_policies();
-    if (roles.size() == 1 && roles.front() == expected) return accepted_leaf(leaf);
+    if (roles.size() == 1 && roles.front() == expected) return passed();
     if (roles.empty()) {
       problem = " carries no role (issued before roles existed?): " + must_be;
     } else if (roles.size() == 1) {
@@ -388,7 +403,7 @@ CertificateCheck check_floor(const std::vector<Certificate>& built) {
       return refused(AlertDescription::bad_certificate, *problem, built.front().subject_line());
     }
   }
-  return accepted_leaf(built.front());
+  return passed();
 }
 
 // RFC 8446 section 4.4.2.1: the staple is an OCSPResponse for the leaf; RFC 6066 section 8:
@@ -432,8 +447,11 @@ RevocationCheck ocsp_revocation_check(OcspTransport transport) {
 
 ChainVerifier::ChainVerifier(std::vector<Certificate> trusted_roots,
                              RevocationCheck revocation_check)
-    : trusted_roots_(std::move(trusted_roots)), revocation_check_(std::move(revocation_check)) {
+    : trusted_roots_(std::move(trusted_roots)),
+      parsed_(std::make_shared<CertificateCache>()),
+      revocation_check_(std::move(revocation_check)) {
   if (trusted_roots_.empty()) throw PkiError("a chain verifier needs at least one trusted root");
+  store_ = make_store(trusted_roots_);
 }
 
 CertificateCheck ChainVerifier::verify(const std::vector<Bytes>& chain_der, PeerRole role,
@@ -441,11 +459,11 @@ CertificateCheck ChainVerifier::verify(const std::vector<Bytes>& chain_der, Peer
                                        ByteView stapled_ocsp) const {
   try {
     CertificateCheck failure;
-    const auto chain = parse_chain(chain_der, failure);
+    const auto chain = parse_chain(chain_der, *parsed_, failure);
     if (!chain) return failure;
     const Certificate& leaf = chain->front();
     VerifiedChain result =
-        verify_with_store(trusted_roots_, *chain, role, expected_server_name, verification_time_);
+        verify_with_store(store_.get(), *chain, role, expected_server_name, verification_time_);
     if (!result.check.accepted) return result.check;
     CertificateCheck usage = check_leaf_usage(leaf, role);
     if (!usage.accepted) return usage;
@@ -458,6 +476,8 @@ CertificateCheck ChainVerifier::verify(const std::vector<Bytes>& chain_der, Peer
     CertificateCheck accepted = check_revocation_status(leaf, result.issuer(), role, stapled_ocsp);
     if (accepted.accepted) {
       accepted.leaf_key = std::make_shared<const crypto::PublicKey>(leaf.public_key());
+      // Only certificates of an accepted chain are kept: a stranger cannot fill the cache.
+      for (std::size_t i = 0; i < chain->size(); ++i) parsed_->remember(chain_der[i], (*chain)[i]);
     }
     return accepted;
   } catch (const std::exception& error) {

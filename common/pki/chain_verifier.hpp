@@ -16,11 +16,13 @@
 //      bad_certificate_status_response), else the RevocationCheck (certificate_revoked,
 //      certificate_unknown)
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/pki/certificate.hpp"
+#include "common/pki/certificate_cache.hpp"
 #include "common/pki/revocation.hpp"
 #include "common/pki/role.hpp"
 #include "common/tls/certificate_verifier.hpp"
@@ -49,6 +51,10 @@ enum class StaplePolicy {
   require             // a staple is verified and decides; without one the peer is refused
 };
 
+// Thread-safe once configured: one verifier serves every connection of a daemon. The trusted
+// roots go into one X509_STORE when it is made, and the certificates of chains it accepted
+// are kept parsed (CertificateCache), so that a peer seen again is not parsed again; every
+// check (chain, usage, role, floor, revocation) still runs for every handshake.
 class ChainVerifier : public tls::CertificateVerifier {
  public:
   using StaplePolicy = pki::StaplePolicy;
@@ -82,6 +88,8 @@ class ChainVerifier : public tls::CertificateVerifier {
                                                 tls::PeerRole role, ByteView stapled_ocsp) const;
 
   std::vector<Certificate> trusted_roots_;
+  std::shared_ptr<X509_STORE> store_;         // the trusted roots; shared by copies, never changed
+  std::shared_ptr<CertificateCache> parsed_;  // certificates of accepted chains
   RevocationCheck revocation_check_;
   bool require_known_status_ = false;
   std::optional<TimePoint> verification_time_;

@@ -1,14 +1,38 @@
 // In-memory, one thread: full TLS 1.3 handshakes per second (mutual authentication, X25519)
-// for each standard suite, and bulk seal/open throughput at 16 KiB records for every suite.
+// for each standard suite, bulk seal/open throughput at 16 KiB records for every suite, and the
+// server side's CPU time per full handshake next to the cost of its cryptography alone.
 // Certificates come from PEM files (scripts/bench.sh makes them with the openssl CLI).
 //
-//   bench_engine --pki DIR [--seconds S] [--runs R] [--what all|handshakes|bulk] [--suite NAME]
+//   bench_engine --pki DIR [--pki-ecdsa DIR] [--seconds S] [--runs R]
+//                [--what all|handshakes|bulk|server] [--suite NAME]
+//
+// --pki holds RSA-2048 certificates, --pki-ecdsa (optional) ECDSA P-256 ones; each folder has
+// ca.pem, server.pem, server.key, client.pem and client.key.
 //
 // Output, one measurement per line (the median of R runs, each run lasting about S seconds):
 //   handshakes_per_s <suite> <value>
 //   seal_MBps <suite> <value>       MB = 10^6 bytes of application data
 //   open_MBps <suite> <value>
+//   engine_server_us <ecdsa_p256|rsa2048> <server_only|mutual> <microseconds>
+//   crypto_only_server_us <ecdsa_p256|rsa2048> <server_only|mutual> <microseconds>
+//
+// engine_server_us: CPU time of this thread spent inside the server engine's receive,
+// take_output and take_events during one full handshake (TLS_AES_128_GCM_SHA256, X25519; the
+// client engine's work is not counted). server_only: the client sends no certificate; mutual:
+// the server requires one and verifies it with a ChainVerifier.
+// crypto_only_server_us: the same server's cryptography done directly with libcrypto, with every
+// algorithm, key and context set up beforehand: one X25519 key generation and one X25519
+// derivation, one CertificateVerify signature with the server key (ECDSA P-256 with SHA-256, or
+// RSA-PSS with SHA-256); for mutual also one CertificateVerify signature verification with the
+// client's key and one verification of the client certificate's signature with the CA's key
+// (X509_verify on an already parsed certificate). No hashing, HKDF, AEAD or parsing is included.
 #include <malloc.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +44,7 @@
 #include <vector>
 
 #include "common/app/channel_options.hpp"
+#include "common/crypto/openssl_ptr.hpp"
 #include "common/pki/certificate.hpp"
 #include "common/pki/chain_verifier.hpp"
 #include "common/tls/engine.hpp"
@@ -34,6 +59,7 @@ using bench::seconds_since;
 
 struct Options {
   std::string pki_dir;
+  std::string ecdsa_pki_dir;  // optional: ECDSA P-256 certificates
   double seconds = 2.0;
   int runs = 3;
   std::string what = "all";  // all | handshakes | bulk (e.g. to profile one under callgrind)
@@ -44,14 +70,15 @@ struct Pki {
   tls::Credentials server;
   tls::Credentials client;
   std::shared_ptr<const tls::CertificateVerifier> verifier;
+  std::vector<pki::Certificate> roots;
 };
 
 Pki load_pki(const std::string& dir) {
   Pki pki;
+  pki.roots = pki::Certificate::chain_from_pem(bench::read_text(dir + "/ca.pem"));
   pki.server = app::load_credentials(dir + "/server.pem", dir + "/server.key");
   pki.client = app::load_credentials(dir + "/client.pem", dir + "/client.key");
-  pki.verifier = std::make_shared<pki::ChainVerifier>(
-      pki::Certificate::chain_from_pem(bench::read_text(dir + "/ca.pem")));
+  pki.verifier = std::make_shared<pki::ChainVerifier>(pki.roots);
   return pki;
 }
 
@@ -160,6 +187,255 @@ Bulk bulk_throughput(const Pki& pki, tls::CipherSuite suite, double seconds) {
   return Bulk{bytes / seal_time / 1e6, bytes / open_time / 1e6};
 }
 
+// ---------------------------------------------------------------- server CPU per handshake
+enum class Authentication { ServerOnly, Mutual };
+
+const char* authentication_name(Authentication authentication) {
+  return authentication == Authentication::ServerOnly ? "server_only" : "mutual";
+}
+
+double thread_cpu_seconds() {
+  timespec now{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) != 0) {
+    throw std::runtime_error("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+  }
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+// Adds up the CPU time of the calls it runs, less what reading the clock itself costs.
+class CpuMeter {
+ public:
+  explicit CpuMeter(double clock_overhead) : clock_overhead_(clock_overhead) {}
+  template <typename Call>
+  void run(Call&& call) {
+    const double start = thread_cpu_seconds();
+    call();
+    total_ += thread_cpu_seconds() - start - clock_overhead_;
+  }
+  double total() const { return total_; }
+
+ private:
+  double clock_overhead_;
+  double total_ = 0;
+};
+
+// The CPU time one CpuMeter::run of nothing measures: two clock reads.
+double clock_overhead() {
+  constexpr int kReads = 20000;
+  const double start = thread_cpu_seconds();
+  for (int i = 0; i < kReads; ++i) thread_cpu_seconds();
+  return (thread_cpu_seconds() - start) / kReads;
+}
+
+// One full handshake (TLS_AES_128_GCM_SHA256, X25519); returns the CPU seconds spent in the
+// server engine: create (from a config made beforehand), receive, take_output, take_events
+// and its destruction.
+double server_handshake_cpu(const Pki& pki, Authentication authentication, double overhead) {
+  constexpr tls::CipherSuite suite = tls::CipherSuite::TLS_AES_128_GCM_SHA256;
+  tls::ClientConfig client_config;
+  client_config.cipher_suites = {suite};
+  client_config.server_name = "localhost";
+  client_config.verifier = pki.verifier;
+  tls::ServerConfig server_config;
+  server_config.cipher_suites = {suite};
+  server_config.credentials = pki.server;
+  if (authentication == Authentication::Mutual) {
+    client_config.credentials = pki.client;
+    server_config.require_client_certificate = true;
+    server_config.verifier = pki.verifier;
+  }
+  auto client = tls::ClientEngine::create(std::move(client_config));
+  CpuMeter meter(overhead);
+  std::unique_ptr<tls::ServerEngine> server;
+  meter.run([&] { server = tls::ServerEngine::create(std::move(server_config)); });
+  bool done = false;
+  for (int round = 0; round < 10 && !done; ++round) {
+    Bytes to_server = client->take_output();
+    Bytes to_client;
+    // The server's calls of one round in one timed block: fewer clock reads to subtract.
+    meter.run([&] {
+      if (!to_server.empty()) server->receive(to_server);
+      to_client = server->take_output();
+      server->take_events();
+    });
+    if (!to_client.empty()) client->receive(to_client);
+    client->take_events();
+    done = client->handshake_complete() && server->handshake_complete() && to_server.empty() &&
+           to_client.empty();
+  }
+  if (!done || client->failed() || server->failed()) {
+    throw std::runtime_error(std::string("server-side handshake (") +
+                             authentication_name(authentication) +
+                             ") did not complete (client state " + client->state_name() +
+                             ", server state " + server->state_name() + ")");
+  }
+  meter.run([&] { server.reset(); });
+  return meter.total();
+}
+
+// Mean server CPU microseconds per handshake over about `seconds` of handshakes.
+double engine_server_us(const Pki& pki, Authentication authentication, double seconds) {
+  const double overhead = clock_overhead();
+  server_handshake_cpu(pki, authentication, overhead);  // warm up: first fetches, caches
+  const auto start = Clock::now();
+  long count = 0;
+  double cpu = 0;
+  do {
+    cpu += server_handshake_cpu(pki, authentication, overhead);
+    ++count;
+  } while (seconds_since(start) < seconds);
+  return cpu / static_cast<double>(count) * 1e6;
+}
+
+// The server's cryptography with libcrypto alone, everything that can be prepared beforehand
+// prepared (see the header comment for what one iteration does).
+class ServerCryptography {
+ public:
+  ServerCryptography(const Pki& pki, Authentication authentication)
+      : authentication_(authentication),
+        sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)),
+        server_key_(pki.server.private_key->native()),
+        client_key_(pki.client.private_key->native()) {
+    require(sha256_ != nullptr, "EVP_MD_fetch SHA256");
+    x25519_keygen_.reset(EVP_PKEY_CTX_new_from_name(nullptr, "X25519", nullptr));
+    require(x25519_keygen_ != nullptr && EVP_PKEY_keygen_init(x25519_keygen_.get()) == 1,
+            "X25519 key generation context");
+    EVP_PKEY* peer = nullptr;
+    require(EVP_PKEY_keygen(x25519_keygen_.get(), &peer) == 1, "X25519 peer key");
+    client_share_.reset(peer);
+    content_.assign(64, 0x20);
+    const std::string label = "TLS 1.3, server CertificateVerify";
+    content_.insert(content_.end(), label.begin(), label.end());
+    content_.push_back(0);
+    content_.resize(content_.size() + 32, 0xab);  // a SHA-256 transcript hash
+    signer_ = prepared(server_key_, Operation::Sign);
+    if (authentication == Authentication::Mutual) {
+      verifier_ = prepared(client_key_, Operation::Verify);
+      client_signature_ = sign_with(prepared(client_key_, Operation::Sign).get());
+      const unsigned char* cursor = pki.client.certificate_chain.front().data();
+      client_certificate_.reset(d2i_X509(
+          nullptr, &cursor, static_cast<long>(pki.client.certificate_chain.front().size())));
+      require(client_certificate_ != nullptr, "parsing the client certificate");
+      ca_key_ = X509_get0_pubkey(pki.roots.front().native());
+      require(ca_key_ != nullptr, "the CA's public key");
+    }
+  }
+
+  // One server handshake's cryptography.
+  void run() const {
+    EVP_PKEY* generated = nullptr;
+    require(EVP_PKEY_keygen(x25519_keygen_.get(), &generated) == 1, "X25519 key generation");
+    crypto::EvpPkeyPtr own_share(generated);
+    crypto::EvpPkeyCtxPtr derive(EVP_PKEY_CTX_new_from_pkey(nullptr, own_share.get(), nullptr));
+    unsigned char shared[32];
+    std::size_t shared_length = sizeof shared;
+    require(derive != nullptr && EVP_PKEY_derive_init(derive.get()) == 1 &&
+                EVP_PKEY_derive_set_peer(derive.get(), client_share_.get()) == 1 &&
+                EVP_PKEY_derive(derive.get(), shared, &shared_length) == 1,
+            "X25519 derivation");
+    sign_with(signer_.get());
+    if (authentication_ == Authentication::Mutual) {
+      unsigned char digest[EVP_MAX_MD_SIZE];
+      unsigned int digest_length = 0;
+      require(EVP_Digest(content_.data(), content_.size(), digest, &digest_length, sha256_.get(),
+                         nullptr) == 1,
+              "SHA-256");
+      crypto::EvpPkeyCtxPtr verify(EVP_PKEY_CTX_dup(verifier_.get()));
+      require(verify != nullptr &&
+                  EVP_PKEY_verify(verify.get(), client_signature_.data(), client_signature_.size(),
+                                  digest, digest_length) == 1,
+              "CertificateVerify verification");
+      require(X509_verify(client_certificate_.get(), ca_key_) == 1,
+              "client certificate signature verification");
+    }
+  }
+
+ private:
+  enum class Operation { Sign, Verify };
+
+  static void require(bool ok, const char* what) {
+    if (!ok) throw std::runtime_error(std::string("libcrypto: ") + what + " failed");
+  }
+
+  // A signing or verifying context for the CertificateVerify scheme of the key (ECDSA with
+  // SHA-256, or RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt), duplicated per use.
+  crypto::EvpPkeyCtxPtr prepared(EVP_PKEY* key, Operation operation) const {
+    crypto::EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+    require(context != nullptr, "EVP_PKEY_CTX_new_from_pkey");
+    require((operation == Operation::Sign ? EVP_PKEY_sign_init(context.get())
+                                          : EVP_PKEY_verify_init(context.get())) == 1,
+            "EVP_PKEY_sign_init / EVP_PKEY_verify_init");
+    require(EVP_PKEY_CTX_set_signature_md(context.get(), sha256_.get()) == 1,
+            "EVP_PKEY_CTX_set_signature_md");
+    if (EVP_PKEY_is_a(key, "RSA")) {
+      require(EVP_PKEY_CTX_set_rsa_padding(context.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(context.get(), RSA_PSS_SALTLEN_DIGEST) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_mgf1_md(context.get(), sha256_.get()) == 1,
+              "RSA-PSS parameters");
+    }
+    return context;
+  }
+
+  Bytes sign_with(EVP_PKEY_CTX* prepared_signer) const {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_length = 0;
+    require(EVP_Digest(content_.data(), content_.size(), digest, &digest_length, sha256_.get(),
+                       nullptr) == 1,
+            "SHA-256");
+    crypto::EvpPkeyCtxPtr sign(EVP_PKEY_CTX_dup(prepared_signer));
+    require(sign != nullptr, "EVP_PKEY_CTX_dup");
+    Bytes signature(512);
+    std::size_t length = signature.size();
+    require(EVP_PKEY_sign(sign.get(), signature.data(), &length, digest, digest_length) == 1,
+            "CertificateVerify signature");
+    signature.resize(length);
+    return signature;
+  }
+
+  Authentication authentication_;
+  crypto::EvpMdPtr sha256_;
+  EVP_PKEY* server_key_;
+  EVP_PKEY* client_key_;
+  crypto::EvpPkeyCtxPtr x25519_keygen_;
+  crypto::EvpPkeyPtr client_share_;
+  Bytes content_;
+  crypto::EvpPkeyCtxPtr signer_;
+  crypto::EvpPkeyCtxPtr verifier_;
+  Bytes client_signature_;
+  crypto::X509Ptr client_certificate_;
+  EVP_PKEY* ca_key_ = nullptr;
+};
+
+double crypto_only_server_us(const Pki& pki, Authentication authentication, double seconds) {
+  const ServerCryptography cryptography(pki, authentication);
+  cryptography.run();  // warm up
+  const auto start = Clock::now();
+  const double cpu_start = thread_cpu_seconds();
+  long count = 0;
+  do {
+    cryptography.run();
+    ++count;
+  } while (seconds_since(start) < seconds);
+  return (thread_cpu_seconds() - cpu_start) / static_cast<double>(count) * 1e6;
+}
+
+// engine_server_us and crypto_only_server_us lines for one PKI (key type).
+void print_server_cost(const Pki& pki, const char* key_name, const Options& options) {
+  for (Authentication authentication : {Authentication::ServerOnly, Authentication::Mutual}) {
+    std::vector<double> engine;
+    std::vector<double> cryptography;
+    for (int run = 0; run < options.runs; ++run) {
+      engine.push_back(engine_server_us(pki, authentication, options.seconds / 2));
+      cryptography.push_back(crypto_only_server_us(pki, authentication, options.seconds / 2));
+    }
+    std::printf("engine_server_us %s %s %.1f\n", key_name, authentication_name(authentication),
+                median(engine));
+    std::printf("crypto_only_server_us %s %s %.1f\n", key_name, authentication_name(authentication),
+                median(cryptography));
+    std::fflush(stdout);
+  }
+}
+
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -170,6 +446,8 @@ Options parse(int argc, char** argv) {
     };
     if (arg == "--pki") {
       options.pki_dir = value();
+    } else if (arg == "--pki-ecdsa") {
+      options.ecdsa_pki_dir = value();
     } else if (arg == "--seconds") {
       options.seconds = std::stod(value());
     } else if (arg == "--runs") {
@@ -181,8 +459,8 @@ Options parse(int argc, char** argv) {
     } else {
       throw std::invalid_argument(
           "unknown option " + arg +
-          " (usage: bench_engine --pki DIR [--seconds S] [--runs R] [--what all|handshakes|bulk]"
-          " [--suite NAME])");
+          " (usage: bench_engine --pki DIR [--pki-ecdsa DIR] [--seconds S] [--runs R]"
+          " [--what all|handshakes|bulk|server] [--suite NAME])");
     }
   }
   if (options.pki_dir.empty()) throw std::invalid_argument("--pki DIR is required");
@@ -229,6 +507,12 @@ int main(int argc, char** argv) {
       std::printf("seal_MBps %s %.1f\n", suite_name(info.suite).c_str(), median(seal));
       std::printf("open_MBps %s %.1f\n", suite_name(info.suite).c_str(), median(open));
       std::fflush(stdout);
+    }
+    if (options.what == "all" || options.what == "server") {
+      if (!options.ecdsa_pki_dir.empty()) {
+        print_server_cost(load_pki(options.ecdsa_pki_dir), "ecdsa_p256", options);
+      }
+      print_server_cost(pki, "rsa2048", options);
     }
     return 0;
   } catch (const std::exception& error) {

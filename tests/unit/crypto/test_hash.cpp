@@ -144,3 +144,25 @@ TEST_CASE("Wycheproof HMAC-SHA256 vectors", "[crypto][hmac][wycheproof]") {
 TEST_CASE("Wycheproof HMAC-SHA384 vectors", "[crypto][hmac][wycheproof]") {
   run_hmac_file("hmac_sha384_test.json", HashAlgorithm::Sha384);
 }
+
+TEST_CASE("Incremental HMAC equals the one-shot HMAC and is spent by finish",
+          "[crypto][hash][hmac]") {
+  // RFC 4231 test case 2 (HMAC-SHA-256, key "Jefe"), fed in three pieces.
+  const Bytes key = sc::to_bytes(as_bytes("Jefe"));
+  const Bytes expected =
+      from_hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  sc::crypto::Hmac mac(HashAlgorithm::Sha256, key);
+  mac.update(as_bytes("what do ya want "));
+  mac.update(as_bytes(""));
+  mac.update(as_bytes("for nothing?"));
+  Bytes out(32);
+  mac.finish(out);
+  CHECK(out == expected);
+  CHECK(sc::crypto::hmac(HashAlgorithm::Sha256, key, as_bytes("what do ya want for nothing?")) ==
+        expected);
+  CHECK_THROWS_AS(mac.finish(out), sc::crypto::CryptoError);
+  CHECK_THROWS_AS(mac.update(as_bytes("more")), sc::crypto::CryptoError);
+  Bytes too_small(31);
+  sc::crypto::Hmac other(HashAlgorithm::Sha256, key);
+  CHECK_THROWS_AS(other.finish(too_small), sc::crypto::CryptoError);
+}

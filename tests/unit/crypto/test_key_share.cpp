@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/crypto/error.hpp"
 #include "common/crypto/key_share.hpp"
@@ -170,6 +173,39 @@ TEST_CASE("generated shares agree", "[crypto][key_share]") {
     // A third party gets a different secret.
     const KeyShare eve = KeyShare::generate(group);
     CHECK(*eve.derive(bob.public_key()) != *alice_secret);
+  }
+}
+
+TEST_CASE("shares generated on several threads at once are distinct and agree",
+          "[crypto][key_share]") {
+  // Each thread keeps its own generation context; shares made concurrently must still be
+  // fresh keys that agree with their peers.
+  for (KeyExchangeGroup group :
+       {KeyExchangeGroup::X25519, KeyExchangeGroup::Secp256r1, KeyExchangeGroup::Secp384r1}) {
+    INFO(sc::crypto::group_name(group));
+    constexpr int kThreads = 4;
+    constexpr int kSharesPerThread = 8;
+    std::vector<std::vector<KeyShare>> made(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&made, group, t] {
+        for (int i = 0; i < kSharesPerThread; ++i) made[t].push_back(KeyShare::generate(group));
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    std::set<Bytes> public_keys;
+    for (const auto& shares : made) {
+      REQUIRE(shares.size() == kSharesPerThread);
+      for (const KeyShare& share : shares) public_keys.insert(share.public_key());
+    }
+    CHECK(public_keys.size() == kThreads * kSharesPerThread);
+    const KeyShare& first = made.front().front();
+    const KeyShare& last = made.back().back();
+    const auto one_way = first.derive(last.public_key());
+    const auto other_way = last.derive(first.public_key());
+    REQUIRE(one_way.has_value());
+    REQUIRE(other_way.has_value());
+    CHECK(*one_way == *other_way);
   }
 }
 

@@ -11,6 +11,9 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/crypto/error.hpp"
 #include "common/crypto/random.hpp"
@@ -289,6 +292,49 @@ TEST_CASE("ECDSA P-256 and P-384 sign and verify", "[crypto][signature]") {
     CHECK_FALSE(PrivateKey::generate_ecdsa(test.curve)
                     .public_key()
                     .verify(test.scheme, message, signature));
+  }
+}
+
+TEST_CASE("one private key signs from several threads at once, before and after a move",
+          "[crypto][signature]") {
+  // The signing context of each scheme is prepared once and duplicated per signature; every
+  // signature made concurrently must verify, for every scheme the key makes.
+  struct Case {
+    const char* name;
+    PrivateKey key;
+    std::vector<SignatureScheme> schemes;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"ECDSA P-256",
+                   PrivateKey::generate_ecdsa(EcCurve::P256),
+                   {SignatureScheme::ecdsa_secp256r1_sha256}});
+  cases.push_back({"RSA-2048",
+                   PrivateKey::generate_rsa(2048),
+                   {SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384}});
+  for (Case& test : cases) {
+    INFO(test.name);
+    const PrivateKey moved = std::move(test.key);
+    const PublicKey public_key = moved.public_key();
+    const Bytes message = sc::to_bytes(as_bytes("TLS 1.3, client CertificateVerify"));
+    constexpr int kThreads = 4;
+    constexpr int kSignaturesPerThread = 3;
+    std::vector<std::vector<std::pair<SignatureScheme, Bytes>>> made(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kSignaturesPerThread; ++i) {
+          const SignatureScheme scheme = test.schemes[(t + i) % test.schemes.size()];
+          made[t].emplace_back(scheme, moved.sign(scheme, message));
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    for (const auto& signatures : made) {
+      REQUIRE(signatures.size() == kSignaturesPerThread);
+      for (const auto& [scheme, signature] : signatures) {
+        CHECK(public_key.verify(scheme, message, signature));
+      }
+    }
   }
 }
 
