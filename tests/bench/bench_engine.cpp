@@ -241,7 +241,7 @@ double server_handshake_cpu(const Pki& pki, Authentication authentication, doubl
   server_config.credentials = pki.server;
   if (authentication == Authentication::Mutual) {
     client_config.credentials = pki.client;
-    server_config.require_client_certificate = true;
+    server_config.client_authentication = tls::ClientAuthentication::required;
     server_config.verifier = pki.verifier;
   }
   auto client = tls::ClientEngine::create(std::move(client_config));
