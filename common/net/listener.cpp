@@ -223,7 +223,7 @@ void Listener::forget(std::uint64_t id) {
 
 asio::awaitable<void> Listener::serve(std::shared_ptr<TlsStream> session, std::uint64_t id) {
   TlsStream& stream = *session;
-  const std::string label = stream.peer_label();
+  const std::string& label = stream.peer_label();  // the stream outlives this coroutine's uses
   spdlog::info("{}: connection accepted, waiting for ClientHello", label);
   static metrics::Gauge& open = metrics::global().gauge(
       "sc_tls_connections_open", "TLS connections open now (handshaking or established)");
@@ -239,9 +239,11 @@ asio::awaitable<void> Listener::serve(std::shared_ptr<TlsStream> session, std::u
     const tls::HandshakeSummary& summary = stream.summary();
     count_handshake(tls::cipher_suite_info(summary.suite).name,
                     tls::named_group_name(summary.group), "ok");
-    spdlog::info("{}: handshake complete: {}, {}{}", label,
-                 tls::cipher_suite_info(summary.suite).name, tls::named_group_name(summary.group),
-                 summary.peer_subject.empty() ? "" : ", client " + summary.peer_subject);
+    if (spdlog::should_log(spdlog::level::info)) {  // the client's name is a string to build
+      spdlog::info("{}: handshake complete: {}, {}{}", label,
+                   tls::cipher_suite_info(summary.suite).name, tls::named_group_name(summary.group),
+                   summary.peer_subject.empty() ? "" : ", client " + summary.peer_subject);
+    }
     co_await handler_(stream);
   } catch (const ChannelError& error) {
     spdlog::info("{}: channel ended: {}", label, error.what());

@@ -134,6 +134,10 @@ asio::awaitable<void> TlsStream::flush_output() {
   for (;;) {
     Bytes output = engine_->take_output();
     if (output.empty()) co_return;
+    // The flight (or the records) go out in one send; a socket with room takes them at once,
+    // and only a write that would block arms the write deadline (issue 17: no timer per write).
+    const std::size_t sent = send_available(output);
+    if (sent == output.size()) continue;
     write_timer_.arm(Clock::now() + timeouts_.write, lifetime_, [this, size = output.size()] {
       close_quietly_ = true;  // close_notify would only wait for the same peer again
       cut(ChannelFailure::write_timeout,
@@ -142,7 +146,7 @@ asio::awaitable<void> TlsStream::flush_output() {
               duration_text(timeouts_.write));
     });
     boost::system::error_code error;
-    co_await asio::async_write(socket_, asio::buffer(output),
+    co_await asio::async_write(socket_, asio::buffer(output.data() + sent, output.size() - sent),
                                asio::redirect_error(asio::use_awaitable, error));
     write_timer_.disarm();
     if (error) throw_socket_error(error, "writing to");
@@ -195,12 +199,25 @@ void TlsStream::process_events() {
   }
 }
 
-bool TlsStream::receive_available() {
+void TlsStream::make_non_blocking(const char* operation) {
+  if (socket_.non_blocking()) return;
   boost::system::error_code error;
-  if (!socket_.non_blocking()) {
-    socket_.non_blocking(true, error);  // the read below must never block the thread
-    if (error) throw_socket_error(error, "reading from");
-  }
+  socket_.non_blocking(true, error);  // a read or send without waiting must never block
+  if (error) throw_socket_error(error, operation);
+}
+
+std::size_t TlsStream::send_available(ByteView output) {
+  make_non_blocking("writing to");
+  boost::system::error_code error;
+  const std::size_t sent = socket_.write_some(asio::buffer(output.data(), output.size()), error);
+  if (error == asio::error::would_block || error == asio::error::try_again) return 0;
+  if (error) throw_socket_error(error, "writing to");
+  return sent;
+}
+
+bool TlsStream::receive_available() {
+  make_non_blocking("reading from");
+  boost::system::error_code error;
   const MutableByteView buffer = thread_receive_buffer();
   const std::size_t count = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
   if (error == asio::error::would_block || error == asio::error::try_again) return false;

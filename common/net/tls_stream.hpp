@@ -95,6 +95,10 @@ class TlsStream : public std::enable_shared_from_this<TlsStream> {
   void cut(ChannelFailure failure, const std::string& sentence);
   // Arms timer; when it expires (not when cancelled) on_expiry runs on the stream's executor,
   // provided the stream still exists.
+  // Puts the socket in non-blocking mode once (for reads and sends that never wait).
+  void make_non_blocking(const char* operation);
+  // Sends what the socket takes now without waiting; the count of bytes sent.
+  std::size_t send_available(ByteView output);
   [[noreturn]] void throw_socket_error(const boost::system::error_code& error,
                                        const char* operation) const;
 

@@ -67,6 +67,9 @@ class ClientEngine : public Engine {
 class ServerEngine : public Engine {
  public:
   static std::unique_ptr<ServerEngine> create(ServerConfig config);
+  // The same, for a listener whose connections all share one configuration: nothing of it is
+  // copied per connection (issue 17). config must not be null.
+  static std::unique_ptr<ServerEngine> create(std::shared_ptr<const ServerConfig> config);
 };
 
 }  // namespace sc::tls

@@ -111,8 +111,10 @@ struct ClientOffer {
 
 class ServerEngineImpl final : public EngineCore<ServerEngineImpl, ServerEngine, ServerState> {
  public:
-  explicit ServerEngineImpl(ServerConfig config)
-      : EngineCore(Role::server, config.limits), config_(std::move(config)) {
+  explicit ServerEngineImpl(std::shared_ptr<const ServerConfig> config)
+      : EngineCore(Role::server, config->limits),
+        shared_config_(std::move(config)),
+        config_(*shared_config_) {
     if (config_.credentials.certificate_chain.empty() || !config_.credentials.private_key) {
       throw std::invalid_argument("ServerConfig.credentials needs a chain and a private key");
     }
@@ -634,13 +636,20 @@ class ServerEngineImpl final : public EngineCore<ServerEngineImpl, ServerEngine,
     return Connected{};
   }
 
-  ServerConfig config_;
+  // Shared by every connection of a listener: a connection copies no chain, no callbacks.
+  std::shared_ptr<const ServerConfig> shared_config_;
+  const ServerConfig& config_;
   HandshakeSummary summary_;  // reported with HandshakeComplete
 };
 
 }  // namespace
 
 std::unique_ptr<ServerEngine> ServerEngine::create(ServerConfig config) {
+  return create(std::make_shared<const ServerConfig>(std::move(config)));
+}
+
+std::unique_ptr<ServerEngine> ServerEngine::create(std::shared_ptr<const ServerConfig> config) {
+  if (!config) throw std::invalid_argument("ServerEngine::create needs a ServerConfig");
   return std::make_unique<ServerEngineImpl>(std::move(config));
 }
 

@@ -553,8 +553,10 @@ int server_main(int argc, char** argv) {
   listener_options.timeouts = app::resolve_timeouts(options.channel);
 
   net::asio::io_context io;
+  // One configuration for every connection: an engine copies no chain and no callbacks.
+  auto shared_config = std::make_shared<const tls::ServerConfig>(std::move(config));
   net::Listener listener(
-      io, listener_options, [config] { return tls::ServerEngine::create(config); },
+      io, listener_options, [shared_config] { return tls::ServerEngine::create(shared_config); },
       session_handler(mode));
   net::ShutdownSignals shutdown(io, [&listener] { listener.stop(); });
   listener.start();
