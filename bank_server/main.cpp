@@ -155,7 +155,7 @@ class LiveBankChannel {
       std::lock_guard lock(mutex_);
       config = config_;
     }
-    return tls::ServerEngine::create(*config);
+    return tls::ServerEngine::create(std::move(config));  // shared, not copied per channel
   }
 
   void start(net::asio::io_context& io) {

@@ -108,7 +108,9 @@ int run_service(TtpService& service, const ServeSettings& settings) {
   listener_options.max_unauthenticated_per_source =
       option_or<std::size_t>(options, "max-unauthenticated-per-source", 32);
 
-  tls::ServerConfig config = service_channel(*settings.credentials);
+  // One configuration shared by every connection's engine, not a copy per connection.
+  const auto config =
+      std::make_shared<const tls::ServerConfig>(service_channel(*settings.credentials));
   net::asio::io_context io;
   net::Listener listener(
       io, listener_options, [config] { return tls::ServerEngine::create(config); },
