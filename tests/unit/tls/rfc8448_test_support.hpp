@@ -132,6 +132,53 @@ inline KeyScheduleRun run_key_schedule(crypto::HashAlgorithm hash, ByteView shar
   return run;
 }
 
+// The secrets an RFC 8448 trace gives for each stage of the key schedule.
+struct ExpectedSecrets {
+  std::string_view early;
+  std::string_view handshake;
+  std::string_view client_handshake_traffic;
+  std::string_view server_handshake_traffic;
+  std::string_view master;
+  std::string_view client_application_traffic;
+  std::string_view server_application_traffic;
+  std::string_view exporter_master;
+  std::string_view resumption_master;
+};
+
+// Walks the key schedule's stages, checking each against the trace and that advancing consumes
+// (wipes) the stage it came from.
+inline void check_key_schedule_stages(crypto::HashAlgorithm hash, ByteView shared_secret,
+                                      ByteView hello_transcript_hash,
+                                      ByteView server_finished_transcript_hash,
+                                      ByteView client_finished_transcript_hash,
+                                      const ExpectedSecrets& expected) {
+  tls::EarlySecret early(hash);
+  CHECK(early.hash() == hash);
+  CHECK(hex(early.secret()) == expected.early);
+
+  tls::HandshakeSecret handshake =
+      std::move(early).into_handshake_secret(shared_secret, hello_transcript_hash);
+  CHECK(early.secret().empty());  // consumed: the early secret is gone
+  CHECK(hex(handshake.secret()) == expected.handshake);
+  CHECK(hex(handshake.client_handshake_traffic_secret()) == expected.client_handshake_traffic);
+  CHECK(hex(handshake.server_handshake_traffic_secret()) == expected.server_handshake_traffic);
+
+  tls::MasterSecret master =
+      std::move(handshake).into_master_secret(server_finished_transcript_hash);
+  CHECK(handshake.secret().empty());
+  CHECK(handshake.server_handshake_traffic_secret().empty());
+  CHECK(hex(master.secret()) == expected.master);
+  CHECK(hex(master.client_application_traffic_secret()) == expected.client_application_traffic);
+  CHECK(hex(master.server_application_traffic_secret()) == expected.server_application_traffic);
+  CHECK(hex(master.exporter_master_secret()) == expected.exporter_master);
+
+  const tls::ApplicationSecrets application =
+      std::move(master).into_application_secrets(client_finished_transcript_hash);
+  CHECK(master.secret().empty());
+  CHECK(master.client_handshake_traffic_secret().empty());
+  CHECK(hex(application.resumption_master_secret()) == expected.resumption_master);
+}
+
 inline tls::TrafficKeys aes128_traffic_keys(ByteView secret) {
   return tls::derive_traffic_keys(crypto::AeadAlgorithm::Aes128Gcm, crypto::HashAlgorithm::Sha256,
                                   secret);

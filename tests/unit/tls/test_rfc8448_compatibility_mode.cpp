@@ -80,34 +80,13 @@ TEST_CASE("RFC 8448 compatibility mode: key schedule, keys, Finished and records
   CHECK(hex(server_finished_transcript()) == rfc::server_finished_transcript_hash);
   CHECK(hex(client_finished_transcript()) == rfc::client_finished_transcript_hash);
 
-  sc::tls::EarlySecret early(kSha256);
-  CHECK(early.hash() == kSha256);
-  CHECK(hex(early.secret()) == rfc::early_secret);
-  const sc::SecretBytes early_secret = early.secret();
-
-  sc::tls::HandshakeSecret handshake =
-      std::move(early).into_handshake_secret(*shared, hello_transcript());
-  CHECK(early.secret().empty());  // consumed: the early secret is gone
-  CHECK(hex(handshake.secret()) == rfc::handshake_secret);
-  CHECK(hex(handshake.client_handshake_traffic_secret()) == rfc::client_handshake_traffic_secret);
-  CHECK(hex(handshake.server_handshake_traffic_secret()) == rfc::server_handshake_traffic_secret);
-  const sc::SecretBytes handshake_secret = handshake.secret();
-
-  sc::tls::MasterSecret master =
-      std::move(handshake).into_master_secret(server_finished_transcript());
-  CHECK(handshake.secret().empty());
-  CHECK(handshake.server_handshake_traffic_secret().empty());
-  CHECK(hex(master.secret()) == rfc::master_secret);
-  CHECK(hex(master.client_application_traffic_secret()) == rfc::client_application_traffic_secret);
-  CHECK(hex(master.server_application_traffic_secret()) == rfc::server_application_traffic_secret);
-  CHECK(hex(master.exporter_master_secret()) == rfc::exporter_master_secret);
-  const sc::SecretBytes master_secret = master.secret();
-
-  const sc::tls::ApplicationSecrets application =
-      std::move(master).into_application_secrets(client_finished_transcript());
-  CHECK(master.secret().empty());
-  CHECK(master.client_handshake_traffic_secret().empty());
-  CHECK(hex(application.resumption_master_secret()) == rfc::resumption_master_secret);
+  check_key_schedule_stages(
+      kSha256, *shared, hello_transcript(), server_finished_transcript(),
+      client_finished_transcript(),
+      {rfc::early_secret, rfc::handshake_secret, rfc::client_handshake_traffic_secret,
+       rfc::server_handshake_traffic_secret, rfc::master_secret,
+       rfc::client_application_traffic_secret, rfc::server_application_traffic_secret,
+       rfc::exporter_master_secret, rfc::resumption_master_secret});
   const KeyScheduleRun schedule =
       run_key_schedule(kSha256, *shared, hello_transcript(), server_finished_transcript(),
                        client_finished_transcript());
