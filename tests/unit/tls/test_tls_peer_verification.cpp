@@ -7,6 +7,7 @@
 
 #include "common/tls/handshake/certificate_verify.hpp"
 #include "common/tls/peer_verification.hpp"
+#include "tests/unit/tls/alert_test_support.hpp"
 #include "tests/unit/tls/engine_test_support.hpp"
 
 using namespace sc;
@@ -24,16 +25,6 @@ static_assert(
     !std::is_constructible_v<PeerSignatureChecked, crypto::SignatureScheme, PeerIdentity>);
 
 namespace {
-
-AlertDescription alert_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ProtocolError& error) {
-    return error.alert();
-  }
-  FAIL("no ProtocolError thrown");
-  return AlertDescription::close_notify;
-}
 
 Certificate certificate_of(const TestIdentity& identity) {
   Certificate certificate;

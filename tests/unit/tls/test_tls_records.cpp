@@ -14,21 +14,13 @@
 #include "common/tls/record/record_protection.hpp"
 #include "common/tls/transcript.hpp"
 #include "common/tls/wire/byte_reader.hpp"
+#include "tests/unit/tls/alert_test_support.hpp"
 
 using namespace sc;
 using namespace sc::tls;
+using sc::tls::testing::alert_of;
 
 namespace {
-
-AlertDescription alert_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ProtocolError& error) {
-    return error.alert();
-  }
-  FAIL("no ProtocolError thrown");
-  return AlertDescription::close_notify;
-}
 
 TrafficKeys test_keys(std::size_t key_length) {
   return TrafficKeys{SecretBytes(key_length, 0x11), SecretBytes(12, 0x22)};

@@ -6,21 +6,13 @@
 
 #include "common/tls/handshake/certificate_request.hpp"
 #include "common/tls/handshake/server_hello.hpp"
+#include "tests/unit/tls/alert_test_support.hpp"
 
 using namespace sc;
 using namespace sc::tls;
+using sc::tls::testing::alert_of;
 
 namespace {
-
-AlertDescription alert_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ProtocolError& error) {
-    return error.alert();
-  }
-  FAIL("no ProtocolError thrown");
-  return AlertDescription::close_notify;
-}
 
 ServerHello hello_with(Extensions extensions, std::uint16_t suite = 0x1301) {
   ServerHello hello;
