@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/metrics/metrics.hpp"
@@ -79,8 +80,12 @@ void Listener::stop() {
 asio::awaitable<void> Listener::accept_loop() {
   while (!stopping_) {
     boost::system::error_code error;
+    tcp::endpoint peer;  // filled by accept() itself: no getpeername per connection
+    const asio::any_io_executor executor = options_.io_threads == IoThreads::one
+                                               ? asio::any_io_executor(io_.get_executor())
+                                               : asio::any_io_executor(asio::make_strand(io_));
     tcp::socket socket = co_await acceptor_.async_accept(
-        asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, error));
+        executor, peer, asio::redirect_error(asio::use_awaitable, error));
     if (error) {
       if (stopping_ || error == asio::error::operation_aborted) break;
       if (out_of_resources(error)) {
@@ -94,7 +99,7 @@ asio::awaitable<void> Listener::accept_loop() {
       spdlog::info("accepting connections again");
       accept_backing_off_ = false;
     }
-    admit(std::move(socket));
+    admit(std::move(socket), peer);
   }
   spdlog::info("listener on port {} stopped accepting", port_);
 }
@@ -117,10 +122,8 @@ asio::awaitable<void> Listener::back_off_after(const boost::system::error_code& 
   co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
-void Listener::admit(tcp::socket socket) {
+void Listener::admit(tcp::socket socket, const tcp::endpoint& endpoint) {
   boost::system::error_code error;
-  tcp::endpoint endpoint = socket.remote_endpoint(error);
-  if (error) return;  // the peer is gone already; closing the socket is all there is to do
   const std::string label = endpoint_label(endpoint);
   const asio::ip::address source = endpoint.address();
   {
@@ -203,12 +206,29 @@ bool Listener::mark_authenticated(std::uint64_t id) {
 
 namespace {
 
+// The counter of one (suite, group, outcome), looked up in the registry once: the registry
+// builds and compares label strings, which every handshake should not pay for. Counters live as
+// long as the registry (the process), so the cached references stay valid.
 void count_handshake(std::string_view suite, std::string_view group, const char* outcome) {
-  metrics::global()
-      .counter("sc_tls_handshakes_total",
-               "TLS 1.3 handshakes served, by cipher suite, key exchange group and outcome",
-               {{"suite", std::string(suite)}, {"group", std::string(group)}, {"outcome", outcome}})
-      .increment();
+  using Key = std::tuple<std::string, std::string, std::string>;
+  static std::mutex mutex;
+  static std::map<Key, metrics::Counter*, std::less<>> counters;
+  metrics::Counter* counter = nullptr;
+  {
+    std::lock_guard lock(mutex);
+    auto found = counters.find(
+        std::tuple<std::string_view, std::string_view, std::string_view>(suite, group, outcome));
+    if (found == counters.end()) {
+      Key key(suite, group, outcome);
+      metrics::Counter& made = metrics::global().counter(
+          "sc_tls_handshakes_total",
+          "TLS 1.3 handshakes served, by cipher suite, key exchange group and outcome",
+          {{"suite", std::get<0>(key)}, {"group", std::get<1>(key)}, {"outcome", outcome}});
+      found = counters.emplace(std::move(key), &made).first;
+    }
+    counter = found->second;
+  }
+  counter->increment();
 }
 
 }  // namespace

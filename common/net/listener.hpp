@@ -26,6 +26,11 @@
 
 namespace sc::net {
 
+// How many threads run the io_context: with several, each connection runs on its own strand;
+// with one, handlers cannot run concurrently anyway and the strand is skipped (issue 17: every
+// completion would otherwise pass through the strand's queue and lock).
+enum class IoThreads { one, several };
+
 struct ListenerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;              // 0: any free port (see Listener::port())
@@ -34,6 +39,7 @@ struct ListenerOptions {
   // Handshakes in progress, overall and per remote IP address (0: no cap).
   std::size_t max_unauthenticated = 512;
   std::size_t max_unauthenticated_per_source = 32;
+  IoThreads io_threads = IoThreads::several;
 };
 
 // For logs and tests; a snapshot.
@@ -70,7 +76,7 @@ class Listener {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> back_off_after(const boost::system::error_code& error);
-  void admit(tcp::socket socket);
+  void admit(tcp::socket socket, const tcp::endpoint& endpoint);  // endpoint: the peer's
   asio::awaitable<void> serve(std::shared_ptr<TlsStream> session, std::uint64_t id);
   // The caller holds sessions_mutex_.
   bool evict_oldest_unauthenticated(const asio::ip::address* source, const std::string& reason);

@@ -551,6 +551,8 @@ int server_main(int argc, char** argv) {
   listener_options.port = port;
   listener_options.max_connections = options.max_connections;
   listener_options.timeouts = app::resolve_timeouts(options.channel);
+  listener_options.io_threads =
+      options.threads == 1 ? net::IoThreads::one : net::IoThreads::several;
 
   net::asio::io_context io;
   // One configuration for every connection: an engine copies no chain and no callbacks.
