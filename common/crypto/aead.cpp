@@ -49,24 +49,6 @@ EvpCipherCtxPtr keyed_context(AeadAlgorithm algorithm, ByteView key, bool encryp
   return context;
 }
 
-// Sets the nonce for the next record; GCM accepts lengths other than 12 (Wycheproof uses them).
-void set_nonce(EVP_CIPHER_CTX* context, AeadAlgorithm algorithm, ByteView nonce) {
-  if (nonce.empty()) throw CryptoError("AEAD nonce must not be empty");
-  if (algorithm == AeadAlgorithm::ChaCha20Poly1305 && nonce.size() != Aead::kNonceLength) {
-    throw CryptoError("ChaCha20-Poly1305 needs a 12-byte nonce");
-  }
-  if (nonce.size() > Aead::kMaxGcmNonceLength) {
-    throw CryptoError("AES-GCM nonces longer than 128 bytes are not supported (OpenSSL's limit)");
-  }
-  if (static_cast<std::size_t>(EVP_CIPHER_CTX_get_iv_length(context)) != nonce.size()) {
-    check(EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_IVLEN, checked_int(nonce.size(), "nonce"),
-                              nullptr) == 1,
-          "EVP_CTRL_AEAD_SET_IVLEN");
-  }
-  check(EVP_CipherInit_ex2(context, nullptr, nullptr, nonce.data(), -1, nullptr) == 1,
-        "EVP_CipherInit_ex2 (nonce)");
-}
-
 }  // namespace
 
 std::size_t aead_key_length(AeadAlgorithm algorithm) {
@@ -94,21 +76,41 @@ Aead::Aead(AeadAlgorithm algorithm, ByteView key) : algorithm_(algorithm) {
   key_.assign(key.begin(), key.end());
 }
 
-EVP_CIPHER_CTX* Aead::encrypt_context() const {
-  if (!encrypt_context_) encrypt_context_ = keyed_context(algorithm_, key_, true);
-  return encrypt_context_.get();
+Aead::KeyedContext& Aead::encrypt_context() const {
+  if (!encrypt_context_.context) encrypt_context_.context = keyed_context(algorithm_, key_, true);
+  return encrypt_context_;
 }
 
-EVP_CIPHER_CTX* Aead::decrypt_context() const {
-  if (!decrypt_context_) decrypt_context_ = keyed_context(algorithm_, key_, false);
-  return decrypt_context_.get();
+Aead::KeyedContext& Aead::decrypt_context() const {
+  if (!decrypt_context_.context) decrypt_context_.context = keyed_context(algorithm_, key_, false);
+  return decrypt_context_;
+}
+
+// Sets the nonce for the next record; GCM accepts lengths other than 12 (Wycheproof uses them).
+void Aead::set_nonce(KeyedContext& keyed, ByteView nonce) const {
+  if (nonce.empty()) throw CryptoError("AEAD nonce must not be empty");
+  if (algorithm_ == AeadAlgorithm::ChaCha20Poly1305 && nonce.size() != kNonceLength) {
+    throw CryptoError("ChaCha20-Poly1305 needs a 12-byte nonce");
+  }
+  if (nonce.size() > kMaxGcmNonceLength) {
+    throw CryptoError("AES-GCM nonces longer than 128 bytes are not supported (OpenSSL's limit)");
+  }
+  if (keyed.nonce_length != nonce.size()) {
+    check(EVP_CIPHER_CTX_ctrl(keyed.context.get(), EVP_CTRL_AEAD_SET_IVLEN,
+                              checked_int(nonce.size(), "nonce"), nullptr) == 1,
+          "EVP_CTRL_AEAD_SET_IVLEN");
+    keyed.nonce_length = nonce.size();
+  }
+  check(EVP_CipherInit_ex2(keyed.context.get(), nullptr, nullptr, nonce.data(), -1, nullptr) == 1,
+        "EVP_CipherInit_ex2 (nonce)");
 }
 
 void Aead::seal(ByteView nonce, ByteView associated_data, ByteView plaintext,
                 MutableByteView out) const {
   if (out.size() < plaintext.size() + kTagLength) throw CryptoError("AEAD seal: output too small");
-  EVP_CIPHER_CTX* context = encrypt_context();
-  set_nonce(context, algorithm_, nonce);
+  KeyedContext& keyed = encrypt_context();
+  set_nonce(keyed, nonce);
+  EVP_CIPHER_CTX* context = keyed.context.get();
   int length = 0;
   if (!associated_data.empty()) {
     check(EVP_EncryptUpdate(context, nullptr, &length, associated_data.data(),
@@ -136,8 +138,9 @@ bool Aead::open(ByteView nonce, ByteView associated_data, ByteView ciphertext_an
     throw CryptoError("AEAD open: input shorter than the tag");
   const std::size_t ciphertext_length = ciphertext_and_tag.size() - kTagLength;
   if (out.size() < ciphertext_length) throw CryptoError("AEAD open: output too small");
-  EVP_CIPHER_CTX* context = decrypt_context();
-  set_nonce(context, algorithm_, nonce);
+  KeyedContext& keyed = decrypt_context();
+  set_nonce(keyed, nonce);
+  EVP_CIPHER_CTX* context = keyed.context.get();
   int length = 0;
   if (!associated_data.empty()) {
     check(EVP_DecryptUpdate(context, nullptr, &length, associated_data.data(),

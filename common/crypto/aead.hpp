@@ -45,13 +45,20 @@ class Aead {
                             ByteView ciphertext_and_tag) const;
 
  private:
-  EVP_CIPHER_CTX* encrypt_context() const;
-  EVP_CIPHER_CTX* decrypt_context() const;
+  // A context keyed once, and the nonce length it is set to: asking OpenSSL 3.0 for it costs a
+  // parameter lookup per record.
+  struct KeyedContext {
+    EvpCipherCtxPtr context;
+    std::size_t nonce_length = kNonceLength;  // both AEADs start at 12 bytes
+  };
+  KeyedContext& encrypt_context() const;
+  KeyedContext& decrypt_context() const;
+  void set_nonce(KeyedContext& keyed, ByteView nonce) const;
 
   AeadAlgorithm algorithm_;
   SecretBytes key_;
-  mutable EvpCipherCtxPtr encrypt_context_;
-  mutable EvpCipherCtxPtr decrypt_context_;
+  mutable KeyedContext encrypt_context_;
+  mutable KeyedContext decrypt_context_;
 };
 
 }  // namespace sc::crypto

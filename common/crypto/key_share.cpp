@@ -105,32 +105,46 @@ Bytes nist_point_from_scalar(const NistCurve& curve, const BIGNUM* scalar) {
   return encoded;
 }
 
-// The peer's public value as a key of our key's type, made through a context on our own key:
-// its key manager is reused, where EVP_PKEY_new_raw_public_key or a context by name would
-// fetch one again. Null when the value is not a valid key.
-EvpPkeyPtr peer_key(EVP_PKEY_CTX* own_key_context, KeyExchangeGroup group,
-                    ByteView peer_public_key) {
+// The peer's public value as a key of our key's type. OpenSSL 3.0 walks all its algorithm
+// names for every new EVP_PKEY (EVP_PKEY_set_type_by_keymgmt), so each thread keeps one key
+// object per group, made once through a context on our own key (its key manager is reused), and
+// puts each peer's value into it with EVP_PKEY_set1_encoded_public_key. The object is only used
+// inside one derive() call of its thread. Null when the value is not a valid key.
+EVP_PKEY* peer_key(EVP_PKEY_CTX* own_key_context, KeyExchangeGroup group,
+                   ByteView peer_public_key) {
   // RFC 8446 section 4.2.8.2: only the uncompressed form is used in TLS 1.3, and the peer's
-  // point MUST be validated (on the curve, not the point at infinity): EVP_PKEY_fromdata
-  // decodes it onto the curve, and derive() asks OpenSSL to check the key once more.
+  // point MUST be validated (on the curve, not the point at infinity): OpenSSL decodes it onto
+  // the curve (EC_KEY_oct2key), and derive() asks OpenSSL to check the key once more.
   const bool x25519 = group == KeyExchangeGroup::X25519;
   const std::size_t expected = x25519 ? kX25519Length : nist_curve(group).point_length();
   if (peer_public_key.size() != expected || (!x25519 && peer_public_key[0] != 0x04)) {
     return nullptr;
   }
-  // OSSL_PARAM wants mutable pointers; nothing writes through them when importing.
-  char group_name[8] = {};
-  std::snprintf(group_name, sizeof group_name, "%s", x25519 ? "" : nist_curve(group).name);
-  auto* public_value = const_cast<std::uint8_t*>(peer_public_key.data());
-  OSSL_PARAM nist_params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group_name, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, public_value, expected),
-      OSSL_PARAM_construct_end()};
-  OSSL_PARAM* params = x25519 ? nist_params + 1 : nist_params;
-  if (EVP_PKEY_fromdata_init(own_key_context) != 1) return nullptr;
-  EVP_PKEY* key = nullptr;
-  if (EVP_PKEY_fromdata(own_key_context, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) return nullptr;
-  return EvpPkeyPtr(key);
+  thread_local std::array<EvpPkeyPtr, 3> holders;
+  EvpPkeyPtr& holder = holders.at(static_cast<std::size_t>(group));
+  if (holder == nullptr) {
+    // OSSL_PARAM wants mutable pointers; nothing writes through them when importing.
+    char group_name[8] = {};
+    std::snprintf(group_name, sizeof group_name, "%s", x25519 ? "" : nist_curve(group).name);
+    auto* public_value = const_cast<std::uint8_t*>(peer_public_key.data());
+    OSSL_PARAM nist_params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group_name, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, public_value, expected),
+        OSSL_PARAM_construct_end()};
+    OSSL_PARAM* params = x25519 ? nist_params + 1 : nist_params;
+    if (EVP_PKEY_fromdata_init(own_key_context) != 1) return nullptr;
+    EVP_PKEY* key = nullptr;
+    if (EVP_PKEY_fromdata(own_key_context, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+      return nullptr;
+    }
+    holder.reset(key);
+    return key;
+  }
+  if (EVP_PKEY_set1_encoded_public_key(holder.get(), peer_public_key.data(),
+                                       peer_public_key.size()) != 1) {
+    return nullptr;
+  }
+  return holder.get();
 }
 
 // Bytes of the shared secret: the X25519 output, or the x-coordinate for ECDH (RFC 8446
@@ -225,14 +239,17 @@ std::optional<SecretBytes> KeyShare::derive(ByteView peer_public_key) const {
   // One context on our key serves to import the peer's value and then to derive.
   EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
   check(context != nullptr, "EVP_PKEY_CTX_new_from_pkey");
-  EvpPkeyPtr peer = peer_key(context.get(), group_, peer_public_key);
+  EVP_PKEY* peer = peer_key(context.get(), group_, peer_public_key);
   if (peer == nullptr) {
     ERR_clear_error();
     return std::nullopt;
   }
   check(EVP_PKEY_derive_init(context.get()) == 1, "EVP_PKEY_derive_init");
-  // validate_peer = 1: OpenSSL checks the peer's public key too.
-  if (EVP_PKEY_derive_set_peer_ex(context.get(), peer.get(), 1) != 1) {
+  // For the NIST curves OpenSSL checks the peer's point once more (validate_peer = 1). For
+  // X25519 that check only asks whether a public key is present (every 32-byte string is a
+  // valid input to X25519); the check that matters, an all-zero result, is made below.
+  const int validate_peer = group_ == KeyExchangeGroup::X25519 ? 0 : 1;
+  if (EVP_PKEY_derive_set_peer_ex(context.get(), peer, validate_peer) != 1) {
     ERR_clear_error();
     return std::nullopt;
   }

@@ -262,6 +262,40 @@ TEST_CASE("peer values TLS does not accept are refused", "[crypto][key_share]") 
   CHECK(p256.derive(other.public_key()).has_value());
 }
 
+// The peer's value goes into a key object each thread reuses (issue 17): a refused value, on a
+// thread's first exchange or between two others, must leave no trace in the next result.
+TEST_CASE("a refused peer value does not leak into the next exchange", "[crypto][key_share]") {
+  for (KeyExchangeGroup group :
+       {KeyExchangeGroup::X25519, KeyExchangeGroup::Secp256r1, KeyExchangeGroup::Secp384r1}) {
+    INFO(sc::crypto::group_name(group));
+    const KeyShare alice = KeyShare::generate(group);
+    const KeyShare bob = KeyShare::generate(group);
+    const KeyShare carol = KeyShare::generate(group);
+    Bytes refused = bob.public_key();
+    if (group == KeyExchangeGroup::X25519) {
+      refused.assign(32, 0);  // u = 0: all-zero secret
+    } else {
+      refused.back() ^= 0x01;  // off the curve
+    }
+    std::optional<sc::SecretBytes> first_secret;
+    std::thread fresh([&] {  // a thread whose first exchange is refused
+      CHECK_FALSE(alice.derive(refused).has_value());
+      first_secret = alice.derive(bob.public_key());
+    });
+    fresh.join();
+    REQUIRE(first_secret.has_value());
+    CHECK(*first_secret == *bob.derive(alice.public_key()));
+    const auto with_bob = alice.derive(bob.public_key());
+    CHECK_FALSE(alice.derive(refused).has_value());
+    const auto with_carol = alice.derive(carol.public_key());
+    REQUIRE(with_bob.has_value());
+    REQUIRE(with_carol.has_value());
+    CHECK(*with_bob == *first_secret);
+    CHECK(*with_carol == *carol.derive(alice.public_key()));
+    CHECK(*with_carol != *with_bob);
+  }
+}
+
 TEST_CASE("private keys of the wrong size or range are misuse", "[crypto][key_share]") {
   CHECK_THROWS_AS(KeyShare::from_private_key(KeyExchangeGroup::X25519, Bytes(31, 1)), CryptoError);
   CHECK_THROWS_AS(KeyShare::from_private_key(KeyExchangeGroup::Secp256r1, Bytes(33, 1)),
