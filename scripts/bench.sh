@@ -14,8 +14,8 @@
 # (`tls_peer server --threads 1`) against nginx (one worker) and `openssl s_server`, all driven
 # by the same load generator (tests/bench/bench_load, our client) in the same run, for RSA-2048
 # and ECDSA P-256, server-only and mutual authentication: handshakes/s and the server's CPU
-# time per handshake; (4) server memory per idle connection, ours and nginx's worker, at
-# IDLE_COUNTS connections, and our handshakes/s with 1, 2, 4 server threads; (5) OTP
+# time per handshake, and (3b) where that CPU goes by shared object (perf); (4) server memory
+# per idle connection, ours and nginx's worker, at IDLE_COUNTS connections, and our handshakes/s with 1, 2, 4 server threads; (5) OTP
 # request+confirm against the real bank_server (tests/bench/bench_otp) and the latency of one
 # full flow; then (6) the scale-out figures of scripts/bench-scale.sh (SQLite vs PostgreSQL,
 # two instances on one database, the latency of a push crossing instances), written as their
@@ -399,6 +399,55 @@ if [[ -n $NGINX ]]; then  # for the page: the configuration of one case, paths s
   nginx_conf "<dir>" "<pki>" mutual "<port>" 1024 >"$WORK/nginx.conf.example"
 fi
 
+# ---------------------------------------------------------------- 3b. where the time goes
+# perf samples each server's CPU during one more run (ECDSA P-256 and RSA-2048, server-only, the
+# cases with the tightest targets) and splits its CPU by shared object (the shares are applied to
+# the CPU per handshake of section 3, measured without perf):
+# libcrypto (the cryptography plus OpenSSL's own bookkeeping, which both servers call the same
+# way), the kernel (accept, TCP over loopback, epoll, close), libc (malloc, system call
+# wrappers, string functions libcrypto calls) and the server's own code (ours: tls_peer and the
+# C++ runtime; nginx: nginx and libssl). libcrypto + kernel of OUR server is a floor that no TLS
+# code written above libcrypto on this kernel goes under. PERF=none skips the section; perf
+# comes from Debian's linux-perf package.
+PERF=${PERF:-$(command -v perf || true)}
+[[ $PERF == none ]] && PERF=""
+if [[ -n $PERF && -n $NGINX ]] && "$PERF" record -q -o "$WORK/perf.check" -- true >/dev/null 2>&1; then
+  log "3b/5 where the time goes: perf by shared object (ECDSA P-256 and RSA-2048, server-only)"
+  for key in ecdsa_p256 rsa2048; do
+    pki=$(pki_of "$key")
+    load_args "$pki" server_only
+    start_our_server "$pki" server_only 1 256
+    start_nginx "$pki" server_only 1024
+    declare -A split_pid=([ours]=$SERVER_PID [nginx]=$NGINX_WORKER) split_port=([ours]=$SERVER_PORT [nginx]=$NGINX_PORT)
+    for server in ours nginx; do
+      measure_run "${split_pid[$server]}" "${split_port[$server]}" 0.3 >/dev/null  # warm-up
+      "$PERF" record -q -F 999 -p "${split_pid[$server]}" -o "$WORK/perf.$server.data" -- \
+        sleep "$(awk -v s="$SECONDS_PER_RUN" 'BEGIN { print s + 1 }')" >/dev/null 2>&1 &
+      perf_pid=$!
+      sleep 0.3
+      measure_run "${split_pid[$server]}" "${split_port[$server]}" "$SECONDS_PER_RUN" >/dev/null
+      wait "$perf_pid" || true
+      # "  50.27%  libcrypto.so.3" lines -> the share (%) of each class
+      "$PERF" report -i "$WORK/perf.$server.data" --no-children --sort dso --stdio 2>/dev/null |
+        awk -v prefix="split_${key}_${server}" '
+          $1 ~ /%$/ { share = $1; sub(/%$/, "", share); dso = $2
+            class = "own"
+            if (dso ~ /^libcrypto/) class = "libcrypto"
+            else if (dso ~ /kernel/) class = "kernel"
+            else if (dso ~ /^libc[.-]/) class = "libc"
+            total[class] += share }
+          END { n = split("libcrypto kernel libc own", classes, " ")
+                for (i = 1; i <= n; i++) printf "%s_%s_percent %.1f\n", prefix, classes[i], total[classes[i]] }' >>"$RESULTS"
+      rm -f "$WORK/perf.$server.data"
+    done
+    stop_pid "$SERVER_PID"
+    stop_pid "$NGINX_PID"
+    grep "^split_${key}_" "$RESULTS" >&2
+  done
+else
+  log "3b/5 skipped: perf${NGINX:+ (linux-perf)} or nginx is missing, or perf cannot record here"
+fi
+
 # ---------------------------------------------------------------- 4. scale
 log "4/5 scale: memory per idle connection ($IDLE_COUNTS; ours${NGINX:+ and nginx}) and server threads 1, 2, 4"
 # One descriptor per channel on each side: raise the open-files limit (hard limit first, as
@@ -592,6 +641,29 @@ HEADLINE=$WORK/headline.md
       "| $ours_cpu | $(or_dash "$nginx_cpu") | **$cpu_ratio** | ≤ ${target}x | $(at_most "$cpu_ratio" "$target") |"
   done
   echo
+  if [[ -n $(value split_ecdsa_p256_ours_libcrypto_percent) ]]; then
+    echo "Where the CPU of one handshake goes: each server-only case run once more under \`perf record\`, the"
+    echo "samples split by shared object, each share applied to that server's CPU µs per handshake above."
+    echo "libcrypto + kernel of our server is a floor for any TLS code written above libcrypto on this"
+    echo "kernel: the last column sets it against nginx's whole cost."
+    echo
+    echo "| Case | Server | CPU µs (above) | libcrypto | kernel | libc | own code (ours: tls_peer + C++ runtime; nginx: nginx + libssl) | libcrypto + kernel ÷ nginx's CPU |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for key in ecdsa_p256 rsa2048; do
+      nginx_cpu=$(value "tls_${key}_server_only_nginx_cpu_us")
+      for server in ours nginx; do
+        cpu=$(value "tls_${key}_server_only_${server}_cpu_us")
+        p=split_${key}_${server}
+        cells=$(awk -v cpu="$cpu" -v nginx="$nginx_cpu" -v a="$(value "${p}_libcrypto_percent")" \
+          -v b="$(value "${p}_kernel_percent")" -v c="$(value "${p}_libc_percent")" -v d="$(value "${p}_own_percent")" \
+          'BEGIN { printf "%.0f (%.0f%%) | %.0f (%.0f%%) | %.0f (%.0f%%) | %.0f (%.0f%%) | %s", cpu * a / 100, a,
+                   cpu * b / 100, b, cpu * c / 100, c, cpu * d / 100, d,
+                   (nginx > 0 ? sprintf("%.2f", cpu * (a + b) / 100 / nginx) : "n/a") }')
+        echo "| $(case_name "$key" server_only) | $server | $cpu | $cells |"
+      done
+    done
+    echo
+  fi
   echo "Failed handshakes the load generator saw (all cases and runs): ours $(failures_of ours)," \
     "nginx $(failures_of nginx), openssl s_server $(failures_of openssl)."
   echo
@@ -739,6 +811,12 @@ How each figure is taken:
 $(sed 's/^/  /' "$WORK/nginx.conf.example" 2>/dev/null || echo "  (nginx not installed)")
   \`\`\`
 
+- **Where the time goes**: one more run of each server-only case per server under \`perf record -F 999 -p
+  PID\` (cpu-clock samples of that process only); \`perf report --sort dso\` gives each shared
+  object's share of the samples, applied to the CPU µs per handshake of the runs without perf
+  (above; perf's sampling adds a little kernel time to the shares). Classes: libcrypto.so, the
+  kernel, libc.so, and everything else (the server's own code: tls_peer and libstdc++/spdlog for
+  ours, nginx and libssl.so for nginx).
 - **Idle memory** (\`bench_load hold\`, ${HOLD_THREADS} threads × ${HOLD_CONCURRENCY} coroutines opening
   channels, then keeping them open and silent until its standard input closes; sockets bound
   to 127.0.0.1, 127.0.0.2, … in turn, one address per ${PORTS_PER_SOURCE} channels, since one
