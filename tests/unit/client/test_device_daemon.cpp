@@ -13,9 +13,7 @@
 #include "client/device_daemon.hpp"
 #include "common/net/listener.hpp"
 #include "common/otp/line_assembler.hpp"
-#include "common/pki/certificate_authority.hpp"
-#include "common/pki/certificate_signing_request.hpp"
-#include "common/pki/chain_verifier.hpp"
+#include "tests/unit/net/test_identities.hpp"
 
 using namespace sc;
 using namespace std::chrono_literals;
@@ -23,52 +21,8 @@ namespace asio = net::asio;
 
 namespace {
 
-std::shared_ptr<const crypto::PrivateKey> shared_key(const crypto::PrivateKey& key) {
-  SecretBytes pem = key.to_pem();
-  return std::make_shared<const crypto::PrivateKey>(crypto::PrivateKey::from_pem(
-      std::string_view(reinterpret_cast<const char*>(pem.data()), pem.size())));
-}
-
-// A CA with a bank ("localhost") and a customer identity, made once for all tests.
-struct Identities {
-  std::filesystem::path folder;
-  std::optional<pki::CertificateAuthority> ca;
-  tls::Credentials bank;
-  tls::Credentials customer;
-  std::shared_ptr<pki::ChainVerifier> verifier;
-
-  Identities() {
-    folder =
-        std::filesystem::temp_directory_path() / ("sc-client-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(folder);
-    ca.emplace(pki::CertificateAuthority::open_or_create(
-        folder, pki::CaOptions{crypto::KeyType::Ecdsa,
-                               3072,
-                               crypto::EcCurve::P256,
-                               crypto::HashAlgorithm::Sha256,
-                               {"DE", "", "", "Test", "", "Test Root"},
-                               30}));
-    bank = issue(pki::Role::Bank, "localhost", {"localhost", "127.0.0.1"});
-    customer = issue(pki::Role::Customer, "alice", {});
-    verifier = std::make_shared<pki::ChainVerifier>(std::vector<pki::Certificate>{ca->root()});
-  }
-  ~Identities() { std::filesystem::remove_all(folder); }
-
-  tls::Credentials issue(pki::Role role, const std::string& name,
-                         std::vector<std::string> dns_names) {
-    auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
-    pki::IssuanceProfile profile;
-    profile.role = role;
-    profile.validity_days = 2;
-    profile.dns_names = std::move(dns_names);
-    auto csr = pki::CertificateSigningRequest::create({"DE", "", "", "", "", name}, key);
-    auto certificate = ca->issue(csr, profile, pki::CertificateAuthority::random_serial());
-    return {{certificate.to_der(), ca->root().to_der()}, shared_key(key)};
-  }
-};
-
-Identities& identities() {
-  static Identities instance;
+test::TestIdentities& identities() {
+  static test::TestIdentities instance("sc-client-test");
   return instance;
 }
 

@@ -11,9 +11,7 @@
 #include <thread>
 
 #include "common/net/listener.hpp"
-#include "common/pki/certificate_authority.hpp"
-#include "common/pki/certificate_signing_request.hpp"
-#include "common/pki/chain_verifier.hpp"
+#include "tests/unit/net/test_identities.hpp"
 
 using namespace sc;
 using namespace std::chrono_literals;
@@ -21,57 +19,14 @@ namespace asio = net::asio;
 
 namespace {
 
-std::shared_ptr<const crypto::PrivateKey> shared_key(const crypto::PrivateKey& key) {
-  SecretBytes pem = key.to_pem();
-  return std::make_shared<const crypto::PrivateKey>(crypto::PrivateKey::from_pem(
-      std::string_view(reinterpret_cast<const char*>(pem.data()), pem.size())));
-}
-
-// A CA with a server ("localhost") and a client identity, made once for all tests.
-struct Identities {
-  std::filesystem::path folder;
-  std::optional<pki::CertificateAuthority> ca;
-  tls::Credentials server;
-  tls::Credentials client;
-  std::shared_ptr<pki::ChainVerifier> verifier;
-
-  Identities() {
-    folder = std::filesystem::temp_directory_path() / ("sc-net-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(folder);
-    ca.emplace(pki::CertificateAuthority::open_or_create(
-        folder, pki::CaOptions{crypto::KeyType::Ecdsa,
-                               3072,
-                               crypto::EcCurve::P256,
-                               crypto::HashAlgorithm::Sha256,
-                               {"DE", "", "", "Test", "", "Test Root"},
-                               30}));
-    server = issue(pki::Role::Bank, "localhost", {"localhost", "127.0.0.1"});
-    client = issue(pki::Role::Customer, "alice", {});
-    verifier = std::make_shared<pki::ChainVerifier>(std::vector<pki::Certificate>{ca->root()});
-  }
-  ~Identities() { std::filesystem::remove_all(folder); }
-
-  tls::Credentials issue(pki::Role role, const std::string& name,
-                         std::vector<std::string> dns_names) {
-    auto key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
-    pki::IssuanceProfile profile;
-    profile.role = role;
-    profile.validity_days = 2;
-    profile.dns_names = std::move(dns_names);
-    auto csr = pki::CertificateSigningRequest::create({"DE", "", "", "", "", name}, key);
-    auto certificate = ca->issue(csr, profile, pki::CertificateAuthority::random_serial());
-    return {{certificate.to_der(), ca->root().to_der()}, shared_key(key)};
-  }
-};
-
-Identities& identities() {
-  static Identities instance;
+test::TestIdentities& identities() {
+  static test::TestIdentities instance("sc-net-test");
   return instance;
 }
 
 tls::ServerConfig server_config(tls::ClientAuthentication client_authentication) {
   tls::ServerConfig config;
-  config.credentials = identities().server;
+  config.credentials = identities().bank;
   config.client_authentication = client_authentication;
   config.verifier = identities().verifier;
   return config;
@@ -81,7 +36,7 @@ tls::ClientConfig client_config() {
   tls::ClientConfig config;
   config.server_name = "localhost";
   config.verifier = identities().verifier;
-  config.credentials = identities().client;
+  config.credentials = identities().customer;
   return config;
 }
 
