@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 
+#include "common/net/acceptor.hpp"
 #include "common/net/tls_stream.hpp"  // duration_text
 
 namespace sc::net {
@@ -109,12 +110,7 @@ HttpListener::HttpListener(asio::io_context& io, HttpListenerOptions options, Ht
       options_(std::move(options)),
       handler_(std::move(handler)),
       acceptor_(asio::make_strand(io)) {
-  tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
+  port_ = open_listening(acceptor_, options_.host, options_.port);
 }
 
 HttpListener::~HttpListener() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/metrics/metrics.hpp"
+#include "common/net/acceptor.hpp"
 
 namespace sc::net {
 namespace {
@@ -37,12 +38,7 @@ Listener::Listener(asio::io_context& io, ListenerOptions options, EngineFactory 
       engine_factory_(std::move(engine_factory)),
       handler_(std::move(handler)),
       acceptor_(io) {
-  tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
+  port_ = open_listening(acceptor_, options_.host, options_.port);
 }
 
 Listener::~Listener() {
