@@ -73,17 +73,10 @@ struct ExpectFinished {
   std::optional<CertificateRequestTerms> certificate_request;
   PeerSignatureChecked server_signature;
 };
-struct Connected {
-  static constexpr const char* name = "Connected";
-};
 using ClientState =
     std::variant<ExpectServerHello, ExpectServerHelloAfterRetry, ExpectEncryptedExtensions,
                  ExpectCertificateOrCertificateRequest, ExpectCertificate, ExpectCertificateVerify,
                  ExpectFinished, Connected>;
-
-bool contains(const std::vector<std::uint16_t>& list, std::uint16_t value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
 
 class ClientEngineImpl final : public EngineCore<ClientEngineImpl, ClientEngine, ClientState> {
  public:
@@ -250,10 +243,6 @@ class ClientEngineImpl final : public EngineCore<ClientEngineImpl, ClientEngine,
   ClientState on_message(ExpectFinished state, const HandshakeMessage& message) {
     expect_message(message, HandshakeType::finished);
     return handle_finished(message, std::move(state));
-  }
-  ClientState on_message(Connected, const HandshakeMessage& message) {
-    throw ProtocolError(AlertDescription::unexpected_message,
-                        "unexpected " + handshake_type_name(message.type));
   }
 
   // ---------------------------------------------------------------- ServerHello / HRR

@@ -4,15 +4,18 @@
 // state machine, and the Finished and key log steps both roles take.
 //
 // A role derives from EngineCore<Role engine, public engine, State variant> (CRTP) and supplies
-// one on_message(StateAlternative, const HandshakeMessage&) -> State per state: the handler
-// consumes the state it is given and returns the next one.
+// one on_message(StateAlternative, const HandshakeMessage&) -> State per state of its handshake:
+// the handler consumes the state it is given and returns the next one. Both roles end in the
+// shared Connected state, whose handling is written here once.
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "common/crypto/bytes.hpp"
 #include "common/crypto/hash.hpp"
+#include "common/tls/alert.hpp"
 #include "common/tls/certificate_verifier.hpp"
 #include "common/tls/config.hpp"
 #include "common/tls/connection.hpp"
@@ -22,6 +25,13 @@
 #include "common/tls/transcript.hpp"
 
 namespace sc::tls {
+
+// The state after the handshake, in both roles: the record layer (Connection) takes the
+// post-handshake messages (KeyUpdate, NewSessionTicket); any other handshake message is
+// unexpected (RFC 8446 section 4.6).
+struct Connected {
+  static constexpr const char* name = "Connected";
+};
 
 template <class RoleEngine, class PublicEngine, class State>
 class EngineCore : public PublicEngine {
@@ -59,7 +69,15 @@ class EngineCore : public PublicEngine {
   void dispatch(const HandshakeMessage& message) {
     auto& role = static_cast<RoleEngine&>(*this);
     state_ = std::visit(
-        [&](auto& state) -> State { return role.on_message(std::move(state), message); }, state_);
+        [&](auto& state) -> State {
+          if constexpr (std::is_same_v<std::decay_t<decltype(state)>, Connected>) {
+            throw ProtocolError(AlertDescription::unexpected_message,
+                                "unexpected " + handshake_type_name(message.type));
+          } else {
+            return role.on_message(std::move(state), message);
+          }
+        },
+        state_);
   }
 };
 

@@ -81,16 +81,9 @@ struct ExpectClientFinished {
   ClientFlight flight;
   ClientAuthenticated client;
 };
-struct Connected {
-  static constexpr const char* name = "Connected";
-};
 using ServerState =
     std::variant<ExpectClientHello, ExpectSecondClientHello, ExpectClientCertificate,
                  ExpectClientCertificateVerify, ExpectClientFinished, Connected>;
-
-bool contains(const std::vector<std::uint16_t>& list, std::uint16_t value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
 
 std::string to_hex16(std::uint16_t value) {
   const std::uint8_t bytes[2] = {static_cast<std::uint8_t>(value >> 8),
@@ -145,10 +138,6 @@ class ServerEngineImpl final : public EngineCore<ServerEngineImpl, ServerEngine,
   ServerState on_message(ExpectClientFinished state, const HandshakeMessage& message) {
     expect_message(message, HandshakeType::finished);
     return handle_client_finished(message, std::move(state));
-  }
-  ServerState on_message(Connected, const HandshakeMessage& message) {
-    throw ProtocolError(AlertDescription::unexpected_message,
-                        "unexpected " + handshake_type_name(message.type));
   }
 
   // ---------------------------------------------------------------- ClientHello checks

@@ -1,5 +1,6 @@
 #include "common/tls/handshake/negotiation.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/crypto/random.hpp"
@@ -74,6 +75,10 @@ crypto::KeyShare fresh_key_share(const TestHooks& hooks, NamedGroup group) {
   const crypto::KeyExchangeGroup exchange = key_exchange_group(group);
   if (hooks.key_share) return hooks.key_share(exchange);
   return crypto::KeyShare::generate(exchange);
+}
+
+bool contains(const std::vector<std::uint16_t>& codes, std::uint16_t code) {
+  return std::find(codes.begin(), codes.end(), code) != codes.end();
 }
 
 void expect_message(const HandshakeMessage& message, HandshakeType expected) {

@@ -11,6 +11,8 @@
 namespace sc::tls {
 
 std::vector<std::uint16_t> code_points(const std::vector<CipherSuite>& suites);
+// Whether a list of code points (as offered or received) holds `code`.
+bool contains(const std::vector<std::uint16_t>& codes, std::uint16_t code);
 std::vector<std::uint16_t> code_points(const std::vector<NamedGroup>& groups);
 std::vector<std::uint16_t> code_points(const std::vector<crypto::SignatureScheme>& schemes);
 
