@@ -39,6 +39,10 @@ Listener::Listener(asio::io_context& io, ListenerOptions options, EngineFactory 
       handler_(std::move(handler)),
       acceptor_(io) {
   port_ = open_listening(acceptor_, options_.host, options_.port);
+  // Flights and answers are written whole and must leave at once. Linux copies TCP_NODELAY from
+  // the listening socket to every accepted one: one system call here instead of one per
+  // connection (test_net checks accepted sockets have it).
+  acceptor_.set_option(tcp::no_delay(true));
 }
 
 Listener::~Listener() {
@@ -152,7 +156,6 @@ void Listener::admit(tcp::socket socket, const tcp::endpoint& endpoint) {
         return;
       }
     }
-    socket.set_option(tcp::no_delay(true), error);
     auto session =
         std::make_shared<TlsStream>(std::move(socket), engine_factory_(), options_.timeouts, label);
     const std::uint64_t id = next_id_++;

@@ -154,6 +154,22 @@ TEST_CASE("a client and the listener exchange data over a mutually authenticated
   CHECK(run(exchange(server.port(), "hello")) == "echo: hello");
 }
 
+// Handshake flights and answers are written whole and must leave at once: every accepted
+// socket has Nagle's algorithm off (the listener sets TCP_NODELAY on the listening socket, and
+// Linux copies it to each accepted one).
+TEST_CASE("accepted connections have TCP_NODELAY set", "[net]") {
+  std::atomic<int> no_delay{-1};
+  Server server(options_with(), server_config(tls::ClientAuthentication::required),
+                [&](net::TlsStream& stream) -> asio::awaitable<void> {
+                  net::tcp::no_delay option;
+                  stream.socket().get_option(option);
+                  no_delay = option.value() ? 1 : 0;
+                  co_await echo(stream);
+                });
+  CHECK(run(exchange(server.port(), "hello")) == "echo: hello");
+  CHECK(no_delay == 1);
+}
+
 TEST_CASE("writes larger than one record arrive whole, in records of at most 2^14 bytes", "[net]") {
   Server server(options_with(), server_config(tls::ClientAuthentication::none));
   auto large = [&]() -> asio::awaitable<std::size_t> {
