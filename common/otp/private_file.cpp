@@ -7,10 +7,21 @@
 namespace sc::otp {
 namespace {
 
-// The files component names the path; the bank's sentences also say what the file is for
-// ("the push sealing key file certs/x: certs/x is a symbolic link; refusing to follow it").
-[[noreturn]] void rethrow_for(const std::string& what, const files::FileError& failure) {
-  throw std::system_error(failure.code(), "the " + what + ": " + failure.sentence());
+// The files component names the path; the bank's sentences say what the file is for: the path
+// in the sentence becomes "the push sealing key file certs/x" ("the push sealing key file
+// certs/x is a symbolic link; refusing to follow it"). A sentence about another file (the
+// temporary one) gets the purpose in front.
+[[noreturn]] void rethrow_for(const std::filesystem::path& file, const std::string& what,
+                              const files::FileError& failure) {
+  std::string sentence = failure.sentence();
+  const std::string named = file.string();
+  const std::size_t at = sentence.find(named);
+  if (at == std::string::npos) {
+    sentence = "the " + what + ": " + sentence;
+  } else {
+    sentence.replace(at, named.size(), "the " + what);
+  }
+  throw std::system_error(failure.code(), sentence);
 }
 
 }  // namespace
@@ -20,7 +31,7 @@ std::optional<std::string> read_private_file(const std::filesystem::path& file,
   try {
     return files::read_private_file(file, longest);
   } catch (const files::FileError& failure) {
-    rethrow_for(what, failure);
+    rethrow_for(file, what, failure);
   }
 }
 
@@ -29,7 +40,7 @@ std::string write_private_temporary(const std::filesystem::path& file, ByteView 
   try {
     return files::write_temporary_beside(file, content, files::kOwnerOnly).string();
   } catch (const files::FileError& failure) {
-    rethrow_for(what, failure);
+    rethrow_for(file, what, failure);
   }
 }
 
@@ -38,7 +49,7 @@ Publication publish_new_file(const std::string& temporary, const std::filesystem
   try {
     return files::publish_without_replacing(temporary, file);
   } catch (const files::FileError& failure) {
-    rethrow_for(what, failure);
+    rethrow_for(file, what, failure);
   }
 }
 
@@ -47,7 +58,7 @@ void replace_file(const std::string& temporary, const std::filesystem::path& fil
   try {
     files::replace_with(temporary, file, files::FolderSync::required);
   } catch (const files::FileError& failure) {
-    rethrow_for(what, failure);
+    rethrow_for(file, what, failure);
   }
 }
 
