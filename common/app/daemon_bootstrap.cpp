@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/app/channel_options.hpp"
+#include "common/files/atomic_file.hpp"
 
 namespace sc::app {
 namespace po = boost::program_options;
@@ -48,13 +49,13 @@ CommandLine parse_command_line(const std::string& program, const std::vector<std
 
 void write_port_file(const std::string& path, std::uint16_t port) {
   if (path.empty()) return;
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << port << '\n';
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-  }
-  std::filesystem::rename(temporary, path);
+  // A script polling for the file reads the whole port or no file; a unique temporary name
+  // (not path + ".tmp") keeps two daemons given the same path from writing into one another.
+  files::write_file_atomically(
+      path, std::to_string(port) + "\n",
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+          std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+      files::FolderSync::best_effort);
 }
 
 }  // namespace sc::app

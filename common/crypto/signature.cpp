@@ -1,22 +1,18 @@
 #include "common/crypto/signature.hpp"
 
-#include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <mutex>
 
 #include "common/crypto/error.hpp"
+#include "common/files/atomic_file.hpp"
 
 namespace sc::crypto {
 namespace {
@@ -152,16 +148,6 @@ BioPtr memory_bio(std::string_view text) {
   BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
   check(bio != nullptr, "BIO_new_mem_buf");
   return bio;
-}
-
-void write_all(int fd, const std::uint8_t* data, std::size_t length, const std::string& path) {
-  while (length > 0) {
-    ssize_t written = ::write(fd, data, length);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) throw CryptoError("cannot write " + path + ": " + std::strerror(errno));
-    data += written;
-    length -= static_cast<std::size_t>(written);
-  }
 }
 
 }  // namespace
@@ -332,38 +318,14 @@ SecretBytes PrivateKey::to_pem() const {
 }
 
 void PrivateKey::save_pem_file(const std::filesystem::path& path) const {
-  SecretBytes pem = to_pem();
-  std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
-  std::string temporary_name = ".";
-  temporary_name.append(path.filename().string()).append(".XXXXXX");
-  std::string temporary = (folder / temporary_name).string();
-  // mkstemp opens with O_CREAT | O_EXCL and mode 0600: the key is never world-readable, not even
-  // for an instant, and an attacker's pre-created file or symlink is never followed.
-  int fd = ::mkstemp(temporary.data());
-  if (fd < 0) throw CryptoError("cannot create a temporary file beside " + path.string());
+  const SecretBytes pem = to_pem();
+  // The temporary file is created mode 0600 (mkstemp) and kept so: the key is never readable by
+  // anyone else, not even for an instant, and a planted file or link is never followed.
   try {
-    if (::fchmod(fd, 0600) != 0) throw CryptoError("cannot set mode 0600 on " + temporary);
-    write_all(fd, pem.data(), pem.size(), temporary);
-    if (::fsync(fd) != 0) throw CryptoError("cannot fsync " + temporary);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw;
+    files::write_file_atomically(path, pem, files::kOwnerOnly, files::FolderSync::required);
+  } catch (const files::FileError& failure) {
+    throw CryptoError(failure.what());
   }
-  if (::close(fd) != 0) {
-    ::unlink(temporary.c_str());
-    throw CryptoError("cannot close " + temporary);
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    throw CryptoError("cannot rename " + temporary + " to " + path.string());
-  }
-  // Make the rename itself durable.
-  int folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (folder_fd < 0) throw CryptoError("cannot open folder " + folder.string() + " to fsync it");
-  const bool synced = ::fsync(folder_fd) == 0;
-  ::close(folder_fd);
-  if (!synced) throw CryptoError("cannot fsync folder " + folder.string());
 }
 
 KeyType PrivateKey::type() const {

@@ -1,13 +1,15 @@
 #pragma once
 // Files only their owner may read, written so that a crash never leaves half of one: the bank's
-// key files (key_file.hpp, seal_key.hpp) share these steps. Errors are std::system_error (with
-// the path) or std::runtime_error sentences naming `what` ("push sealing key file certs/x").
+// key files (key_file.hpp, seal_key.hpp) share these steps, done by common/files/ with mode 0600.
+// Errors are std::system_error (errno and a sentence naming `what`, "push sealing key file
+// certs/x", then the step that failed).
 #include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
 
 #include "common/crypto/bytes.hpp"
+#include "common/files/atomic_file.hpp"
 
 namespace sc::otp {
 
@@ -21,7 +23,7 @@ std::optional<std::string> read_private_file(const std::filesystem::path& file,
 std::string write_private_temporary(const std::filesystem::path& file, ByteView content,
                                     const std::string& what);
 
-enum class Publication { created, already_there };
+using Publication = files::Publication;  // created, already_there
 // link() then unlink: the temporary becomes `file` unless `file` exists already (another process
 // created it first: its content wins). Syncs the folder after creating.
 Publication publish_new_file(const std::string& temporary, const std::filesystem::path& file,
