@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "common/metrics/metrics.hpp"
@@ -206,26 +205,34 @@ bool Listener::mark_authenticated(std::uint64_t id) {
 namespace {
 
 // The counter of one (suite, group, outcome), looked up in the registry once: the registry
-// builds and compares label strings, which every handshake should not pay for. Counters live as
-// long as the registry (the process), so the cached references stay valid.
-void count_handshake(std::string_view suite, std::string_view group, const char* outcome) {
-  using Key = std::tuple<std::string, std::string, std::string>;
+// builds and compares label strings, which every handshake should not pay for. A handful of
+// combinations exist (suites x groups x outcomes), so a list is searched. Counters live as long
+// as the registry (the process), so the cached pointers stay valid.
+void count_handshake(std::string_view suite, std::string_view group, std::string_view outcome) {
+  struct Known {
+    std::string suite, group, outcome;
+    metrics::Counter* counter;
+  };
   static std::mutex mutex;
-  static std::map<Key, metrics::Counter*, std::less<>> counters;
+  static std::vector<Known> known;
   metrics::Counter* counter = nullptr;
   {
     std::lock_guard lock(mutex);
-    auto found = counters.find(
-        std::tuple<std::string_view, std::string_view, std::string_view>(suite, group, outcome));
-    if (found == counters.end()) {
-      Key key(suite, group, outcome);
-      metrics::Counter& made = metrics::global().counter(
+    for (const Known& entry : known) {
+      if (entry.suite == suite && entry.group == group && entry.outcome == outcome) {
+        counter = entry.counter;
+        break;
+      }
+    }
+    if (counter == nullptr) {
+      Known entry{std::string(suite), std::string(group), std::string(outcome), nullptr};
+      entry.counter = &metrics::global().counter(
           "sc_tls_handshakes_total",
           "TLS 1.3 handshakes served, by cipher suite, key exchange group and outcome",
-          {{"suite", std::get<0>(key)}, {"group", std::get<1>(key)}, {"outcome", outcome}});
-      found = counters.emplace(std::move(key), &made).first;
+          {{"suite", entry.suite}, {"group", entry.group}, {"outcome", entry.outcome}});
+      counter = entry.counter;
+      known.push_back(std::move(entry));
     }
-    counter = found->second;
   }
   counter->increment();
 }
