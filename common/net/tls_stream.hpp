@@ -95,6 +95,8 @@ class TlsStream : public std::enable_shared_from_this<TlsStream> {
   void cut(ChannelFailure failure, const std::string& sentence);
   // Arms timer; when it expires (not when cancelled) on_expiry runs on the stream's executor,
   // provided the stream still exists.
+  // Sends the FIN (unless the peer already closed) and closes the socket; never throws.
+  void close_socket();
   // Puts the socket in non-blocking mode once (for reads and sends that never wait).
   void make_non_blocking(const char* operation);
   // Sends what the socket takes now without waiting; the count of bytes sent.
