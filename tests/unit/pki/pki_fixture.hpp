@@ -43,6 +43,27 @@ CertificateSigningRequest make_csr(const std::string& common_name, const crypto:
 // A fast CA (ECDSA P-256) for tests that do not care about the root's algorithm.
 CaOptions fast_ca_options(const std::string& common_name = "Test Root CA");
 
+// A fast CA in a temporary folder and one leaf key, for tests that verify chains it issues.
+struct TrustScene {
+  explicit TrustScene(const std::string& root_name = "Trusted Root")
+      : ca(CertificateAuthority::open_or_create(folder / "ca", fast_ca_options(root_name))) {}
+
+  TempFolder folder;
+  CertificateAuthority ca;
+  crypto::PrivateKey key = crypto::PrivateKey::generate_ecdsa(crypto::EcCurve::P256);
+
+  // A leaf for `name` with the scene's key, issued by the scene's CA or by `by`.
+  Certificate issue(const std::string& name, const IssuanceProfile& profile,
+                    const CertificateAuthority* by = nullptr) const {
+    const CertificateAuthority& issuer = by != nullptr ? *by : ca;
+    return issuer.issue(make_csr(name, key), profile, issuer.random_serial());
+  }
+  // leaf, root: the chain a peer sends.
+  std::vector<Bytes> chain(const Certificate& leaf) const {
+    return {leaf.to_der(), ca.root().to_der()};
+  }
+};
+
 // The CA's root key, read from ca.key in its folder (tests only: the product never hands it
 // out).
 crypto::PrivateKey root_key_of(const CertificateAuthority& ca);

@@ -16,31 +16,12 @@
 using namespace sc::pki;
 using namespace sc::pki::test;
 using sc::Bytes;
-using sc::crypto::PrivateKey;
 using sc::tls::AlertDescription;
 using sc::tls::PeerRole;
 
-namespace {
-
-struct CacheScene {
-  TempFolder folder;
-  CertificateAuthority ca =
-      CertificateAuthority::open_or_create(folder / "ca", fast_ca_options("Cache Root"));
-  PrivateKey key = PrivateKey::generate_ecdsa(sc::crypto::EcCurve::P256);
-
-  Certificate issue(const std::string& name, const IssuanceProfile& profile) const {
-    return ca.issue(make_csr(name, key), profile, ca.random_serial());
-  }
-  std::vector<Bytes> chain(const Certificate& leaf) const {
-    return {leaf.to_der(), ca.root().to_der()};
-  }
-};
-
-}  // namespace
-
 TEST_CASE("the certificate cache finds only the exact DER it remembered",
           "[pki][certificate_cache]") {
-  CacheScene scene;
+  TrustScene scene("Cache Root");
   const Certificate a = scene.issue("client-a", {Role::Customer, 30, {}});
   const Certificate b = scene.issue("client-b", {Role::Customer, 30, {}});
   const Certificate c = scene.issue("client-c", {Role::Customer, 30, {}});
@@ -78,7 +59,7 @@ TEST_CASE("the certificate cache finds only the exact DER it remembered",
 
 TEST_CASE("a verifier checks a chain it has seen before in full again",
           "[pki][verifier][certificate_cache]") {
-  CacheScene scene;
+  TrustScene scene("Cache Root");
   ChainVerifier verifier({scene.ca.root()});
   const Certificate bank =
       scene.issue("bank.example", {Role::Bank, 30, {"bank.example", "127.0.0.1"}});
@@ -128,7 +109,7 @@ TEST_CASE("a verifier checks a chain it has seen before in full again",
 }
 
 TEST_CASE("one verifier serves several threads at once", "[pki][verifier][certificate_cache]") {
-  CacheScene scene;
+  TrustScene scene("Cache Root");
   const ChainVerifier verifier({scene.ca.root()});
   std::vector<Certificate> customers;
   for (int i = 0; i < 3; ++i) {

@@ -9,29 +9,8 @@
 
 using namespace sc::pki;
 using namespace sc::pki::test;
-using sc::crypto::PrivateKey;
 using sc::tls::AlertDescription;
 using sc::tls::PeerRole;
-
-namespace {
-
-struct TrustScene {
-  TempFolder folder;
-  CertificateAuthority ca =
-      CertificateAuthority::open_or_create(folder / "ca", fast_ca_options("Trusted Root"));
-  PrivateKey key = PrivateKey::generate_ecdsa(sc::crypto::EcCurve::P256);
-
-  Certificate issue(const std::string& name, const IssuanceProfile& profile,
-                    const CertificateAuthority* by = nullptr) const {
-    const CertificateAuthority& issuer = by != nullptr ? *by : ca;
-    return issuer.issue(make_csr(name, key), profile, issuer.random_serial());
-  }
-  std::vector<sc::Bytes> chain(const Certificate& leaf) const {
-    return {leaf.to_der(), ca.root().to_der()};
-  }
-};
-
-}  // namespace
 
 TEST_CASE("a good chain is accepted for its role and names", "[pki][verifier]") {
   TrustScene scene;
