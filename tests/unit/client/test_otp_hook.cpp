@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "client/otp_hook.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 using namespace sc;
 using namespace sc::customer;
@@ -36,20 +37,6 @@ otp::OtpPush push_with_payee(std::string payee) {
 bool contains(const std::vector<std::string>& environment, const std::string& entry) {
   return std::find(environment.begin(), environment.end(), entry) != environment.end();
 }
-
-// A fresh folder under the temporary directory, removed at the end of the test.
-struct TemporaryFolder {
-  TemporaryFolder() {
-    std::string pattern = (fs::temp_directory_path() / "sc_hook_XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-};
 
 std::string read_file(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);
@@ -91,7 +78,7 @@ TEST_CASE("the hook's environment: inherited variables, then exactly the OTP's",
 
 TEST_CASE("a payee full of shell metacharacters reaches the hook as a value and runs nothing",
           "[client][hook]") {
-  TemporaryFolder folder;
+  sc::test::TemporaryFolder folder("sc-hook-test");
   const fs::path pwned = folder.path / "pwned";
   const bool tmp_pwned_existed = fs::exists("/tmp/pwned");
   const std::vector<std::string> payees = {
@@ -120,7 +107,7 @@ TEST_CASE("a payee full of shell metacharacters reaches the hook as a value and 
 
 TEST_CASE("the hook inherits no descriptor beyond standard input, output and error",
           "[client][hook]") {
-  TemporaryFolder folder;
+  sc::test::TemporaryFolder folder("sc-hook-test");
   // Opened without O_CLOEXEC, like a socket the io_context holds.
   // Moved to a high number so that it can not be mistaken for the one ls opens itself.
   const int opened = ::open((folder.path / "held").c_str(), O_CREAT | O_RDWR, 0600);
@@ -143,7 +130,7 @@ TEST_CASE("the hook inherits no descriptor beyond standard input, output and err
 }
 
 TEST_CASE("hook children are reaped without waiting for them", "[client][hook]") {
-  TemporaryFolder folder;
+  sc::test::TemporaryFolder folder("sc-hook-test");
   const fs::path release = folder.path / "release";
   // The hook waits (bounded) until the test lets it go: run() must return before it ends.
   OtpHook hook("i=0; while [ ! -e \"" + release.string() +

@@ -19,6 +19,7 @@
 #include "common/crypto/random.hpp"
 #include "common/crypto/signature.hpp"
 #include "tests/unit/crypto/wycheproof.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 namespace {
 
@@ -134,21 +135,6 @@ void run_signature_file(const char* file_name, bool is_pss) {
   }
   tally.report();
 }
-
-// A fresh empty folder under the system temp directory, removed at scope exit.
-struct TemporaryFolder {
-  std::filesystem::path path;
-  TemporaryFolder() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sc-crypto-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 unsigned file_mode(const std::filesystem::path& path) {
   struct stat status {};
@@ -405,7 +391,7 @@ TEST_CASE("an encrypted private key is refused, never prompted for", "[crypto][s
 }
 
 TEST_CASE("private keys are saved with mode 0600 and load back", "[crypto][signature][pem]") {
-  TemporaryFolder folder;
+  sc::test::TemporaryFolder folder("sc-crypto-test");
   const std::filesystem::path path = folder.path / "server.key";
   const PrivateKey ec_key = PrivateKey::generate_ecdsa(EcCurve::P256);
 
@@ -439,7 +425,7 @@ TEST_CASE("private keys are saved with mode 0600 and load back", "[crypto][signa
 }
 
 TEST_CASE("saving or loading a key reports the path on failure", "[crypto][signature][pem]") {
-  TemporaryFolder folder;
+  sc::test::TemporaryFolder folder("sc-crypto-test");
   const PrivateKey key = PrivateKey::generate_ecdsa(EcCurve::P256);
   try {
     key.save_pem_file(folder.path / "no-such-folder" / "k.pem");

@@ -1,6 +1,6 @@
 #pragma once
-// A fresh empty folder under the system temp directory, removed at scope exit, and what the
-// files tests look at in it.
+// The files tests' temporary folder (tests/unit/temporary_folder.hpp) and what they look at
+// in it.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -13,22 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/temporary_folder.hpp"
+
 namespace sc::files::test {
 
-struct TemporaryFolder {
-  std::filesystem::path path;
-  TemporaryFolder() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sc-files-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  TemporaryFolder(const TemporaryFolder&) = delete;
-  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
+// The shared temporary folder, named for these tests, and the names in it.
+struct TemporaryFolder : sc::test::TemporaryFolder {
+  TemporaryFolder() : sc::test::TemporaryFolder("sc-files-test") {}
   // The names in the folder, sorted (temporary files start with a dot, so they show).
   std::vector<std::string> names() const {
     std::vector<std::string> found;

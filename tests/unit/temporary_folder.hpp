@@ -1,0 +1,32 @@
+#pragma once
+// A fresh empty folder under the system temp directory (mkdtemp: mode 0700, a name nobody else
+// holds), removed with everything in it when the object goes. For unit tests of any library.
+#include <stdlib.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace sc::test {
+
+struct TemporaryFolder {
+  std::filesystem::path path;
+
+  // prefix names the test program in the folder's name, e.g. "sc-files-test".
+  explicit TemporaryFolder(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    }
+    path = pattern;
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+}  // namespace sc::test
