@@ -79,7 +79,7 @@ TEST_CASE("the hook's environment: inherited variables, then exactly the OTP's",
 TEST_CASE("a payee full of shell metacharacters reaches the hook as a value and runs nothing",
           "[client][hook]") {
   sc::test::TemporaryFolder folder("sc-hook-test");
-  const fs::path pwned = folder.path / "pwned";
+  const fs::path pwned = folder.path() / "pwned";
   const bool tmp_pwned_existed = fs::exists("/tmp/pwned");
   const std::vector<std::string> payees = {
       "x\"; touch /tmp/pwned; echo \"",
@@ -89,17 +89,17 @@ TEST_CASE("a payee full of shell metacharacters reaches the hook as a value and 
       "'; touch " + pwned.string() + "; echo '",
       "a && touch " + pwned.string() + " | cat > " + pwned.string() + " \\",
   };
-  OtpHook hook("printf '%s' \"$OTP_PAYEE\" > \"" + (folder.path / "payee").string() +
+  OtpHook hook("printf '%s' \"$OTP_PAYEE\" > \"" + (folder.path() / "payee").string() +
                "\"; printf '%s %s %s' \"$OTP_CODE\" \"$OTP_AMOUNT\" \"$OTP_CURRENCY\" > \"" +
-               (folder.path / "rest").string() + "\"");
+               (folder.path() / "rest").string() + "\"");
   for (const std::string& payee : payees) {
     CAPTURE(payee);
-    fs::remove(folder.path / "payee");
+    fs::remove(folder.path() / "payee");
     const pid_t pid = hook.run(push_with_payee(payee));
     CHECK(pid > 0);
     wait_for_hooks(hook);
-    CHECK(read_file(folder.path / "payee") == payee);
-    CHECK(read_file(folder.path / "rest") == "256345 100000.00 INR");
+    CHECK(read_file(folder.path() / "payee") == payee);
+    CHECK(read_file(folder.path() / "rest") == "256345 100000.00 INR");
     CHECK_FALSE(fs::exists(pwned));
   }
   if (!tmp_pwned_existed) CHECK_FALSE(fs::exists("/tmp/pwned"));
@@ -110,16 +110,16 @@ TEST_CASE("the hook inherits no descriptor beyond standard input, output and err
   sc::test::TemporaryFolder folder("sc-hook-test");
   // Opened without O_CLOEXEC, like a socket the io_context holds.
   // Moved to a high number so that it can not be mistaken for the one ls opens itself.
-  const int opened = ::open((folder.path / "held").c_str(), O_CREAT | O_RDWR, 0600);
+  const int opened = ::open((folder.path() / "held").c_str(), O_CREAT | O_RDWR, 0600);
   REQUIRE(opened > 2);
   const int descriptor = ::fcntl(opened, F_DUPFD, 60);
   ::close(opened);
   REQUIRE(descriptor >= 60);
-  OtpHook hook("ls /proc/self/fd > \"" + (folder.path / "fds").string() + "\"");
+  OtpHook hook("ls /proc/self/fd > \"" + (folder.path() / "fds").string() + "\"");
   hook.run(push_with_payee("p"));
   wait_for_hooks(hook);
   ::close(descriptor);
-  std::istringstream listed(read_file(folder.path / "fds"));
+  std::istringstream listed(read_file(folder.path() / "fds"));
   std::vector<int> inherited;
   for (int fd = 0; listed >> fd;) inherited.push_back(fd);
   CAPTURE(inherited);
@@ -131,7 +131,7 @@ TEST_CASE("the hook inherits no descriptor beyond standard input, output and err
 
 TEST_CASE("hook children are reaped without waiting for them", "[client][hook]") {
   sc::test::TemporaryFolder folder("sc-hook-test");
-  const fs::path release = folder.path / "release";
+  const fs::path release = folder.path() / "release";
   // The hook waits (bounded) until the test lets it go: run() must return before it ends.
   OtpHook hook("i=0; while [ ! -e \"" + release.string() +
                "\" ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done");

@@ -392,7 +392,7 @@ TEST_CASE("an encrypted private key is refused, never prompted for", "[crypto][s
 
 TEST_CASE("private keys are saved with mode 0600 and load back", "[crypto][signature][pem]") {
   sc::test::TemporaryFolder folder("sc-crypto-test");
-  const std::filesystem::path path = folder.path / "server.key";
+  const std::filesystem::path path = folder.path() / "server.key";
   const PrivateKey ec_key = PrivateKey::generate_ecdsa(EcCurve::P256);
 
   // A permissive umask must not matter.
@@ -409,7 +409,7 @@ TEST_CASE("private keys are saved with mode 0600 and load back", "[crypto][signa
   CHECK(file_mode(path) == 0600);
   CHECK(PrivateKey::load_pem_file(path).public_key().to_der() == rsa_2048().public_key().to_der());
   int entries = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(folder.path)) {
+  for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
     INFO(entry.path().string());
     CHECK(entry.path().filename() == "server.key");
     ++entries;
@@ -418,23 +418,23 @@ TEST_CASE("private keys are saved with mode 0600 and load back", "[crypto][signa
 
   // A relative path (no parent folder) is saved beside the working directory.
   const auto previous = std::filesystem::current_path();
-  std::filesystem::current_path(folder.path);
+  std::filesystem::current_path(folder.path());
   ec_key.save_pem_file("relative.key");
   std::filesystem::current_path(previous);
-  CHECK(file_mode(folder.path / "relative.key") == 0600);
+  CHECK(file_mode(folder.path() / "relative.key") == 0600);
 }
 
 TEST_CASE("saving or loading a key reports the path on failure", "[crypto][signature][pem]") {
   sc::test::TemporaryFolder folder("sc-crypto-test");
   const PrivateKey key = PrivateKey::generate_ecdsa(EcCurve::P256);
   try {
-    key.save_pem_file(folder.path / "no-such-folder" / "k.pem");
+    key.save_pem_file(folder.path() / "no-such-folder" / "k.pem");
     FAIL("saving into a missing folder must throw");
   } catch (const CryptoError& error) {
     CHECK(std::string(error.what()).find("no-such-folder") != std::string::npos);
   }
-  CHECK_THROWS_AS(PrivateKey::load_pem_file(folder.path / "missing.pem"), CryptoError);
-  const auto huge = folder.path / "huge.pem";
+  CHECK_THROWS_AS(PrivateKey::load_pem_file(folder.path() / "missing.pem"), CryptoError);
+  const auto huge = folder.path() / "huge.pem";
   std::ofstream(huge) << std::string((1 << 20) + 1, 'A');
   try {
     (void)PrivateKey::load_pem_file(huge);
@@ -442,7 +442,7 @@ TEST_CASE("saving or loading a key reports the path on failure", "[crypto][signa
   } catch (const CryptoError& error) {
     CHECK(std::string(error.what()).find("larger than 1 MiB") != std::string::npos);
   }
-  const auto damaged = folder.path / "damaged.pem";
+  const auto damaged = folder.path() / "damaged.pem";
   std::ofstream(damaged) << "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n";
   try {
     (void)PrivateKey::load_pem_file(damaged);

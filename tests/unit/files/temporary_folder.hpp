@@ -23,7 +23,7 @@ struct TemporaryFolder : sc::test::TemporaryFolder {
   // The names in the folder, sorted (temporary files start with a dot, so they show).
   std::vector<std::string> names() const {
     std::vector<std::string> found;
-    for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    for (const auto& entry : std::filesystem::directory_iterator(path())) {
       found.push_back(entry.path().filename().string());
     }
     std::sort(found.begin(), found.end());

@@ -34,7 +34,7 @@ sc::files::FileBytes bytes_of(const std::string& text) {
 
 TEST_CASE("an atomic write leaves only the target, with the mode asked for", "[files]") {
   TemporaryFolder folder;
-  const fs::path key = folder.path / "server.key";
+  const fs::path key = folder.path() / "server.key";
   {
     const Umask permissive(0);  // the mode must not depend on the umask
     sc::files::write_file_atomically(key, std::string_view("secret one"), kOwnerOnly,
@@ -52,7 +52,7 @@ TEST_CASE("an atomic write leaves only the target, with the mode asked for", "[f
     CHECK(folder.names() == std::vector<std::string>{"server.key"});
   }
   SECTION("a certificate keeps the wider mode it is given, whatever the umask") {
-    const fs::path certificate = folder.path / "cert.pem";
+    const fs::path certificate = folder.path() / "cert.pem";
     const Umask strict(077);
     sc::files::write_file_atomically(certificate, std::string_view("PEM"), kWorldReadable,
                                      FolderSync::best_effort);
@@ -61,18 +61,18 @@ TEST_CASE("an atomic write leaves only the target, with the mode asked for", "[f
   }
   SECTION("a bare name is written in the working directory") {
     const fs::path previous = fs::current_path();
-    fs::current_path(folder.path);
+    fs::current_path(folder.path());
     sc::files::write_file_atomically("bare.key", std::string_view("k"), kOwnerOnly,
                                      FolderSync::required);
     fs::current_path(previous);
-    CHECK(content_of(folder.path / "bare.key") == "k");
-    CHECK(mode_of(folder.path / "bare.key") == 0600);
+    CHECK(content_of(folder.path() / "bare.key") == "k");
+    CHECK(mode_of(folder.path() / "bare.key") == 0600);
   }
 }
 
 TEST_CASE("a failing rename leaves no temporary file behind and names the target", "[files]") {
   TemporaryFolder folder;
-  const fs::path occupied = folder.path / "cert.pem";
+  const fs::path occupied = folder.path() / "cert.pem";
   fs::create_directory(occupied);  // rename() cannot put a file over a directory
   try {
     sc::files::write_file_atomically(occupied, std::string_view("PEM"), kWorldReadable,
@@ -89,7 +89,7 @@ TEST_CASE("a failing rename leaves no temporary file behind and names the target
 
 TEST_CASE("a missing folder fails before anything is written, naming the file", "[files]") {
   TemporaryFolder folder;
-  const fs::path key = folder.path / "no-such-folder" / "k.pem";
+  const fs::path key = folder.path() / "no-such-folder" / "k.pem";
   try {
     sc::files::write_file_atomically(key, std::string_view("k"), kOwnerOnly, FolderSync::required);
     FAIL("writing into a missing folder must fail");
@@ -102,10 +102,10 @@ TEST_CASE("a missing folder fails before anything is written, naming the file", 
 
 TEST_CASE("a temporary file is private from its first instant", "[files]") {
   TemporaryFolder folder;
-  const fs::path key = folder.path / "seal.key";
+  const fs::path key = folder.path() / "seal.key";
   const Umask permissive(0);
   const fs::path temporary = sc::files::write_temporary_beside(key, bytes_of("k"), kOwnerOnly);
-  CHECK(temporary.parent_path() == folder.path);
+  CHECK(temporary.parent_path() == folder.path());
   CHECK_THAT(temporary.filename().string(), Catch::StartsWith(".seal.key."));
   CHECK(mode_of(temporary) == 0600);
   CHECK(content_of(temporary) == "k");
@@ -118,7 +118,7 @@ TEST_CASE("a temporary file is private from its first instant", "[files]") {
 
 TEST_CASE("publishing without replacing never replaces an existing file", "[files]") {
   TemporaryFolder folder;
-  const fs::path key = folder.path / "hmac.key";
+  const fs::path key = folder.path() / "hmac.key";
 
   const fs::path first = sc::files::write_temporary_beside(key, bytes_of("first"), kOwnerOnly);
   CHECK(sc::files::publish_without_replacing(first, key) == Publication::created);
@@ -133,10 +133,10 @@ TEST_CASE("publishing without replacing never replaces an existing file", "[file
 
 TEST_CASE("syncing a missing folder is an error only when it is required", "[files]") {
   TemporaryFolder folder;
-  const fs::path missing = folder.path / "gone";
-  CHECK_NOTHROW(sc::files::sync_folder(folder.path, FolderSync::required));
+  const fs::path missing = folder.path() / "gone";
+  CHECK_NOTHROW(sc::files::sync_folder(folder.path(), FolderSync::required));
   CHECK_NOTHROW(sc::files::sync_folder(missing, FolderSync::best_effort));
   CHECK_THROWS_AS(sc::files::sync_folder(missing, FolderSync::required), FileError);
   CHECK(sc::files::folder_of("bare.key") == fs::path("."));
-  CHECK(sc::files::folder_of(folder.path / "k") == folder.path);
+  CHECK(sc::files::folder_of(folder.path() / "k") == folder.path());
 }

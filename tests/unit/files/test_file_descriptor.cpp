@@ -83,7 +83,7 @@ TEST_CASE("write_all delivers every byte through a pipe", "[files]") {
 
 TEST_CASE("write_all names the file it cannot write", "[files]") {
   TemporaryFolder folder;
-  const std::filesystem::path file = folder.path / "read-only";
+  const std::filesystem::path file = folder.path() / "read-only";
   sc::files::test::write_plain(file, "x", 0600);
   FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   REQUIRE(fd.is_open());

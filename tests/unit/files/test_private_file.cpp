@@ -35,7 +35,7 @@ int refusal_of(const fs::path& file) {
 
 TEST_CASE("a private file is read whole; a missing one is nothing", "[files]") {
   TemporaryFolder folder;
-  const fs::path key = folder.path / "hmac.key";
+  const fs::path key = folder.path() / "hmac.key";
   CHECK_FALSE(read_private_file(key, kLongest).has_value());
 
   write_plain(key, std::string(kLongest, 'k'), 0600);
@@ -46,11 +46,11 @@ TEST_CASE("a private file is read whole; a missing one is nothing", "[files]") {
 
 TEST_CASE("a private file is refused when it may have been planted or shared", "[files]") {
   TemporaryFolder folder;
-  const fs::path key = folder.path / "hmac.key";
+  const fs::path key = folder.path() / "hmac.key";
   write_plain(key, "secret", 0600);
 
   SECTION("a symbolic link, even to a private file") {
-    const fs::path link = folder.path / "link.key";
+    const fs::path link = folder.path() / "link.key";
     REQUIRE(::symlink(key.c_str(), link.c_str()) == 0);
     CHECK(refusal_of(link) == ELOOP);
   }
@@ -67,7 +67,7 @@ TEST_CASE("a private file is refused when it may have been planted or shared", "
     CHECK(refusal_of(key) == EFBIG);
   }
   SECTION("a folder") {
-    const fs::path inner = folder.path / "inner";
+    const fs::path inner = folder.path() / "inner";
     fs::create_directory(inner);
     fs::permissions(inner, fs::perms::owner_all);
     CHECK(refusal_of(inner) == EINVAL);

@@ -7,20 +7,13 @@
 
 #include "common/crypto/signature.hpp"
 #include "common/pki/certificate_authority.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 namespace sc::pki::test {
 
-class TempFolder {
- public:
-  TempFolder();
-  ~TempFolder();
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+// The pki tests' temporary folder.
+struct TempFolder : sc::test::TemporaryFolder {
+  TempFolder() : TemporaryFolder("sc-pki-test") {}
 };
 
 struct CommandResult {

@@ -13,27 +13,13 @@
 #include "common/crypto/signature.hpp"
 #include "common/pki/certificate_authority.hpp"
 #include "common/pki/certificate_signing_request.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 namespace sc::test {
 
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ttp-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  ~TempFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+// The TTP tests' temporary folder.
+struct TempFolder : TemporaryFolder {
+  TempFolder() : TemporaryFolder("ttp-test") {}
 };
 
 inline std::string read_file(const std::filesystem::path& path) {
