@@ -3,6 +3,7 @@
 // holds), removed with everything in it when the object goes. For unit tests of any library.
 #include <stdlib.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
