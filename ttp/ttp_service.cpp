@@ -227,19 +227,17 @@ std::optional<std::string> TtpService::rate_limited(const std::string& command,
 namespace {
 
 void count_enrollment(const std::string& outcome) {
-  metrics::global()
-      .counter("sc_ttp_enrollments_total",
-               "enrollment requests by outcome (issued, or the refusal code)",
-               {{"outcome", outcome}})
-      .increment();
+  static metrics::CounterFamily& enrollments = metrics::global().counter_family(
+      "sc_ttp_enrollments_total", "enrollment requests by outcome (issued, or the refusal code)",
+      {"outcome"});
+  enrollments.with({outcome}).increment();
 }
 
 void count_ocsp_answer(const char* how) {
-  metrics::global()
-      .counter("sc_ttp_ocsp_answers_total",
-               "OCSP answers (channel and HTTP): signed now, reused from the cache, or refused",
-               {{"answer", how}})
-      .increment();
+  static metrics::CounterFamily& answers = metrics::global().counter_family(
+      "sc_ttp_ocsp_answers_total",
+      "OCSP answers (channel and HTTP): signed now, reused from the cache, or refused", {"answer"});
+  answers.with({how}).increment();
 }
 
 }  // namespace

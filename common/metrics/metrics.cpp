@@ -147,6 +147,24 @@ Histogram& Registry::histogram(const std::string& name, const std::string& help,
   return *slot;
 }
 
+CounterFamily& Registry::counter_family(const std::string& name, const std::string& help,
+                                        std::vector<std::string> label_names) {
+  std::lock_guard lock(mutex_);
+  family(name, help, MetricType::counter);  // checks the name and reserves it for counters
+  for (const std::string& label : label_names) {
+    if (!valid_name(label) || label.find(':') != std::string::npos) {
+      throw std::logic_error("invalid label name \"" + label + "\"");
+    }
+  }
+  auto& slot = counter_families_[name];
+  if (!slot) {
+    slot = std::make_unique<CounterFamily>(*this, name, help, std::move(label_names));
+  } else if (slot->label_names() != label_names) {
+    throw std::logic_error("counter family " + name + " was registered with other label names");
+  }
+  return *slot;
+}
+
 void Registry::gauge_callback(const std::string& name, const std::string& help,
                               const Labels& labels, std::function<double()> read) {
   std::lock_guard lock(mutex_);
@@ -182,6 +200,46 @@ std::string Registry::exposition() const {
     }
   }
   return out;
+}
+
+CounterFamily::CounterFamily(Registry& registry, std::string name, std::string help,
+                             std::vector<std::string> label_names)
+    : registry_(registry),
+      name_(std::move(name)),
+      help_(std::move(help)),
+      label_names_(std::move(label_names)) {}
+
+Counter* CounterFamily::find(std::initializer_list<std::string_view> values) const {
+  for (const Known& known : known_) {
+    if (std::equal(known.values.begin(), known.values.end(), values.begin(), values.end())) {
+      return known.counter;
+    }
+  }
+  return nullptr;
+}
+
+Counter& CounterFamily::with(std::initializer_list<std::string_view> values) {
+  if (values.size() != label_names_.size()) {
+    throw std::logic_error("counter family " + name_ + " takes " +
+                           std::to_string(label_names_.size()) + " label values, not " +
+                           std::to_string(values.size()));
+  }
+  {
+    std::shared_lock lock(mutex_);
+    if (Counter* counter = find(values)) return *counter;
+  }
+  std::unique_lock lock(mutex_);
+  if (Counter* counter = find(values)) return *counter;  // another thread added it meanwhile
+  Labels labels;
+  std::vector<std::string> kept;
+  auto value = values.begin();
+  for (const std::string& label : label_names_) {
+    labels.emplace_back(label, std::string(*value));
+    kept.emplace_back(*value++);
+  }
+  Counter& counter = registry_.counter(name_, help_, labels);
+  known_.push_back(Known{std::move(kept), &counter});
+  return counter;
 }
 
 Registry& global() {

@@ -11,13 +11,25 @@
 //                                                     "OTP confirmations by outcome",
 //                                                     {{"outcome", "accepted"}});
 //   accepted.increment();
+//
+// A counter whose label values are known only when it is counted (the suite a handshake
+// negotiated, the alert a peer sent) is reached through its family, registered once with the
+// label names; after the first use of a set of values, `with` costs a shared lock and a few
+// string comparisons, never a rendered label string:
+//
+//   static auto& handshakes = metrics::global().counter_family(
+//       "sc_tls_handshakes_total", "TLS 1.3 handshakes", {"suite", "outcome"});
+//   handshakes.with({suite, "completed"}).increment();
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,6 +73,39 @@ class Histogram {
 
 enum class MetricType { counter, gauge, histogram };
 
+class Registry;
+
+// The counters of one name, one per set of label values (label names fixed at registration).
+// Meant for label values drawn from small sets (enumerations, alert names): every set seen is
+// kept for the life of the process, as the registry keeps every metric.
+class CounterFamily {
+ public:
+  // The counter for these label values, in the order of the family's label names
+  // (std::logic_error for another number of values).
+  Counter& with(std::initializer_list<std::string_view> values);
+
+  CounterFamily(Registry& registry, std::string name, std::string help,
+                std::vector<std::string> label_names);
+  CounterFamily(const CounterFamily&) = delete;
+  CounterFamily& operator=(const CounterFamily&) = delete;
+
+  const std::vector<std::string>& label_names() const { return label_names_; }
+
+ private:
+  struct Known {
+    std::vector<std::string> values;
+    Counter* counter;
+  };
+  Counter* find(std::initializer_list<std::string_view> values) const;  // under mutex_
+
+  Registry& registry_;
+  const std::string name_;
+  const std::string help_;
+  const std::vector<std::string> label_names_;
+  mutable std::shared_mutex mutex_;
+  std::vector<Known> known_;
+};
+
 class Registry {
  public:
   // The same name and labels give the same metric; a name keeps the type and help it was first
@@ -69,6 +114,10 @@ class Registry {
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
   Histogram& histogram(const std::string& name, const std::string& help,
                        std::vector<double> upper_bounds, const Labels& labels = {});
+  // The family of a counter name (the same family for the same name; std::logic_error if the
+  // name is another type or the family was registered with other label names).
+  CounterFamily& counter_family(const std::string& name, const std::string& help,
+                                std::vector<std::string> label_names);
   // A gauge read when scraped (open connections, seconds until the certificate expires).
   void gauge_callback(const std::string& name, const std::string& help, const Labels& labels,
                       std::function<double()> read);
@@ -89,6 +138,7 @@ class Registry {
 
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_;
+  std::map<std::string, std::unique_ptr<CounterFamily>> counter_families_;
 };
 
 // The process's registry (what /metrics serves).

@@ -204,37 +204,12 @@ bool Listener::mark_authenticated(std::uint64_t id) {
 
 namespace {
 
-// The counter of one (suite, group, outcome), looked up in the registry once: the registry
-// builds and compares label strings, which every handshake should not pay for. A handful of
-// combinations exist (suites x groups x outcomes), so a list is searched. Counters live as long
-// as the registry (the process), so the cached pointers stay valid.
 void count_handshake(std::string_view suite, std::string_view group, std::string_view outcome) {
-  struct Known {
-    std::string suite, group, outcome;
-    metrics::Counter* counter;
-  };
-  static std::mutex mutex;
-  static std::vector<Known> known;
-  metrics::Counter* counter = nullptr;
-  {
-    std::lock_guard lock(mutex);
-    for (const Known& entry : known) {
-      if (entry.suite == suite && entry.group == group && entry.outcome == outcome) {
-        counter = entry.counter;
-        break;
-      }
-    }
-    if (counter == nullptr) {
-      Known entry{std::string(suite), std::string(group), std::string(outcome), nullptr};
-      entry.counter = &metrics::global().counter(
-          "sc_tls_handshakes_total",
-          "TLS 1.3 handshakes served, by cipher suite, key exchange group and outcome",
-          {{"suite", entry.suite}, {"group", entry.group}, {"outcome", entry.outcome}});
-      counter = entry.counter;
-      known.push_back(std::move(entry));
-    }
-  }
-  counter->increment();
+  static metrics::CounterFamily& handshakes = metrics::global().counter_family(
+      "sc_tls_handshakes_total",
+      "TLS 1.3 handshakes served, by cipher suite, key exchange group and outcome",
+      {"suite", "group", "outcome"});
+  handshakes.with({suite, group, outcome}).increment();
 }
 
 }  // namespace

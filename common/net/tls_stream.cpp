@@ -162,11 +162,10 @@ void TlsStream::process_events() {
                    },
                    [&](tls::AlertReceived& alert) {
                      std::string name = tls::alert_name(alert.description);
-                     metrics::global()
-                         .counter("sc_tls_alerts_received_total",
-                                  "TLS alerts received from peers, by description",
-                                  {{"description", name}})
-                         .increment();
+                     static metrics::CounterFamily& received = metrics::global().counter_family(
+                         "sc_tls_alerts_received_total",
+                         "TLS alerts received from peers, by description", {"description"});
+                     received.with({name}).increment();
                      if (alert.level == tls::AlertLevel::fatal) {
                        spdlog::warn("{}: peer sent fatal alert {}", peer_label_, name);
                        failure_.emplace(alert.description, AlertOrigin::peer,
@@ -177,11 +176,10 @@ void TlsStream::process_events() {
                    },
                    [&](tls::AlertSent& alert) {
                      std::string name = tls::alert_name(alert.description);
-                     metrics::global()
-                         .counter("sc_tls_alerts_sent_total",
-                                  "TLS alerts sent to peers, by description",
-                                  {{"description", name}})
-                         .increment();
+                     static metrics::CounterFamily& sent = metrics::global().counter_family(
+                         "sc_tls_alerts_sent_total", "TLS alerts sent to peers, by description",
+                         {"description"});
+                     sent.with({name}).increment();
                      spdlog::warn("{}: sent alert {}: {}", peer_label_, name, alert.reason);
                      failure_.emplace(alert.description, AlertOrigin::local, alert.reason);
                    },

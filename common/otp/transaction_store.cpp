@@ -493,18 +493,17 @@ namespace {
 
 // /metrics: what happened to transfers and codes (committed outcomes only).
 void count_transfer(const char* outcome) {
-  metrics::global()
-      .counter("sc_otp_transfers_total",
-               "transfers asked for, by outcome (issued = an OTP went out)", {{"outcome", outcome}})
-      .increment();
+  static metrics::CounterFamily& transfers = metrics::global().counter_family(
+      "sc_otp_transfers_total", "transfers asked for, by outcome (issued = an OTP went out)",
+      {"outcome"});
+  transfers.with({outcome}).increment();
 }
 
 void count_confirmation(const ConfirmResult& result) {
-  metrics::global()
-      .counter("sc_otp_confirmations_total",
-               "OTP confirmations by outcome (accepted, or the reason of the rejection)",
-               {{"outcome", confirm_outcome_name(result.outcome)}})
-      .increment();
+  static metrics::CounterFamily& confirmations = metrics::global().counter_family(
+      "sc_otp_confirmations_total",
+      "OTP confirmations by outcome (accepted, or the reason of the rejection)", {"outcome"});
+  confirmations.with({confirm_outcome_name(result.outcome)}).increment();
   if (result.outcome == ConfirmOutcome::WrongCode && result.transaction_attempts_left == 0) {
     metrics::global()
         .counter("sc_otp_transactions_locked_total",

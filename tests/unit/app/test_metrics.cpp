@@ -100,3 +100,59 @@ TEST_CASE("Counters lose nothing under concurrent increments", "[metrics]") {
   CHECK(counter.value() == 40000);
   CHECK(gauge.value() == 40000);
 }
+
+TEST_CASE("A counter family reaches the registry's counter for each set of label values",
+          "[metrics]") {
+  Registry registry;
+  CounterFamily& handshakes =
+      registry.counter_family("sc_handshakes_total", "TLS handshakes", {"suite", "outcome"});
+  std::string suite = "TLS_AES_128_GCM_SHA256";
+  handshakes.with({suite, "completed"}).increment(2);
+  handshakes.with({suite, "failed"}).increment();
+  suite = "TLS_CHACHA20_POLY1305_SHA256";  // the family keeps its own copy of the values
+  handshakes.with({suite, "completed"}).increment();
+
+  CHECK(&handshakes.with({"TLS_AES_128_GCM_SHA256", "completed"}) ==
+        &registry.counter("sc_handshakes_total", "TLS handshakes",
+                          {{"suite", "TLS_AES_128_GCM_SHA256"}, {"outcome", "completed"}}));
+  CHECK(&registry.counter_family("sc_handshakes_total", "TLS handshakes", {"suite", "outcome"}) ==
+        &handshakes);
+  const std::string text = registry.exposition();
+  CHECK_THAT(
+      text, Catch::Contains(
+                "sc_handshakes_total{suite=\"TLS_AES_128_GCM_SHA256\",outcome=\"completed\"} 2\n"));
+  CHECK_THAT(text,
+             Catch::Contains(
+                 "sc_handshakes_total{suite=\"TLS_AES_128_GCM_SHA256\",outcome=\"failed\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("sc_handshakes_total{suite=\"TLS_CHACHA20_POLY1305_SHA256\","
+                                   "outcome=\"completed\"} 1\n"));
+}
+
+TEST_CASE("A counter family refuses other label names, counts and types", "[metrics]") {
+  Registry registry;
+  CounterFamily& family = registry.counter_family("sc_x_total", "x", {"a", "b"});
+  CHECK_THROWS_AS(family.with({"only one"}), std::logic_error);
+  CHECK_THROWS_AS(family.with({"1", "2", "3"}), std::logic_error);
+  CHECK_THROWS_AS(registry.counter_family("sc_x_total", "x", {"a"}), std::logic_error);
+  CHECK_THROWS_AS(registry.counter_family("sc_x_total", "x", {"b", "a"}), std::logic_error);
+  CHECK_THROWS_AS(registry.counter_family("sc_y_total", "y", {"bad-label"}), std::logic_error);
+  registry.gauge("sc_g", "g");
+  CHECK_THROWS_AS(registry.counter_family("sc_g", "g", {"a"}), std::logic_error);
+}
+
+TEST_CASE("A counter family loses nothing when threads add label sets concurrently", "[metrics]") {
+  Registry registry;
+  CounterFamily& alerts = registry.counter_family("sc_alerts_total", "alerts", {"description"});
+  const char* const names[] = {"decode_error", "bad_record_mac", "handshake_failure"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3000; ++i) alerts.with({names[(i + t) % 3]}).increment();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const char* name : names) {
+    INFO(name);
+    CHECK(alerts.with({name}).value() == 4000);
+  }
+}
