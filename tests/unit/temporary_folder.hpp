@@ -13,9 +13,11 @@ namespace sc::test {
 
 class TemporaryFolder {
  public:
-  // prefix names the test program in the folder's name, e.g. "sc-files-test".
-  explicit TemporaryFolder(const std::string& prefix) {
-    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  // prefix names the test program in the folder's name, e.g. "sc-files-test"; the folder is
+  // made in base (the system temp directory unless told).
+  explicit TemporaryFolder(const std::string& prefix, const std::filesystem::path& base =
+                                                          std::filesystem::temp_directory_path()) {
+    std::string pattern = (base / (prefix + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
     }

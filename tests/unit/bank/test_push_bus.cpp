@@ -15,7 +15,7 @@
 #include "common/otp/seal_key.hpp"
 #include "common/otp/transaction_store.hpp"
 #include "tests/support/test_databases.hpp"
-#include "tests/unit/bank/bank_folder.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 using namespace sc;
 using namespace sc::bank;
@@ -93,9 +93,9 @@ std::vector<store::SqlRow> outbox_rows(const store::StoreLocation& location) {
 }  // namespace
 
 TEST_CASE("A published OTP reaches the local devices and waits sealed in the outbox", "[bus]") {
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "pushes");
-  Instance bank(location, folder.path / "push.key");
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "pushes");
+  Instance bank(location, folder.path() / "push.key");
   auto phone = bank.device();
   auto registration = bank.devices.subscribe(kAlice, phone);
   const std::string line = otp_line("T1", "482913");
@@ -105,7 +105,7 @@ TEST_CASE("A published OTP reaches the local devices and waits sealed in the out
 
   const auto rows = outbox_rows(location);
   REQUIRE(rows.size() == 2);
-  const otp::SealingKeyring keys = otp::load_sealing_keys(folder.path / "push.key");
+  const otp::SealingKeyring keys = otp::load_sealing_keys(folder.path() / "push.key");
   for (const store::SqlRow& row : rows) {
     for (std::size_t column = 0; column < row.size(); ++column) {
       CHECK(row.text(column).find("482913") == std::string::npos);
@@ -120,9 +120,9 @@ TEST_CASE("A published OTP reaches the local devices and waits sealed in the out
 
 TEST_CASE("A device subscribing later gets each pending OTP once, never finished or expired ones",
           "[bus]") {
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "pushes");
-  Instance bank(location, folder.path / "push.key");
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "pushes");
+  Instance bank(location, folder.path() / "push.key");
   bank.bus->publish_otp(kAlice, "T1", otp_line("T1", "111111"), in(120s));
   bank.bus->publish_otp(kAlice, "T2", otp_line("T2", "222222"), in(120s));
   bank.bus->publish_otp(kAlice, "T3", otp_line("T3", "333333"), in(-1s));  // already expired
@@ -153,13 +153,13 @@ TEST_CASE("A device subscribing later gets each pending OTP once, never finished
 TEST_CASE("Another bus on the same database delivers what a dead one published", "[bus]") {
   // The instance that started the transfer is gone (SIGKILL, restart); the device subscribes on
   // another instance sharing the database and the push key file.
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "pushes");
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "pushes");
   {
-    Instance dead(location, folder.path / "push.key");
+    Instance dead(location, folder.path() / "push.key");
     dead.bus->publish_otp(kAlice, "T1", otp_line("T1", "565656"), in(120s));
   }
-  Instance survivor(location, folder.path / "push.key");
+  Instance survivor(location, folder.path() / "push.key");
   auto phone = survivor.device();
   auto registration = survivor.devices.subscribe(kAlice, phone);
   CHECK(survivor.bus->deliver_pending(kAlice) == 1);
@@ -167,9 +167,9 @@ TEST_CASE("Another bus on the same database delivers what a dead one published",
 }
 
 TEST_CASE("Pushes sealed before a key rotation still open after it", "[bus]") {
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "pushes");
-  const auto key_file = folder.path / "push.key";
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "pushes");
+  const auto key_file = folder.path() / "push.key";
   Instance bank(location, key_file);
   bank.bus->publish_otp(kAlice, "T1", otp_line("T1", "101010"), in(120s));
   const otp::SealingKeyring rotated = otp::add_sealing_key(key_file);  // by another instance
@@ -185,13 +185,13 @@ TEST_CASE("Pushes sealed before a key rotation still open after it", "[bus]") {
 }
 
 TEST_CASE("A push sealed under another push key is not delivered", "[bus]") {
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "pushes");
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "pushes");
   {
-    Instance foreign(location, folder.path / "other.key");
+    Instance foreign(location, folder.path() / "other.key");
     foreign.bus->publish_otp(kAlice, "T1", otp_line("T1", "303030"), in(120s));
   }
-  Instance bank(location, folder.path / "push.key");
+  Instance bank(location, folder.path() / "push.key");
   auto phone = bank.device();
   auto registration = bank.devices.subscribe(kAlice, phone);
   bank.bus->deliver_pending(kAlice);
@@ -203,10 +203,10 @@ TEST_CASE("Bank instances hear each other's pushes through LISTEN/NOTIFY", "[bus
     SUCCEED("PostgreSQL only (the scale label runs it)");
     return;
   }
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "pushes");
-  Instance a(location, folder.path / "push.key");
-  Instance b(location, folder.path / "push.key");
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "pushes");
+  Instance a(location, folder.path() / "push.key");
+  Instance b(location, folder.path() / "push.key");
   a.run();
   b.run();
   REQUIRE(eventually([&] { return a.bus->listening() && b.bus->listening(); }));
@@ -237,10 +237,10 @@ TEST_CASE("A bus whose notification channel was cut re-delivers from the outbox"
     SUCCEED("PostgreSQL only (the scale label runs it)");
     return;
   }
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "pushes");
-  Instance a(location, folder.path / "push.key");
-  Instance b(location, folder.path / "push.key");
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "pushes");
+  Instance a(location, folder.path() / "push.key");
+  Instance b(location, folder.path() / "push.key");
   auto phone = a.device();
   auto registration = a.devices.subscribe(kAlice, phone);
   // Cut every listening connection on this database, and wait until they are gone: whatever is
@@ -266,13 +266,13 @@ TEST_CASE("A bus whose notification channel was cut re-delivers from the outbox"
 
 TEST_CASE("The outbox shares the transaction store's database, before and after a restart",
           "[bus]") {
-  test::BankFolder folder;
-  const auto location = test::fresh_store_location(folder.path, "bank");
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto location = test::fresh_store_location(folder.path(), "bank");
   const SecretBytes store_key(otp::kSecretKeyBytes, 7);
   std::string transaction;
   {
     otp::TransactionStore store(location, store_key);
-    Instance bank(location, folder.path / "push.key");
+    Instance bank(location, folder.path() / "push.key");
     const otp::StartedTransfer started = store.start(
         otp::TransactionDetails{"DE44500105175407324931", 25000, "EUR", "ACME Ltd"}, kAlice);
     transaction = started.transaction_id;
@@ -282,7 +282,7 @@ TEST_CASE("The outbox shares the transaction store's database, before and after 
   // Both schemas are found as they were left: neither takes the other's tables for a foreign
   // program's.
   otp::TransactionStore store(location, store_key);
-  Instance bank(location, folder.path / "push.key");
+  Instance bank(location, folder.path() / "push.key");
   CHECK(store.pending_for(kAlice).size() == 1);
   auto phone = bank.device();
   auto registration = bank.devices.subscribe(kAlice, phone);

@@ -10,7 +10,7 @@
 
 #include "common/crypto/base64.hpp"
 #include "common/otp/seal_key.hpp"
-#include "tests/unit/bank/bank_folder.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 using namespace sc;
 using namespace sc::otp;
@@ -96,8 +96,8 @@ TEST_CASE("A sealed push is refused under another key, key id or binding", "[sea
 }
 
 TEST_CASE("The push key file is created private, read back, and rotated", "[seal]") {
-  test::BankFolder folder;
-  const auto file = folder.path / "push.key";
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto file = folder.path() / "push.key";
   const SealingKeyring created = load_or_create_sealing_keys(file);
   CHECK(mode_of(file) == 0600);
   REQUIRE(created.keys().size() == 1);
@@ -127,15 +127,15 @@ TEST_CASE("The push key file is created private, read back, and rotated", "[seal
   CHECK_THROWS_AS(open_push(retired, old_sealed, kTransaction, kCustomer), PushUnsealError);
   // No temporary file is left beside it.
   int files = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder.path)) {
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder.path())) {
     ++files;
   }
   CHECK(files == 1);
 }
 
 TEST_CASE("A push key file that is not private or not ours is refused", "[seal]") {
-  test::BankFolder folder;
-  const auto file = folder.path / "push.key";
+  test::TemporaryFolder folder("sc-bank-test");
+  const auto file = folder.path() / "push.key";
   load_or_create_sealing_keys(file);
   SECTION("readable by others") {
     std::filesystem::permissions(file, std::filesystem::perms::others_read,
@@ -143,7 +143,7 @@ TEST_CASE("A push key file that is not private or not ours is refused", "[seal]"
     CHECK_THROWS_WITH(load_or_create_sealing_keys(file), Catch::Contains("group or others"));
   }
   SECTION("a symbolic link") {
-    const auto link = folder.path / "link.key";
+    const auto link = folder.path() / "link.key";
     std::filesystem::create_symlink(file, link);
     CHECK_THROWS_WITH(load_or_create_sealing_keys(link), Catch::Contains("symbolic link"));
   }
@@ -169,6 +169,6 @@ TEST_CASE("A push key file that is not private or not ours is refused", "[seal]"
     CHECK_THROWS_WITH(load_sealing_keys(file), Catch::Contains("appears twice"));
   }
   SECTION("missing, when it must exist") {
-    CHECK_THROWS_AS(load_sealing_keys(folder.path / "absent.key"), std::system_error);
+    CHECK_THROWS_AS(load_sealing_keys(folder.path() / "absent.key"), std::system_error);
   }
 }

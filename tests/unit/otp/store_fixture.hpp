@@ -18,6 +18,7 @@
 #include "common/store/database.hpp"
 #include "tests/support/test_databases.hpp"
 #include "tests/unit/otp/fake_clock.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 namespace sc::otp::test {
 
@@ -60,9 +61,9 @@ struct StoreFolder {
   }
 
   explicit StoreFolder(bool memory_backed = false)
-      : path(base(memory_backed) / ("sc-txn-test-" + to_hex(crypto::random_bytes(8)))),
+      : files("sc-txn-test", base(memory_backed)),
+        path(files.path()),
         durability(memory_backed ? Durability::relaxed : Durability::full) {
-    std::filesystem::create_directory(path);
     location = fresh_location("bank");
   }
   ~StoreFolder() {
@@ -74,8 +75,6 @@ struct StoreFolder {
         // The cluster went away with the test; nothing to clean.
       }
     }
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
   }
   StoreFolder(const StoreFolder&) = delete;
   StoreFolder& operator=(const StoreFolder&) = delete;
@@ -94,6 +93,7 @@ struct StoreFolder {
   std::filesystem::path audit_file() const { return path / "audit.log"; }
   SecretBytes key() const { return load_or_create_store_key(key_file()); }
 
+  sc::test::TemporaryFolder files;  // removed after the schemas are dropped
   std::filesystem::path path;
   Durability durability;
   std::vector<std::string> schemas;  // PostgreSQL: dropped with the folder

@@ -12,24 +12,16 @@
 #include "common/store/database.hpp"
 #include "common/store/postgres_database.hpp"
 #include "tests/support/test_databases.hpp"
+#include "tests/unit/temporary_folder.hpp"
 
 using namespace sc::store;
 using sc::test::fresh_store_location;
 
 namespace {
 
-struct Folder {
-  std::filesystem::path path;
-  Folder() {
-    path = std::filesystem::temp_directory_path() /
-           ("sc-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    std::filesystem::create_directories(path);
-  }
-  ~Folder() { std::filesystem::remove_all(path); }
-  static int& counter() {
-    static int value = 0;
-    return value;
-  }
+// A fresh folder per test case for the SQLite files.
+struct Folder : sc::test::TemporaryFolder {
+  Folder() : sc::test::TemporaryFolder("sc-store-test") {}
 };
 
 const MigrationPlan& counter_plan() {
@@ -60,7 +52,7 @@ TEST_CASE("Store locations parse and never show a password", "[store]") {
 
 TEST_CASE("Values, NULLs and affected rows round-trip", "[store]") {
   Folder folder;
-  auto database = open_database(fresh_store_location(folder.path, "values"));
+  auto database = open_database(fresh_store_location(folder.path(), "values"));
   migrate(*database, counter_plan());
   CHECK(database->run("INSERT INTO counters (name, value) VALUES (?1, ?2)",
                       {std::string("a"), std::int64_t{-9'000'000'000'000}}) == 1);
@@ -88,7 +80,7 @@ TEST_CASE("Values, NULLs and affected rows round-trip", "[store]") {
 
 TEST_CASE("A transaction that throws leaves nothing behind", "[store]") {
   Folder folder;
-  auto database = open_database(fresh_store_location(folder.path, "rollback"));
+  auto database = open_database(fresh_store_location(folder.path(), "rollback"));
   migrate(*database, counter_plan());
   CHECK_THROWS_AS(
       with_write_transaction(*database,
@@ -108,7 +100,7 @@ TEST_CASE("A transaction that throws leaves nothing behind", "[store]") {
 
 TEST_CASE("A duplicate key is a constraint violation, and ON CONFLICT avoids it", "[store]") {
   Folder folder;
-  auto database = open_database(fresh_store_location(folder.path, "constraint"));
+  auto database = open_database(fresh_store_location(folder.path(), "constraint"));
   migrate(*database, counter_plan());
   database->run("INSERT INTO counters (name, value) VALUES ('k', 1)");
   try {
@@ -123,7 +115,7 @@ TEST_CASE("A duplicate key is a constraint violation, and ON CONFLICT avoids it"
 
 TEST_CASE("Migrations are versioned, idempotent and refuse what is not theirs", "[store]") {
   Folder folder;
-  const StoreLocation location = fresh_store_location(folder.path, "migrations");
+  const StoreLocation location = fresh_store_location(folder.path(), "migrations");
   {
     auto database = open_database(location);
     MigrationPlan first = counter_plan();
@@ -160,7 +152,7 @@ TEST_CASE("Migrations are versioned, idempotent and refuse what is not theirs", 
 
 TEST_CASE("Concurrent writers on separate connections serialize on locked rows", "[store]") {
   Folder folder;
-  const StoreLocation location = fresh_store_location(folder.path, "concurrency");
+  const StoreLocation location = fresh_store_location(folder.path(), "concurrency");
   {
     auto database = open_database(location);
     migrate(*database, counter_plan());
@@ -199,11 +191,11 @@ TEST_CASE("Concurrent writers on separate connections serialize on locked rows",
 TEST_CASE("SQLite store files are private", "[store]") {
   if (sc::test::test_backend() != Backend::sqlite) return;
   Folder folder;
-  const auto file = folder.path / "private.db";
+  const auto file = folder.path() / "private.db";
   open_database(StoreLocation::sqlite(file));
   CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::group_all) ==
         std::filesystem::perms::none);
-  const auto wide = folder.path / "wide.db";
+  const auto wide = folder.path() / "wide.db";
   { std::ofstream(wide) << ""; }
   std::filesystem::permissions(wide, std::filesystem::perms::others_read,
                                std::filesystem::perm_options::add);
@@ -213,7 +205,7 @@ TEST_CASE("SQLite store files are private", "[store]") {
 TEST_CASE("PostgreSQL notifications reach a listener", "[store]") {
   if (sc::test::test_backend() != Backend::postgresql) return;
   Folder folder;
-  const StoreLocation location = fresh_store_location(folder.path, "notify");
+  const StoreLocation location = fresh_store_location(folder.path(), "notify");
   PostgresListener listener(location, "sc_test_channel");
   auto database = open_database(location);
   database->query("SELECT pg_notify(?1, ?2)",

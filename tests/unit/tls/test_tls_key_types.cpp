@@ -7,9 +7,6 @@
 // - the peer's signature_algorithms decides the scheme;
 // - a client offering only RSA schemes to an ECDSA-only server fails with handshake_failure
 //   and a sentence naming both sides' schemes.
-#include <unistd.h>
-
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
@@ -24,6 +21,7 @@
 #include "common/pki/certificate_signing_request.hpp"
 #include "common/pki/chain_verifier.hpp"
 #include "common/tls/engine.hpp"
+#include "tests/unit/temporary_folder.hpp"
 #include "tests/unit/tls/engine_test_support.hpp"
 
 namespace {
@@ -46,24 +44,8 @@ using tls::testing::Pump;
 constexpr const char* kServerName = "bank.test";
 
 // A folder for the two CAs' files, removed when the test binary ends.
-class ScratchFolder {
- public:
-  ScratchFolder() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("sc-tls-key-types-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+struct ScratchFolder : sc::test::TemporaryFolder {
+  ScratchFolder() : sc::test::TemporaryFolder("sc-tls-key-types") {}
 };
 
 enum class KeyKind { Rsa2048, EcdsaP256, EcdsaP384 };
