@@ -27,7 +27,10 @@ void write_all(int fd, const void* data, std::size_t length, const std::filesyst
   while (length > 0) {
     const ssize_t written = ::write(fd, next, length);
     if (written < 0 && errno == EINTR) continue;
-    if (written < 0) throw FileError::failed_to(errno, "cannot write", file);
+    if (written < 0) {
+      const int error = errno;  // read before the sentence's strings are built
+      throw FileError::failed_to(error, "cannot write", file);
+    }
     if (written == 0) throw FileError::failed_to(EIO, "cannot write", file, "(nothing written)");
     next += written;
     length -= static_cast<std::size_t>(written);
@@ -50,14 +53,19 @@ std::filesystem::path write_temporary_beside(const std::filesystem::path& file, 
   // readable by others, not even before the fchmod below.
   FileDescriptor fd(::mkstemp(temporary.data()));
   if (!fd.is_open()) {
-    throw FileError::failed_to(errno, "cannot create a temporary file beside", file);
+    const int error = errno;
+    throw FileError::failed_to(error, "cannot create a temporary file beside", file);
   }
   try {
     if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
-      throw FileError::failed_to(errno, "cannot set the mode of", temporary);
+      const int error = errno;
+      throw FileError::failed_to(error, "cannot set the mode of", temporary);
     }
     write_all(fd.get(), content.data(), content.size(), temporary);
-    if (::fsync(fd.get()) != 0) throw FileError::failed_to(errno, "cannot sync", temporary);
+    if (::fsync(fd.get()) != 0) {
+      const int error = errno;
+      throw FileError::failed_to(error, "cannot sync", temporary);
+    }
     if (const std::error_code closed = fd.close()) {
       throw FileError::failed_to(closed.value(), "cannot close", temporary);
     }

@@ -14,14 +14,18 @@ std::optional<std::string> read_private_file(const std::filesystem::path& file,
                                              std::size_t longest) {
   FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.is_open()) {
-    if (errno == ENOENT) return std::nullopt;
-    if (errno == ELOOP) {
+    const int error = errno;  // read before the sentence's strings are built
+    if (error == ENOENT) return std::nullopt;
+    if (error == ELOOP) {
       throw FileError::refused(ELOOP, file, "is a symbolic link; refusing to follow it");
     }
-    throw FileError::failed_to(errno, "cannot open", file);
+    throw FileError::failed_to(error, "cannot open", file);
   }
   struct stat status {};
-  if (::fstat(fd.get(), &status) != 0) throw FileError::failed_to(errno, "cannot inspect", file);
+  if (::fstat(fd.get(), &status) != 0) {
+    const int error = errno;
+    throw FileError::failed_to(error, "cannot inspect", file);
+  }
   if (!S_ISREG(status.st_mode)) throw FileError::refused(EINVAL, file, "is not a regular file");
   if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     // The command names the path itself, whatever name a caller gives the file.
@@ -39,7 +43,10 @@ std::optional<std::string> read_private_file(const std::filesystem::path& file,
   while (done < content.size()) {
     const ssize_t n = ::read(fd.get(), content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw FileError::failed_to(errno, "cannot read", file);
+    if (n < 0) {
+      const int error = errno;
+      throw FileError::failed_to(error, "cannot read", file);
+    }
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
