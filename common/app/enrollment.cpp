@@ -11,6 +11,7 @@
 
 #include "common/app/run_blocking.hpp"
 #include "common/crypto/signature.hpp"
+#include "common/files/atomic_file.hpp"
 #include "common/pki/certificate_signing_request.hpp"
 #include "common/pki/chain_verifier.hpp"
 #include "common/pki/pem_file.hpp"
@@ -28,6 +29,17 @@ constexpr const char* kNextKeySuffix = ".next";  // key.pem.next: a renewal's ne
 
 fs::path next_key_file(const fs::path& key_file) {
   return fs::path(key_file.string() + kNextKeySuffix);
+}
+
+// key.pem.next becomes key.pem, and the folder is synced so that the rename survives a power
+// loss as cert.pem (written and synced before it) does: otherwise the old key could come back
+// beside the new certificate. The sync is required, as for the key's own write
+// (PrivateKey::save_pem_file). A plain rename, not files::replace_with: that one removes the
+// temporary when the rename fails, and key.pem.next is then the only copy of the key the new
+// certificate was issued for; left in place, complete_interrupted_renewal finishes the rename.
+void install_next_key(const fs::path& next, const fs::path& key_file) {
+  fs::rename(next, key_file);
+  files::sync_folder(files::folder_of(key_file), files::FolderSync::required);
 }
 
 // Held while one process renews the identity in a folder (a running daemon and a one-shot
@@ -71,7 +83,7 @@ void complete_interrupted_renewal(const fs::path& folder) {
     const pki::Certificate certificate = pki::read_certificate_file(folder / kCertificateFile);
     const crypto::PrivateKey next_key = crypto::PrivateKey::load_pem_file(next);
     if (certificate.public_key().to_der() == next_key.public_key().to_der()) {
-      fs::rename(next, key_file);
+      install_next_key(next, key_file);
       spdlog::warn("completed an interrupted renewal: {} now holds the renewed certificate's key",
                    key_file.string());
     } else {
@@ -363,7 +375,7 @@ net::asio::awaitable<Identity> renew_identity(const TtpClient& ttp, const Identi
   const fs::path next = next_key_file(current.key_file);
   if (key_choice == RenewalKey::new_key) key->save_pem_file(next);  // 0600, temp + rename
   pki::write_chain_file(current.certificate_file, {renewed.certificate, current.root});
-  if (key_choice == RenewalKey::new_key) fs::rename(next, current.key_file);
+  if (key_choice == RenewalKey::new_key) install_next_key(next, current.key_file);
   spdlog::info("renewed: {} serial {} replaced by serial {} (valid until {}), saved to {}",
                renewed.certificate.subject_line(), current.certificate.serial_hex(),
                renewed.certificate.serial_hex(), pki::format_time(renewed.certificate.not_after()),

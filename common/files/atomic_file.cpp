@@ -12,10 +12,6 @@
 namespace sc::files {
 namespace {
 
-[[noreturn]] void throw_file_error(int error, const std::string& sentence) {
-  throw FileError(error, sentence);
-}
-
 void remove_quietly(const std::filesystem::path& file) noexcept {
   ::unlink(file.c_str());
 }
@@ -31,8 +27,11 @@ void write_all(int fd, const void* data, std::size_t length, const std::filesyst
   while (length > 0) {
     const ssize_t written = ::write(fd, next, length);
     if (written < 0 && errno == EINTR) continue;
-    if (written < 0) throw_file_error(errno, "cannot write " + file.string());
-    if (written == 0) throw_file_error(EIO, "cannot write " + file.string() + " (nothing written)");
+    if (written < 0) {
+      const int error = errno;  // read before the sentence's strings are built
+      throw FileError::failed_to(error, "cannot write", file);
+    }
+    if (written == 0) throw FileError::failed_to(EIO, "cannot write", file, "(nothing written)");
     next += written;
     length -= static_cast<std::size_t>(written);
   }
@@ -43,8 +42,8 @@ void sync_folder(const std::filesystem::path& folder, FolderSync sync) {
   const bool synced = fd.is_open() && ::fsync(fd.get()) == 0;
   if (synced || sync == FolderSync::best_effort) return;
   const int error = errno;
-  throw_file_error(error, (fd.is_open() ? "cannot sync the folder " : "cannot open the folder ") +
-                              folder.string() + (fd.is_open() ? "" : " to sync it"));
+  if (fd.is_open()) throw FileError::failed_to(error, "cannot sync the folder", folder);
+  throw FileError::failed_to(error, "cannot open the folder", folder, "to sync it");
 }
 
 std::filesystem::path write_temporary_beside(const std::filesystem::path& file, FileBytes content,
@@ -54,16 +53,21 @@ std::filesystem::path write_temporary_beside(const std::filesystem::path& file, 
   // readable by others, not even before the fchmod below.
   FileDescriptor fd(::mkstemp(temporary.data()));
   if (!fd.is_open()) {
-    throw_file_error(errno, "cannot create a temporary file beside " + file.string());
+    const int error = errno;
+    throw FileError::failed_to(error, "cannot create a temporary file beside", file);
   }
   try {
     if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
-      throw_file_error(errno, "cannot set the mode of " + temporary);
+      const int error = errno;
+      throw FileError::failed_to(error, "cannot set the mode of", temporary);
     }
     write_all(fd.get(), content.data(), content.size(), temporary);
-    if (::fsync(fd.get()) != 0) throw_file_error(errno, "cannot sync " + temporary);
+    if (::fsync(fd.get()) != 0) {
+      const int error = errno;
+      throw FileError::failed_to(error, "cannot sync", temporary);
+    }
     if (const std::error_code closed = fd.close()) {
-      throw_file_error(closed.value(), "cannot close " + temporary);
+      throw FileError::failed_to(closed.value(), "cannot close", temporary);
     }
   } catch (...) {
     remove_quietly(temporary);
@@ -77,7 +81,8 @@ void replace_with(const std::filesystem::path& temporary, const std::filesystem:
   if (::rename(temporary.c_str(), file.c_str()) != 0) {
     const int error = errno;
     remove_quietly(temporary);
-    throw_file_error(error, "cannot rename " + temporary.string() + " to " + file.string());
+    // The failure concerns the target; the temporary is part of the step that failed.
+    throw FileError::failed_to(error, "cannot rename " + temporary.string() + " to", file);
   }
   sync_folder(folder_of(file), sync);
 }
@@ -90,7 +95,7 @@ Publication publish_without_replacing(const std::filesystem::path& temporary,
   remove_quietly(temporary);
   if (!linked) {
     if (error == EEXIST) return Publication::already_there;
-    throw_file_error(error, "cannot create " + file.string());
+    throw FileError::failed_to(error, "cannot create", file);
   }
   sync_folder(folder_of(file), FolderSync::required);
   return Publication::created;

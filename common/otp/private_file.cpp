@@ -8,20 +8,16 @@ namespace sc::otp {
 namespace {
 
 // The files component names the path; the bank's sentences say what the file is for: the path
-// in the sentence becomes "the push sealing key file certs/x" ("the push sealing key file
-// certs/x is a symbolic link; refusing to follow it"). A sentence about another file (the
-// temporary one) gets the purpose in front.
+// becomes "the push sealing key file certs/x" ("the push sealing key file certs/x is a symbolic
+// link; refusing to follow it"). A failure about another file (the temporary beside it, the
+// folder) keeps its own path and gets the purpose in front.
 [[noreturn]] void rethrow_for(const std::filesystem::path& file, const std::string& what,
                               const files::FileError& failure) {
-  std::string sentence = failure.sentence();
-  const std::string named = file.string();
-  const std::size_t at = sentence.find(named);
-  if (at == std::string::npos) {
-    sentence = "the " + what + ": " + sentence;
-  } else {
-    sentence.replace(at, named.size(), "the " + what);
+  const std::string the_file = "the " + what;
+  if (failure.path() == file) {
+    throw std::system_error(failure.code(), failure.sentence_naming(the_file));
   }
-  throw std::system_error(failure.code(), sentence);
+  throw std::system_error(failure.code(), the_file + ": " + failure.sentence());
 }
 
 }  // namespace

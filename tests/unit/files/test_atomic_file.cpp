@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -139,4 +140,44 @@ TEST_CASE("syncing a missing folder is an error only when it is required", "[fil
   CHECK_THROWS_AS(sc::files::sync_folder(missing, FolderSync::required), FileError);
   CHECK(sc::files::folder_of("bare.key") == fs::path("."));
   CHECK(sc::files::folder_of(folder.path() / "k") == folder.path());
+}
+
+// A failed rename concerns the target: a caller's name for it replaces the target's path only,
+// even when that path is spelled inside the temporary file's name (a bare name beside it).
+TEST_CASE("a failing rename names the target by the caller's name, not the temporary", "[files]") {
+  TemporaryFolder folder;
+  fs::create_directory(folder.path() / "cert.pem");  // rename() cannot put a file over it
+  const fs::path previous = fs::current_path();
+  fs::current_path(folder.path());
+  std::optional<FileError> failure;
+  try {
+    sc::files::write_file_atomically("cert.pem", std::string_view("PEM"), kWorldReadable,
+                                     FolderSync::best_effort);
+  } catch (const FileError& caught) {
+    failure = caught;
+  }
+  fs::current_path(previous);
+  REQUIRE(failure.has_value());
+  CHECK(failure->code().value() == EISDIR);
+  CHECK(failure->path() == fs::path("cert.pem"));
+  CHECK_THAT(failure->sentence(),
+             Catch::StartsWith("cannot rename ./.cert.pem.") && Catch::EndsWith(" to cert.pem"));
+  const std::string named = failure->sentence_naming("the certificate");
+  CHECK_THAT(named, Catch::StartsWith("cannot rename ./.cert.pem.") &&
+                        Catch::EndsWith(" to the certificate"));
+  CHECK(named.find("the certificate") == named.rfind("the certificate"));
+}
+
+TEST_CASE("a folder that cannot be synced is the file the failure names", "[files]") {
+  TemporaryFolder folder;
+  const fs::path missing = folder.path() / "gone";
+  try {
+    sc::files::sync_folder(missing, FolderSync::required);
+    FAIL("syncing a missing folder must fail when it is required");
+  } catch (const FileError& failure) {
+    CHECK(failure.code().value() == ENOENT);
+    CHECK(failure.path() == missing);
+    CHECK(failure.sentence() == "cannot open the folder " + missing.string() + " to sync it");
+    CHECK(failure.sentence_naming("certs") == "cannot open the folder certs to sync it");
+  }
 }
