@@ -28,6 +28,21 @@ start_device() {
   wait_for_event "$name" '"event": *"subscribed"' 120
 }
 
+# stop_device NAME: stops NAME's device started by start_device and waits (up to 10 s) until it
+# has gone. The pid is customer's subshell; the client runs under `timeout` below it, so the
+# subshell's children get SIGTERM first (timeout passes it on to the client): signalling the
+# subshell alone would leave the device running on its own.
+stop_device() {
+  local pid=${DEVICE_PIDS[$1]:-}
+  [[ -n $pid ]] || return 0
+  pkill -TERM -P "$pid" 2>/dev/null
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$pid" 2>/dev/null
+  DEVICE_PIDS[$1]=""
+  return 0
+}
+
 # wait_for_event NAME PATTERN [SECONDS]: polls NAME's device events for PATTERN.
 wait_for_event() { wait_for_line "$WORK/device-$1.jsonl" "$2" "${3:-30}"; }
 

@@ -255,9 +255,7 @@ scenario_failover() {
   check "the pending push survived a's death in the outbox" \
     test -n "$(psql_store "SELECT transaction_id FROM pending_pushes WHERE transaction_id = '$txn'")"
   # The device comes back on instance b (a load balancer would send it there).
-  local old=${DEVICE_PIDS[dave]}
-  kill -TERM "$old"
-  wait "$old" 2>/dev/null
+  stop_device dave
   mv "$WORK/device-dave.jsonl" "$WORK/device-dave-on-a.jsonl"
   on b
   start_device dave || abort "dave's device did not subscribe on instance b"

@@ -95,10 +95,6 @@ check "alice completes the OTP flow with her renewed certificate" honest_flow_wo
 
 # ---- client renew: a new key, linked in ttp list; refused once revoked. bob's device is
 # stopped around the one-shot renewals (it would renew the same folder on its own schedule).
-stop_device() {
-  kill -TERM "${DEVICE_PIDS[$1]}" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "${DEVICE_PIDS[$1]}" 2>/dev/null || break; sleep 0.1; done
-}
 start_device bob || fail "bob's device did not subscribe"
 stop_device bob
 BOB_FIRST=$(serial_of "$CERTS/bob/cert.pem")
