@@ -23,8 +23,7 @@ FileError::FileError(int error, std::string attempt, std::filesystem::path file,
     : std::system_error(error, std::generic_category(), compose(attempt, file.string(), problem)),
       attempt_(std::move(attempt)),
       path_(std::move(file)),
-      problem_(std::move(problem)),
-      sentence_(compose(attempt_, path_.string(), problem_)) {}
+      problem_(std::move(problem)) {}
 
 FileError FileError::failed_to(int error, std::string attempt, std::filesystem::path file,
                                std::string rest) {

@@ -34,7 +34,7 @@ class FileError : public std::system_error {
   const std::string& problem() const noexcept { return problem_; }
 
   // The sentence naming the file by its path (what() appends the errno text to it).
-  const std::string& sentence() const noexcept { return sentence_; }
+  std::string sentence() const { return sentence_naming(path_.string()); }
   // The same sentence with `name_of_file` where the path stands ("the push sealing key file
   // certs/x is a symbolic link; refusing to follow it").
   std::string sentence_naming(std::string_view name_of_file) const;
@@ -45,7 +45,6 @@ class FileError : public std::system_error {
   std::string attempt_;
   std::filesystem::path path_;
   std::string problem_;
-  std::string sentence_;
 };
 
 }  // namespace sc::files
