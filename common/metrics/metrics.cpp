@@ -18,6 +18,13 @@ bool valid_name(const std::string& name) {
   return std::all_of(name.begin() + 1, name.end(), [&](char c) { return allowed(c, false); });
 }
 
+// A label name is a metric name without colons (the format reserves them for metric names).
+void check_label_name(const std::string& label) {
+  if (!valid_name(label) || label.find(':') != std::string::npos) {
+    throw std::logic_error("invalid label name \"" + label + "\"");
+  }
+}
+
 std::string escaped(const std::string& text, bool quote_too) {
   std::string out;
   for (const char c : text) {
@@ -101,9 +108,7 @@ std::string render_labels(const Labels& labels) {
   if (labels.empty()) return "";
   std::string out = "{";
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (!valid_name(labels[i].first) || labels[i].first.find(':') != std::string::npos) {
-      throw std::logic_error("invalid label name \"" + labels[i].first + "\"");
-    }
+    check_label_name(labels[i].first);
     if (i > 0) out += ",";
     out += labels[i].first + "=\"" + escaped(labels[i].second, true) + "\"";
   }
@@ -151,11 +156,7 @@ CounterFamily& Registry::counter_family(const std::string& name, const std::stri
                                         std::vector<std::string> label_names) {
   std::lock_guard lock(mutex_);
   family(name, help, MetricType::counter);  // checks the name and reserves it for counters
-  for (const std::string& label : label_names) {
-    if (!valid_name(label) || label.find(':') != std::string::npos) {
-      throw std::logic_error("invalid label name \"" + label + "\"");
-    }
-  }
+  for (const std::string& label : label_names) check_label_name(label);
   auto& slot = counter_families_[name];
   if (!slot) {
     slot = std::make_unique<CounterFamily>(*this, name, help, std::move(label_names));
