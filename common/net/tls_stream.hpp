@@ -93,8 +93,6 @@ class TlsStream : public std::enable_shared_from_this<TlsStream> {
   void throw_if_failed() const;
   // Fails the channel (unless it already failed) and cancels what is pending on the socket.
   void cut(ChannelFailure failure, const std::string& sentence);
-  // Arms timer; when it expires (not when cancelled) on_expiry runs on the stream's executor,
-  // provided the stream still exists.
   // Sends the FIN (unless the peer already closed) and closes the socket; never throws.
   void close_socket();
   // Puts the socket in non-blocking mode once (for reads and sends that never wait).
